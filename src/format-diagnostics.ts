@@ -1,0 +1,71 @@
+import type { Diagnostic } from './diagnostics.js';
+import { sortDiagnostics } from './diagnostics.js';
+
+/** Source texts by file name, so a diagnostic can quote its line. */
+export type Sources = ReadonlyMap<string, string>;
+
+function caretLine(lineText: string, d: Diagnostic): string {
+  const start = d.start!.column;
+  const sameLine = d.end && d.end.line === d.start!.line;
+  const endCol = sameLine ? Math.max(d.end!.column, start + 1) : lineText.length + 1;
+  const width = Math.max(1, Math.min(endCol, lineText.length + 1) - start);
+  // Keep tabs so the caret lines up under tab-indented text.
+  const pad = lineText.slice(0, start - 1).replace(/[^\t]/g, ' ');
+  return pad + '^'.repeat(width);
+}
+
+/** Compiler-style text: `file:line:col: severity [check] message`, the source line and a caret. */
+export function formatText(diags: readonly Diagnostic[], sources: Sources): string {
+  const out: string[] = [];
+  for (const d of sortDiagnostics(diags)) {
+    const where = d.start ? `${d.file}:${d.start.line}:${d.start.column}` : d.file;
+    out.push(`${where}: ${d.severity} [${d.check}] ${d.message}`);
+    const text = sources.get(d.file);
+    if (d.start && text !== undefined) {
+      const lineText = text.split('\n')[d.start.line - 1];
+      if (lineText !== undefined) {
+        const gutter = String(d.start.line);
+        out.push(`  ${gutter} | ${lineText.replace(/\r$/, '')}`);
+        out.push(`  ${' '.repeat(gutter.length)} | ${caretLine(lineText, d)}`);
+      }
+    }
+    if (d.hint) out.push(`  = ${d.hint}`);
+  }
+  out.push(summaryLine(diags));
+  return out.join('\n') + '\n';
+}
+
+export function summaryLine(diags: readonly Diagnostic[]): string {
+  const errors = diags.filter((d) => d.severity === 'error').length;
+  const warnings = diags.length - errors;
+  if (diags.length === 0) return 'no problems found';
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}
+
+export function formatJson(diags: readonly Diagnostic[]): string {
+  const list = sortDiagnostics(diags);
+  const errors = list.filter((d) => d.severity === 'error').length;
+  return JSON.stringify({ errors, warnings: list.length - errors, diagnostics: list }, null, 2) + '\n';
+}
+
+/** GitHub Actions workflow commands, so problems show inline on pull requests. */
+export function formatGithub(diags: readonly Diagnostic[]): string {
+  const esc = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return (
+    sortDiagnostics(diags)
+      .map((d) => {
+        const pos = d.start ? `,line=${d.start.line},col=${d.start.column}` : '';
+        return `::${d.severity} file=${d.file}${pos},title=${d.check}::${esc(d.message)}`;
+      })
+      .join('\n') + (diags.length ? '\n' : '')
+  );
+}
+
+export type OutputFormat = 'text' | 'json' | 'github';
+
+export function formatDiagnostics(format: OutputFormat, diags: readonly Diagnostic[], sources: Sources): string {
+  if (format === 'json') return formatJson(diags);
+  if (format === 'github') return formatGithub(diags);
+  return formatText(diags, sources);
+}

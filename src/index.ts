@@ -1,0 +1,20 @@
+// Public API of devskyy-mon: the CLI is a thin layer over these functions.
+export { loadCatalog, validateCatalog } from './load/load-catalog.js';
+export type { LoadResult } from './load/load-catalog.js';
+export { YamlSource } from './load/yaml-source.js';
+export { buildCatalog } from './model/build.js';
+export type * from './model/catalog.js';
+export { exposedSeriesNames } from './model/catalog.js';
+export { generate, emitters } from './generate.js';
+export type { GenerateOptions, Target } from './generate.js';
+export type { Artifact } from './emit/artifact.js';
+export { planWrite } from './write/plan.js';
+export type { Plan, Action } from './write/plan.js';
+export { applyPlan, WriteConflictError } from './write/apply.js';
+export type { Diagnostic, Severity, Position } from './diagnostics.js';
+export { hasErrors, ExitError } from './diagnostics.js';
+export { formatDiagnostics, formatText, formatJson, formatGithub } from './format-diagnostics.js';
+export { parsePromQL } from './promql/ast.js';
+export { ExprChecker } from './lint/expr-checks.js';
+export { CHECKS } from './lint/checks.js';
+export { catalogSchema, catalogSchemaPath } from './validate/schema.js';

@@ -1,0 +1,42 @@
+import type { Severity } from '../diagnostics.js';
+
+export interface CheckDoc {
+  id: string;
+  severity: Severity;
+  doc: string;
+}
+
+/** Every check of lint-alerts and of the catalog's expressions, with its default severity and doc line. */
+export const CHECKS: readonly CheckDoc[] = [
+  { id: 'promql/syntax', severity: 'error', doc: 'The expression does not parse with Prometheus\' PromQL grammar.' },
+  { id: 'promql/unknown-metric', severity: 'error', doc: 'A selector names a metric that is neither in the catalog nor produced by a recording rule.' },
+  { id: 'promql/rate-on-gauge', severity: 'error', doc: 'rate/irate/increase applied to a gauge, info or enum: they assume a monotonic counter.' },
+  { id: 'promql/counter-without-rate', severity: 'warning', doc: 'A counter used as a raw value; its value depends on process restarts, use rate() or increase().' },
+  { id: 'promql/histogram-quantile-bucket', severity: 'error', doc: 'histogram_quantile() over something that is not a _bucket series of a histogram.' },
+  { id: 'promql/histogram-quantile-le', severity: 'error', doc: 'An aggregation inside histogram_quantile() drops the le label, so no quantile can be computed.' },
+  { id: 'promql/unknown-label', severity: 'error', doc: 'A matcher, by/without, on/ignoring label that the metric does not have.' },
+  { id: 'promql/dropped-label', severity: 'error', doc: 'A label used after an inner aggregation has already removed it.' },
+  { id: 'promql/label-value', severity: 'error', doc: 'A matcher value outside the label\'s declared enum (a regex that matches none of its values).' },
+  { id: 'promql/vector-matching', severity: 'warning', doc: 'A one-to-one binary operation between vectors whose label sets differ: it matches nothing without on()/ignoring() or an aggregation.' },
+  { id: 'promql/range-too-short', severity: 'warning', doc: 'A range window shorter than four scrape intervals: rate() needs at least two samples even when a scrape fails.' },
+  { id: 'alert/for-missing', severity: 'warning', doc: 'An alert without for: it pages on a single evaluation.' },
+  { id: 'alert/for-too-short', severity: 'warning', doc: 'for shorter than two scrape intervals: one missed scrape resets it.' },
+  { id: 'alert/severity-missing', severity: 'error', doc: 'An alert without a severity label; routing depends on it.' },
+  { id: 'alert/severity-unknown', severity: 'error', doc: 'A severity outside the allowed set (alerting.severities).' },
+  { id: 'alert/summary-missing', severity: 'error', doc: 'An alert without a summary annotation.' },
+  { id: 'alert/description-missing', severity: 'error', doc: 'An alert without a description annotation.' },
+  { id: 'alert/template-syntax', severity: 'error', doc: 'An annotation or label template that does not parse ({{ }} unbalanced, unknown variable).' },
+  { id: 'alert/template-label', severity: 'error', doc: 'A template uses $labels.x that the alert expression does not return.' },
+  { id: 'rules/duplicate-alert', severity: 'error', doc: 'Two alerts share a name (with equal labels they would overwrite each other).' },
+  { id: 'rules/duplicate-group', severity: 'error', doc: 'Two rule groups share a name; Prometheus refuses to load the file.' },
+  { id: 'rules/record-name', severity: 'warning', doc: 'A recording rule name that does not follow level:metric:operations.' },
+  { id: 'rules/structure', severity: 'error', doc: 'The rule file is not the shape Prometheus expects (groups, rules, alert/record, expr).' },
+  { id: 'promtool/check', severity: 'error', doc: 'promtool check rules rejected the file.' },
+  { id: 'promtool/test', severity: 'error', doc: 'promtool test rules failed on the generated unit tests.' },
+];
+
+const BY_ID = new Map(CHECKS.map((c) => [c.id, c]));
+
+export function severityOf(id: string): Severity {
+  return BY_ID.get(id)?.severity ?? 'error';
+}

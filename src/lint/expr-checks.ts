@@ -1,0 +1,267 @@
+// Checks of one PromQL expression against the catalog. Pure: offsets are into the expression; callers map them.
+import type { Severity } from '../diagnostics.js';
+import type { Expr, Span } from '../promql/ast.js';
+import { parsePromQL, walk } from '../promql/ast.js';
+import type { SeriesIndex, SeriesRef } from '../promql/series-index.js';
+import { TARGET_LABELS } from '../promql/series-index.js';
+import { parseDuration } from '../util/duration.js';
+import { didYouMean } from '../util/suggest.js';
+import { severityOf } from './checks.js';
+
+export interface Finding extends Span {
+  check: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface ExprContext {
+  index: SeriesIndex;
+  scrapeIntervalSeconds: number;
+}
+
+/** Labels an expression returns: a set, or 'any' where the analysis cannot know (unknown metric, opaque function). */
+export type LabelSet = Set<string> | 'any';
+
+const RATE_FUNCS = new Set(['rate', 'irate', 'increase']);
+/** Functions under which a raw counter is used correctly. */
+const COUNTER_SAFE = new Set(['rate', 'irate', 'increase', 'resets', 'changes', 'absent', 'absent_over_time', 'present_over_time', 'timestamp', 'count_over_time', 'last_over_time']);
+const COUNTER_SAFE_AGG = new Set(['count', 'group', 'count_values']);
+const DROP_ALL = new Set(['vector', 'time', 'scalar', 'pi', 'minute', 'hour', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'month', 'year']);
+const KEEP_INPUT_AGG = new Set(['topk', 'bottomk', 'limitk', 'limit_ratio']);
+
+function finding(check: string, message: string, span: Span): Finding {
+  return { check, severity: severityOf(check), message, from: span.from, to: span.to };
+}
+
+function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
+  try {
+    const re = new RegExp(`^(?:${pattern})$`);
+    return values.some((v) => re.test(v));
+  } catch {
+    return true; // RE2 syntax JavaScript cannot read: promtool judges it.
+  }
+}
+
+export class ExprChecker {
+  private readonly findings: Finding[] = [];
+
+  constructor(private readonly ctx: ExprContext) {}
+
+  /** Parses and checks; returns findings and, when it parses, the labels the expression returns. */
+  static check(expr: string, ctx: ExprContext): { findings: Finding[]; labels: LabelSet; ast?: Expr } {
+    const parsed = parsePromQL(expr);
+    if (!parsed.ok) return { findings: [finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
+    const c = new ExprChecker(ctx);
+    c.checkSelectors(parsed.expr);
+    const labels = c.labelsOf(parsed.expr);
+    return { findings: c.findings, labels, ast: parsed.expr };
+  }
+
+  private resolve(name: string | undefined): SeriesRef | undefined {
+    return name ? this.ctx.index.get(name) : undefined;
+  }
+
+  private checkSelectors(root: Expr): void {
+    walk(root, (e, parents) => {
+      if (e.kind !== 'selector') return;
+      const nameSpan = e.nameSpan ?? e;
+      if (e.name && !this.ctx.index.isKnown(e.name)) {
+        const outside = !e.name.startsWith(`${this.ctx.index.namespace}_`) && !e.name.includes(':');
+        this.findings.push({
+          ...finding('promql/unknown-metric', `${e.name} is not in the catalog${didYouMean(e.name, this.ctx.index.names())}`, nameSpan),
+          // A metric outside the catalog's namespace may come from another exporter: say so, do not fail.
+          ...(outside ? { severity: 'warning' as const } : {}),
+        });
+      }
+      if (e.range) {
+        const secs = parseDuration(e.range);
+        if (secs !== undefined && secs < 4 * this.ctx.scrapeIntervalSeconds) {
+          this.findings.push(finding('promql/range-too-short', `range [${e.range}] is shorter than four scrape intervals (${4 * this.ctx.scrapeIntervalSeconds}s)`, e.rangeSpan ?? e));
+        }
+      }
+      const ref = this.resolve(e.name);
+      if (!ref) return;
+      const parent = parents.at(-1);
+      const fn = parent?.kind === 'call' ? parent.func : undefined;
+      const isCounterSeries = ref.metric.type === 'counter' || ref.suffix === '_bucket' || ref.suffix === '_sum' || ref.suffix === '_count';
+      if (fn && RATE_FUNCS.has(fn) && !isCounterSeries) {
+        this.findings.push(finding('promql/rate-on-gauge', `${fn}() on ${e.name}, a ${ref.metric.type}; use it on counters only (for gauges: deriv() or delta())`, parent?.kind === 'call' ? parent.funcSpan : e));
+      }
+      if (isCounterSeries && ref.suffix !== '_created') {
+        const safe = parents.some((p) => (p.kind === 'call' && COUNTER_SAFE.has(p.func)) || (p.kind === 'aggregate' && COUNTER_SAFE_AGG.has(p.op)) || p.kind === 'subquery');
+        if (!safe) this.findings.push(finding('promql/counter-without-rate', `${e.name} is a counter; use rate() or increase() rather than its raw value`, nameSpan));
+      }
+      const labels = this.ctx.index.labelsOf(ref);
+      for (const m of e.matchers) {
+        if (!labels.has(m.label)) {
+          this.findings.push(finding('promql/unknown-label', `${e.name} has no label "${m.label}"${didYouMean(m.label, labels)}`, m.labelSpan));
+          continue;
+        }
+        const def = this.ctx.index.labelDef(ref, m.label);
+        const allowed = def?.values ?? (ref.metric.type === 'enum' && m.label === ref.metric.fullName ? ref.metric.states : undefined);
+        if (!allowed || m.op.startsWith('!')) continue;
+        const ok = m.op === '=' ? allowed.includes(m.value) : regexMatchesAny(m.value, allowed);
+        if (!ok) this.findings.push(finding('promql/label-value', `"${m.value}" is not a declared value of ${m.label} (${allowed.join(', ')})${m.op === '=' ? didYouMean(m.value, allowed) : ''}`, m.valueSpan));
+      }
+    });
+    walk(root, (e) => {
+      if (e.kind === 'call' && e.func === 'histogram_quantile') this.checkHistogramQuantile(e);
+    });
+  }
+
+  private checkHistogramQuantile(call: Extract<Expr, { kind: 'call' }>): void {
+    const arg = call.args[1];
+    if (!arg) return;
+    let bucket = false;
+    let unknown = false;
+    walk(arg, (e) => {
+      if (e.kind !== 'selector') return;
+      const ref = this.resolve(e.name);
+      if (ref?.suffix === '_bucket') bucket = true;
+      else if (!ref) unknown = true;
+    });
+    if (!bucket && !unknown) {
+      this.findings.push(finding('promql/histogram-quantile-bucket', 'histogram_quantile() needs the _bucket series of a histogram as its second argument', arg));
+    }
+  }
+
+  /** The labels an expression returns, reporting labels used where they no longer exist. */
+  labelsOf(e: Expr): LabelSet {
+    switch (e.kind) {
+      case 'number':
+      case 'string':
+        return new Set();
+      case 'selector': {
+        const ref = this.resolve(e.name);
+        return ref ? this.ctx.index.labelsOf(ref) : 'any';
+      }
+      case 'paren':
+      case 'offset':
+      case 'subquery':
+      case 'unary':
+        return this.labelsOf(e.expr);
+      case 'call':
+        return this.callLabels(e);
+      case 'aggregate':
+        return this.aggregateLabels(e);
+      case 'binary':
+        return this.binaryLabels(e);
+    }
+  }
+
+  private usable(label: { name: string } & Span, input: LabelSet, where: string, inner: Expr): void {
+    if (input === 'any' || input.has(label.name)) return;
+    const existed = this.deeperLabels(inner).has(label.name);
+    if (existed) this.findings.push(finding('promql/dropped-label', `label "${label.name}" was removed by an inner aggregation before ${where}`, label));
+    else this.findings.push(finding('promql/unknown-label', `label "${label.name}" does not exist at ${where}${didYouMean(label.name, input)}`, label));
+  }
+
+  /** Every label any selector below carries: tells a dropped label from a misspelt one. */
+  private deeperLabels(e: Expr): Set<string> {
+    const out = new Set<string>(TARGET_LABELS);
+    walk(e, (n) => {
+      if (n.kind !== 'selector') return;
+      const ref = this.resolve(n.name);
+      if (ref) for (const l of this.ctx.index.labelsOf(ref)) out.add(l);
+    });
+    return out;
+  }
+
+  private callLabels(e: Extract<Expr, { kind: 'call' }>): LabelSet {
+    if (DROP_ALL.has(e.func)) {
+      e.args.forEach((a) => this.labelsOf(a));
+      return new Set();
+    }
+    const argLabels = e.args.map((a) => this.labelsOf(a));
+    if (e.func === 'histogram_quantile') {
+      const input = argLabels[1] ?? 'any';
+      if (input !== 'any' && !input.has('le')) {
+        const arg = e.args[1]!;
+        this.findings.push(finding('promql/histogram-quantile-le', 'the aggregation inside histogram_quantile() drops the le label; keep it, e.g. sum by (le) (rate(..._bucket[5m]))', arg.kind === 'aggregate' ? arg.opSpan : arg));
+      }
+      if (input === 'any') return 'any';
+      const out = new Set(input);
+      out.delete('le');
+      return out;
+    }
+    if (e.func === 'label_replace' || e.func === 'label_join') {
+      const base = argLabels[0] ?? 'any';
+      const dst = e.args[1];
+      if (base === 'any' || dst?.kind !== 'string') return 'any';
+      return new Set([...base, dst.value]);
+    }
+    if (e.func === 'absent' || e.func === 'absent_over_time') {
+      const sel = e.args[0];
+      return new Set(sel?.kind === 'selector' ? sel.matchers.filter((m) => m.op === '=').map((m) => m.label) : []);
+    }
+    // Every other function keeps the labels of its (first) vector argument.
+    const vectorArg = e.args.findIndex((a) => a.kind !== 'number' && a.kind !== 'string');
+    return vectorArg >= 0 ? argLabels[vectorArg]! : new Set();
+  }
+
+  private aggregateLabels(e: Extract<Expr, { kind: 'aggregate' }>): LabelSet {
+    const vector = e.args[e.args.length - 1]!;
+    e.args.slice(0, -1).forEach((a) => this.labelsOf(a));
+    const input = this.labelsOf(vector);
+    if (KEEP_INPUT_AGG.has(e.op)) return input;
+    const extra = e.op === 'count_values' && e.args[0]?.kind === 'string' ? [e.args[0].value] : [];
+    if (!e.grouping) return new Set(extra);
+    for (const l of e.grouping.labels) {
+      if (e.grouping.mode === 'by') this.usable(l, input, `${e.op} by (...)`, vector);
+      else if (input !== 'any' && !input.has(l.name)) {
+        this.findings.push({ ...finding('promql/unknown-label', `without (${l.name}): the input has no label "${l.name}"`, l), severity: 'warning' });
+      }
+    }
+    if (e.grouping.mode === 'by') return new Set([...e.grouping.labels.map((l) => l.name), ...extra]);
+    if (input === 'any') return 'any';
+    const out = new Set(input);
+    for (const l of e.grouping.labels) out.delete(l.name);
+    extra.forEach((x) => out.add(x));
+    return out;
+  }
+
+  private binaryLabels(e: Extract<Expr, { kind: 'binary' }>): LabelSet {
+    const lhs = this.labelsOf(e.lhs);
+    const rhs = this.labelsOf(e.rhs);
+    const lhsScalar = lhs !== 'any' && lhs.size === 0 && isScalarLike(e.lhs);
+    const rhsScalar = rhs !== 'any' && rhs.size === 0 && isScalarLike(e.rhs);
+    if (lhsScalar) return rhs;
+    if (rhsScalar) return lhs;
+    const setOp = e.op === 'and' || e.op === 'or' || e.op === 'unless';
+    if (e.matching) {
+      for (const l of e.matching.labels) {
+        if (e.matching.mode === 'on') {
+          this.usable(l, lhs, `on (...) (left side)`, e.lhs);
+          this.usable(l, rhs, `on (...) (right side)`, e.rhs);
+        }
+      }
+      for (const l of e.matching.include) this.usable(l, e.matching.group === 'left' ? rhs : lhs, 'group_left/group_right (...)', e.matching.group === 'left' ? e.rhs : e.lhs);
+    } else if (!setOp && lhs !== 'any' && rhs !== 'any' && !sameSet(lhs, rhs)) {
+      const only = [...lhs].filter((l) => !rhs.has(l)).concat([...rhs].filter((l) => !lhs.has(l))).sort();
+      this.findings.push(finding('promql/vector-matching', `both sides of "${e.op}" are vectors with different labels (${only.join(', ')}); one-to-one matching finds no pairs. Aggregate both sides (e.g. sum by (...)) or use on()/ignoring()`, e));
+    }
+    if (lhs === 'any' || rhs === 'any') return 'any';
+    if (e.op === 'or') return new Set([...lhs, ...rhs]);
+    if (e.matching?.group === 'left') return new Set([...lhs, ...e.matching.include.map((l) => l.name)]);
+    if (e.matching?.group === 'right') return new Set([...rhs, ...e.matching.include.map((l) => l.name)]);
+    if (e.matching?.mode === 'on' && !setOp && !isComparison(e.op)) return new Set(e.matching.labels.map((l) => l.name));
+    return lhs;
+  }
+}
+
+function isComparison(op: string): boolean {
+  return ['==', '!=', '>', '<', '>=', '<='].includes(op);
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Numbers and scalar() calls: binary operations with them keep the vector side's labels. */
+function isScalarLike(e: Expr): boolean {
+  if (e.kind === 'number') return true;
+  if (e.kind === 'paren' || e.kind === 'unary') return isScalarLike(e.expr);
+  if (e.kind === 'call') return ['scalar', 'time', 'pi'].includes(e.func);
+  if (e.kind === 'binary') return isScalarLike(e.lhs) && isScalarLike(e.rhs);
+  return false;
+}

@@ -1,0 +1,118 @@
+// Checks of one alerting or recording rule, wherever it is written (catalog.yaml or a Prometheus rule file).
+import type { Diagnostic } from '../diagnostics.js';
+import type { PathSegment, YamlSource } from '../load/yaml-source.js';
+import { parseDuration } from '../util/duration.js';
+import { didYouMean } from '../util/suggest.js';
+import { RECORD_CONVENTION } from '../validate/names.js';
+import { severityOf } from './checks.js';
+import type { ExprContext } from './expr-checks.js';
+import { ExprChecker } from './expr-checks.js';
+
+export interface RuleSite {
+  kind: 'alert' | 'record';
+  name: string;
+  expr: string;
+  for?: string;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  /** Where each part sits in the YAML file. */
+  at: {
+    name: PathSegment[];
+    expr: PathSegment[];
+    for?: PathSegment[];
+    rule: PathSegment[];
+    label: (k: string) => PathSegment[];
+    annotation: (k: string) => PathSegment[];
+  };
+}
+
+export interface RuleCheckOptions extends ExprContext {
+  severities: readonly string[];
+}
+
+const TEMPLATE_VARS = new Set(['$labels', '$value', '$externalLabels', '$externalURL']);
+
+interface TemplateProblem {
+  check: 'alert/template-syntax' | 'alert/template-label';
+  message: string;
+  from: number;
+  to: number;
+}
+
+/** A light reading of Go text/template as Prometheus uses it: balanced actions, known variables, $labels.x. */
+export function checkTemplate(text: string, labels: Set<string> | 'any'): TemplateProblem[] {
+  const out: TemplateProblem[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{{', i);
+    const close = text.indexOf('}}', i);
+    if (close !== -1 && (open === -1 || close < open)) {
+      out.push({ check: 'alert/template-syntax', message: 'unexpected "}}" without a matching "{{"', from: close, to: close + 2 });
+      i = close + 2;
+      continue;
+    }
+    if (open === -1) break;
+    const end = text.indexOf('}}', open + 2);
+    const nextOpen = text.indexOf('{{', open + 2);
+    if (end === -1 || (nextOpen !== -1 && nextOpen < end)) {
+      out.push({ check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
+      i = open + 2;
+      continue;
+    }
+    const body = text.slice(open + 2, end);
+    const quotes = (body.match(/"/g) ?? []).length;
+    if (quotes % 2) out.push({ check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: end + 2 });
+    for (const m of body.matchAll(/\$[A-Za-z_][A-Za-z0-9_]*/g)) {
+      const from = open + 2 + m.index;
+      const declared = new RegExp(`\\${m[0]}\\s*:?=`).test(text.slice(0, open + 2 + m.index + m[0].length + 3));
+      if (!TEMPLATE_VARS.has(m[0]) && !declared) {
+        out.push({ check: 'alert/template-syntax', message: `undefined variable ${m[0]}${didYouMean(m[0], TEMPLATE_VARS)}`, from, to: from + m[0].length });
+      }
+    }
+    for (const m of body.matchAll(/(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      const name = m[1]!;
+      if (labels !== 'any' && !labels.has(name)) {
+        const from = open + 2 + m.index + m[0].length - name.length;
+        out.push({ check: 'alert/template-label', message: `the expression returns no label "${name}"${labels.size ? ` (it returns ${[...labels].sort().join(', ')})` : ' (it returns no labels)'}`, from, to: from + name.length });
+      }
+    }
+    i = end + 2;
+  }
+  return out;
+}
+
+export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const push = (check: string, message: string, span: object, hint?: string) =>
+    out.push({ file: source.file, severity: severityOf(check), check, message, ...span, ...(hint ? { hint } : {}) });
+
+  const { findings, labels } = ExprChecker.check(site.expr, opts);
+  for (const f of findings) out.push({ file: source.file, severity: f.severity, check: f.check, message: f.message, ...source.locateInString(site.at.expr, f.from, f.to) });
+
+  if (site.kind === 'record') {
+    if (!RECORD_CONVENTION.test(site.name)) push('rules/record-name', `recording rule "${site.name}" does not follow level:metric:operations`, source.locate(site.at.name), 'e.g. job:devskyy_requests:rate5m');
+    return out;
+  }
+  if (site.for === undefined) push('alert/for-missing', `alert ${site.name} has no "for"; it fires on a single evaluation`, source.locate(site.at.name));
+  else {
+    const secs = parseDuration(site.for);
+    if (secs !== undefined && secs < 2 * opts.scrapeIntervalSeconds) {
+      push('alert/for-too-short', `for: ${site.for} is shorter than two scrape intervals (${2 * opts.scrapeIntervalSeconds}s)`, source.locate(site.at.for ?? site.at.rule));
+    }
+  }
+  const severity = site.labels['severity'];
+  if (severity === undefined) push('alert/severity-missing', `alert ${site.name} has no severity label`, source.locate(site.at.name));
+  else if (!opts.severities.includes(severity)) {
+    push('alert/severity-unknown', `severity "${severity}" is not one of ${opts.severities.join(', ')}${didYouMean(severity, opts.severities)}`, source.locate(site.at.label('severity')));
+  }
+  if (!site.annotations['summary']) push('alert/summary-missing', `alert ${site.name} has no summary annotation`, source.locate(site.at.name));
+  if (!site.annotations['description']) push('alert/description-missing', `alert ${site.name} has no description annotation`, source.locate(site.at.name));
+  const templated: [string, PathSegment[]][] = [
+    ...Object.entries(site.annotations).map(([k, v]) => [v, site.at.annotation(k)] as [string, PathSegment[]]),
+    ...Object.entries(site.labels).map(([k, v]) => [v, site.at.label(k)] as [string, PathSegment[]]),
+  ];
+  for (const [text, path] of templated) {
+    for (const p of checkTemplate(text, labels)) push(p.check, p.message, source.locateInString(path, p.from, p.to));
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import type { Diagnostic } from '../diagnostics.js';
+import { hasErrors } from '../diagnostics.js';
+import type { Catalog } from '../model/catalog.js';
+import type { RawCatalog } from '../model/raw.js';
+import { buildCatalog } from '../model/build.js';
+import { validateSchema } from '../validate/schema.js';
+import { checkSemantics } from '../validate/semantic.js';
+import { checkExpressions } from '../validate/expressions.js';
+import { YamlSource } from './yaml-source.js';
+
+export interface LoadResult {
+  catalog?: Catalog;
+  source?: YamlSource;
+  diagnostics: Diagnostic[];
+}
+
+/** The whole front half of the pipeline on text: parse -> schema -> semantic rules -> model -> expressions. */
+export function validateCatalog(file: string, content: string | Uint8Array): LoadResult {
+  const parsed = YamlSource.parse(file, content);
+  if (!parsed.source) return { diagnostics: parsed.diagnostics };
+  const source = parsed.source;
+  const schema = validateSchema(parsed.data, source);
+  if (schema.length) return { source, diagnostics: schema };
+  const raw = parsed.data as RawCatalog;
+  const semantic = checkSemantics(raw, source);
+  if (hasErrors(semantic)) return { source, diagnostics: semantic };
+  const catalog = buildCatalog(raw, file);
+  const diagnostics = [...semantic, ...checkExpressions(catalog, source)];
+  return { source, diagnostics, ...(hasErrors(diagnostics) ? {} : { catalog }) };
+}
+
+/** Reads and validates a catalog file. A missing or unreadable file is a diagnostic, not an exception. */
+export async function loadCatalog(file: string): Promise<LoadResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'catalog file not found (run `devskyy-mon init` to create one)' : code === 'EISDIR' ? 'is a directory, not a catalog file' : `cannot read: ${(err as Error).message}`;
+    return { diagnostics: [{ file, severity: 'error', check: 'catalog-read', message }] };
+  }
+  return validateCatalog(file, bytes);
+}

@@ -1,0 +1,171 @@
+import type { RawCatalog, RawMetric } from './raw.js';
+import type { Catalog, Label, Metric, Service } from './catalog.js';
+import { parseDuration } from '../util/duration.js';
+
+// prom-client's and the Python client's defaults, so an unconfigured catalog behaves like hand-written code.
+export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const DEFAULT_PERCENTILES = [0.5, 0.9, 0.99];
+export const DEFAULT_SEVERITIES = ['critical', 'warning', 'info'];
+// Pinned so a stack generated today starts the same images next year.
+export const DEFAULT_IMAGES = {
+  prometheus: 'prom/prometheus:v2.53.2',
+  alertmanager: 'prom/alertmanager:v0.27.0',
+  grafana: 'grafana/grafana:11.2.0',
+};
+
+function labelsOf(raw: RawCatalog): Map<string, Label> {
+  const out = new Map<string, Label>();
+  for (const [id, l] of Object.entries(raw.labels ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    out.set(id, {
+      id,
+      name: l.name ?? id,
+      description: l.description,
+      ...(l.values ? { values: l.values } : {}),
+      ...(l.max_values !== undefined ? { maxValues: l.max_values } : {}),
+    });
+  }
+  return out;
+}
+
+function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<string, Label>): Metric {
+  const summary = raw.defaults?.summary;
+  const isSummary = m.type === 'summary';
+  return {
+    name: m.name,
+    fullName: `${raw.namespace}_${m.name}`,
+    type: m.type,
+    help: m.help,
+    category: m.category,
+    ...(m.unit ? { unit: m.unit } : {}),
+    labels: (m.labels ?? []).map((id) => labels.get(id)!),
+    ...(m.type === 'histogram' ? { buckets: m.buckets ?? raw.defaults?.histogram_buckets ?? DEFAULT_BUCKETS } : {}),
+    ...(isSummary ? { percentiles: m.percentiles ?? summary?.percentiles ?? DEFAULT_PERCENTILES } : {}),
+    ...(isSummary ? { maxAgeSeconds: parseDuration(m.max_age ?? summary?.max_age ?? '10m')! } : {}),
+    ...(isSummary ? { ageBuckets: m.age_buckets ?? summary?.age_buckets ?? 5 } : {}),
+    ...(m.states ? { states: m.states } : {}),
+    ...(m.collector ? { collector: m.collector } : {}),
+    ...(m.role ? { role: m.role } : {}),
+    aggregate: m.aggregate ?? (m.type === 'info' || m.type === 'enum' ? 'first' : 'sum'),
+    ...(m.seed_name ? { seedName: m.seed_name } : {}),
+    ...(m.note ? { note: m.note } : {}),
+    path: ['metrics', index],
+  };
+}
+
+/** Normalises a schema-valid, semantically checked catalog: defaults applied, references resolved. */
+export function buildCatalog(raw: RawCatalog, file: string): Catalog {
+  const labels = labelsOf(raw);
+  const scrapeInterval = raw.defaults?.scrape_interval ?? '15s';
+  const scrapeTimeout = raw.defaults?.scrape_timeout ?? '10s';
+  const alertGroup = raw.alerting?.group ?? `${raw.namespace}_alerts`;
+  const services: Service[] = raw.services.map((s) => ({
+    name: s.name,
+    host: s.host ?? '127.0.0.1',
+    port: s.port,
+    path: s.path ?? '/metrics',
+    scheme: s.scheme ?? 'http',
+    interval: s.interval ?? scrapeInterval,
+    timeout: s.timeout ?? scrapeTimeout,
+    exporter: s.exporter ?? 'demo',
+    ...(s.image ? { image: s.image } : {}),
+    ...(s.build ? { build: s.build } : {}),
+    monitor: s.monitor ?? 'ServiceMonitor',
+  }));
+  return {
+    file,
+    namespace: raw.namespace,
+    title: raw.title ?? raw.namespace,
+    scrapeInterval,
+    scrapeTimeout,
+    evaluationInterval: raw.defaults?.evaluation_interval ?? scrapeInterval,
+    services,
+    categories: raw.categories.map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
+    labels,
+    collectors: new Map(
+      Object.entries(raw.collectors ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([id, c]) => [
+          id,
+          {
+            id,
+            description: c.description,
+            ttlSeconds: parseDuration(c.ttl)!,
+            timeoutSeconds: parseDuration(c.timeout ?? '5s')!,
+            ...(c.builtin ? { builtin: c.builtin } : {}),
+          },
+        ]),
+    ),
+    metrics: raw.metrics.map((m, i) => metricOf(raw, m, i, labels)),
+    alerting: {
+      group: alertGroup,
+      ...(raw.alerting?.interval ? { interval: raw.alerting.interval } : {}),
+      severities: raw.alerting?.severities ?? DEFAULT_SEVERITIES,
+      ...(raw.alerting?.runbook_base_url ? { runbookBaseUrl: raw.alerting.runbook_base_url } : {}),
+    },
+    alerts: (raw.alerts ?? []).map((a, i) => ({
+      name: a.name,
+      group: a.group ?? alertGroup,
+      expr: a.expr.trim(),
+      ...(a.for ? { for: a.for } : {}),
+      ...(a.keep_firing_for ? { keepFiringFor: a.keep_firing_for } : {}),
+      severity: a.severity,
+      summary: a.summary,
+      description: a.description,
+      ...(a.runbook ? { runbook: a.runbook } : {}),
+      labels: a.labels ?? {},
+      ...(a.note ? { note: a.note } : {}),
+      path: ['alerts', i],
+    })),
+    recordingRules: (raw.recording_rules ?? []).map((r, i) => ({
+      record: r.record,
+      expr: r.expr.trim(),
+      group: r.group ?? `${raw.namespace}_recording_rules`,
+      labels: r.labels ?? {},
+      path: ['recording_rules', i],
+    })),
+    slos: (raw.slos ?? []).map((s, i) => ({
+      name: s.name,
+      description: s.description,
+      objective: s.objective,
+      window: s.window ?? '30d',
+      sli: 'errors' in s.sli ? { kind: 'ratio', errors: s.sli.errors, total: s.sli.total } : { kind: 'latency', histogram: s.sli.histogram, le: s.sli.le, ...(s.sli.matchers ? { matchers: s.sli.matchers } : {}) },
+      path: ['slos', i],
+    })),
+    dashboards: (raw.dashboards ?? []).map((d, i) => ({
+      id: d.id,
+      title: d.title,
+      ...(d.description ? { description: d.description } : {}),
+      panels: d.panels.map((p, j) => ({
+        title: p.title,
+        expr: p.expr.trim(),
+        ...(p.description ? { description: p.description } : {}),
+        type: p.type ?? 'timeseries',
+        ...(p.unit ? { unit: p.unit } : {}),
+        ...(p.legend ? { legend: p.legend } : {}),
+        ...(p.note ? { note: p.note } : {}),
+        path: ['dashboards', i, 'panels', j],
+      })),
+      path: ['dashboards', i],
+    })),
+    alertmanager: {
+      ...(raw.alertmanager?.webhook_url ? { webhookUrl: raw.alertmanager.webhook_url } : {}),
+      groupBy: raw.alertmanager?.group_by ?? ['alertname', 'severity'],
+      groupWait: raw.alertmanager?.group_wait ?? '30s',
+      groupInterval: raw.alertmanager?.group_interval ?? '5m',
+      repeatInterval: raw.alertmanager?.repeat_interval ?? '4h',
+    },
+    stack: {
+      bind: raw.stack?.bind ?? '127.0.0.1',
+      prometheus: { port: raw.stack?.prometheus?.port ?? 9090, image: raw.stack?.prometheus?.image ?? DEFAULT_IMAGES.prometheus },
+      alertmanager: { port: raw.stack?.alertmanager?.port ?? 9093, image: raw.stack?.alertmanager?.image ?? DEFAULT_IMAGES.alertmanager },
+      grafana: { port: raw.stack?.grafana?.port ?? 3000, image: raw.stack?.grafana?.image ?? DEFAULT_IMAGES.grafana },
+    },
+    kubernetes: {
+      namespace: raw.kubernetes?.namespace ?? 'monitoring',
+      release: raw.kubernetes?.release ?? 'kube-prometheus-stack',
+      dashboardLabel: raw.kubernetes?.dashboard_label ?? 'grafana_dashboard',
+      dashboardFolder: raw.kubernetes?.dashboard_folder ?? raw.title ?? raw.namespace,
+      commonLabels: raw.kubernetes?.common_labels ?? {},
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// The normalised catalog every emitter reads: defaults applied, names expanded, references resolved.
+import type { PathSegment } from '../load/yaml-source.js';
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'enum';
+
+export interface Label {
+  id: string;
+  /** Name as exposed. */
+  name: string;
+  description: string;
+  values?: readonly string[];
+  maxValues?: number;
+}
+
+export interface Collector {
+  id: string;
+  description: string;
+  ttlSeconds: number;
+  timeoutSeconds: number;
+  builtin?: 'system' | 'process';
+}
+
+export interface Metric {
+  /** Name without the namespace, as written in the catalog. */
+  name: string;
+  /** `<namespace>_<name>`: what PromQL queries (counters with _total, info with _info). */
+  fullName: string;
+  type: MetricType;
+  help: string;
+  category: string;
+  unit?: string;
+  labels: readonly Label[];
+  buckets?: readonly number[];
+  percentiles?: readonly number[];
+  maxAgeSeconds?: number;
+  ageBuckets?: number;
+  states?: readonly string[];
+  /** Collector id; absent when the application instruments it. */
+  collector?: string;
+  role?: string;
+  aggregate: 'sum' | 'max' | 'min' | 'first' | 'omit';
+  seedName?: string;
+  note?: string;
+  path: readonly PathSegment[];
+}
+
+export interface Service {
+  name: string;
+  host: string;
+  port: number;
+  path: string;
+  scheme: 'http' | 'https';
+  interval: string;
+  timeout: string;
+  exporter: 'demo' | 'external';
+  image?: string;
+  build?: string;
+  monitor: 'ServiceMonitor' | 'PodMonitor';
+}
+
+export interface Alert {
+  name: string;
+  group: string;
+  expr: string;
+  for?: string;
+  keepFiringFor?: string;
+  severity: string;
+  summary: string;
+  description: string;
+  runbook?: string;
+  labels: Readonly<Record<string, string>>;
+  note?: string;
+  path: readonly PathSegment[];
+}
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  group: string;
+  labels: Readonly<Record<string, string>>;
+  path: readonly PathSegment[];
+}
+
+export type Sli =
+  | { kind: 'ratio'; errors: string; total: string }
+  | { kind: 'latency'; histogram: string; le: number; matchers?: string };
+
+export interface Slo {
+  name: string;
+  description: string;
+  objective: number;
+  window: string;
+  sli: Sli;
+  path: readonly PathSegment[];
+}
+
+export interface Panel {
+  title: string;
+  expr: string;
+  description?: string;
+  type: 'timeseries' | 'stat' | 'gauge' | 'table' | 'heatmap' | 'state-timeline';
+  unit?: string;
+  legend?: string;
+  note?: string;
+  path: readonly PathSegment[];
+}
+
+export interface Dashboard {
+  id: string;
+  title: string;
+  description?: string;
+  panels: readonly Panel[];
+  path: readonly PathSegment[];
+}
+
+export interface Category {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+export interface Component {
+  port: number;
+  image: string;
+}
+
+export interface Catalog {
+  /** Path of the catalog file as given, for markers and diagnostics. */
+  file: string;
+  namespace: string;
+  title: string;
+  scrapeInterval: string;
+  scrapeTimeout: string;
+  evaluationInterval: string;
+  services: readonly Service[];
+  categories: readonly Category[];
+  labels: ReadonlyMap<string, Label>;
+  collectors: ReadonlyMap<string, Collector>;
+  metrics: readonly Metric[];
+  alerting: { group: string; interval?: string; severities: readonly string[]; runbookBaseUrl?: string };
+  alerts: readonly Alert[];
+  recordingRules: readonly RecordingRule[];
+  slos: readonly Slo[];
+  dashboards: readonly Dashboard[];
+  alertmanager: {
+    webhookUrl?: string;
+    groupBy: readonly string[];
+    groupWait: string;
+    groupInterval: string;
+    repeatInterval: string;
+  };
+  stack: { bind: string; prometheus: Component; alertmanager: Component; grafana: Component };
+  kubernetes: {
+    namespace: string;
+    release: string;
+    dashboardLabel: string;
+    dashboardFolder: string;
+    commonLabels: Readonly<Record<string, string>>;
+  };
+}
+
+/** Every series name a metric exposes, as Prometheus' own clients expose it. */
+export function exposedSeriesNames(m: Pick<Metric, 'fullName' | 'type'>): string[] {
+  const n = m.fullName;
+  switch (m.type) {
+    case 'counter':
+      return [n, n.replace(/_total$/, '_created')];
+    case 'histogram':
+      return [n, `${n}_bucket`, `${n}_sum`, `${n}_count`, `${n}_created`];
+    case 'summary':
+      return [n, `${n}_sum`, `${n}_count`, `${n}_created`];
+    default:
+      return [n];
+  }
+}

@@ -1,0 +1,256 @@
+// A small typed PromQL syntax tree built from Prometheus' own lezer grammar; offsets are into the expression text.
+import { parser } from '@prometheus-io/lezer-promql';
+import type { SyntaxNode } from '@lezer/common';
+
+export interface Span {
+  from: number;
+  to: number;
+}
+
+export interface Matcher extends Span {
+  label: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+  labelSpan: Span;
+  valueSpan: Span;
+}
+
+export interface LabelRef extends Span {
+  name: string;
+}
+
+export type Expr =
+  | (Span & { kind: 'selector'; name?: string; nameSpan?: Span; matchers: Matcher[]; range?: string; rangeSpan?: Span })
+  | (Span & { kind: 'call'; func: string; funcSpan: Span; args: Expr[] })
+  | (Span & { kind: 'aggregate'; op: string; opSpan: Span; grouping?: { mode: 'by' | 'without'; labels: LabelRef[] }; args: Expr[] })
+  | (Span & {
+      kind: 'binary';
+      op: string;
+      lhs: Expr;
+      rhs: Expr;
+      bool: boolean;
+      matching?: { mode: 'on' | 'ignoring'; labels: LabelRef[]; group?: 'left' | 'right'; include: LabelRef[] };
+    })
+  | (Span & { kind: 'number'; value: number })
+  | (Span & { kind: 'string'; value: string })
+  | (Span & { kind: 'paren'; expr: Expr })
+  | (Span & { kind: 'unary'; op: string; expr: Expr })
+  | (Span & { kind: 'subquery'; expr: Expr; range: string })
+  | (Span & { kind: 'offset'; expr: Expr });
+
+export interface SyntaxError extends Span {
+  message: string;
+}
+
+export type ParseResult = { ok: true; expr: Expr } | { ok: false; error: SyntaxError };
+
+const FUNCTION_NAMES_WITH_RANGE = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'changes', 'resets']);
+export const RANGE_FUNCTIONS = FUNCTION_NAMES_WITH_RANGE;
+
+function unquote(text: string): string {
+  const q = text[0];
+  const body = text.slice(1, -1);
+  if (q === '`') return body;
+  return body.replace(/\\(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c] ?? c);
+}
+
+function children(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
+function labelRefs(grouping: SyntaxNode | null, src: string): LabelRef[] {
+  if (!grouping) return [];
+  return children(grouping)
+    .filter((c) => c.name === 'LabelName' || c.name === 'QuotedLabelName')
+    .map((c) => ({ name: c.name === 'QuotedLabelName' ? unquote(src.slice(c.from, c.to)) : src.slice(c.from, c.to), from: c.from, to: c.to }));
+}
+
+class Converter {
+  constructor(private readonly src: string) {}
+
+  text(n: SyntaxNode | Span): string {
+    return this.src.slice(n.from, n.to);
+  }
+
+  convert(node: SyntaxNode): Expr {
+    const span = { from: node.from, to: node.to };
+    switch (node.name) {
+      case 'PromQL':
+        return this.convert(node.firstChild!);
+      case 'NumberDurationLiteral':
+        return { kind: 'number', value: Number(this.text(node)), ...span };
+      case 'StringLiteral':
+        return { kind: 'string', value: unquote(this.text(node)), ...span };
+      case 'ParenExpr':
+        return { kind: 'paren', expr: this.convert(this.exprChildren(node)[0]!), ...span };
+      case 'UnaryExpr': {
+        const [op, inner] = [node.firstChild!, this.exprChildren(node)[0]!];
+        return { kind: 'unary', op: this.text(op), expr: this.convert(inner), ...span };
+      }
+      case 'OffsetExpr':
+      case 'AnchoredExpr':
+      case 'SmoothedExpr':
+        return { kind: 'offset', expr: this.convert(this.exprChildren(node)[0]!), ...span };
+      case 'VectorSelector':
+        return this.selector(node);
+      case 'MatrixSelector': {
+        const sel = this.selector(node.getChild('VectorSelector')!);
+        const dur = node.getChild('DurationExpr');
+        if (sel.kind === 'selector' && dur) Object.assign(sel, { range: this.text(dur), rangeSpan: { from: dur.from, to: dur.to } });
+        return { ...sel, ...span };
+      }
+      case 'SubqueryExpr': {
+        const inner = this.exprChildren(node)[0]!;
+        const dur = node.getChild('DurationExpr');
+        return { kind: 'subquery', expr: this.convert(inner), range: dur ? this.text(dur) : '', ...span };
+      }
+      case 'FunctionCall': {
+        const id = node.getChild('FunctionIdentifier')!;
+        const body = node.getChild('FunctionCallBody');
+        return { kind: 'call', func: this.text(id), funcSpan: { from: id.from, to: id.to }, args: body ? this.exprChildren(body).map((c) => this.convert(c)) : [], ...span };
+      }
+      case 'AggregateExpr': {
+        const op = node.getChild('AggregateOp')!;
+        const mod = node.getChild('AggregateModifier');
+        const body = node.getChild('FunctionCallBody');
+        const grouping = mod ? { mode: (mod.getChild('By') ? 'by' : 'without') as 'by' | 'without', labels: labelRefs(mod.getChild('GroupingLabels'), this.src) } : undefined;
+        return {
+          kind: 'aggregate',
+          op: this.text(op),
+          opSpan: { from: op.from, to: op.to },
+          ...(grouping ? { grouping } : {}),
+          args: body ? this.exprChildren(body).map((c) => this.convert(c)) : [],
+          ...span,
+        };
+      }
+      case 'BinaryExpr': {
+        const exprs = this.exprChildren(node);
+        const opNode = children(node).find((c) => /^(Pow|Mul|Div|Mod|Add|Sub|Eql|Gte|Gtr|Lte|Lss|Neq|And|Or|Unless|Atan2|TrimUpper|TrimLower)$/.test(c.name));
+        const mm = node.getChild('MatchingModifierClause');
+        let matching: Extract<Expr, { kind: 'binary' }>['matching'];
+        if (mm) {
+          const groups = mm.getChildren('GroupingLabels');
+          const group = mm.getChild('GroupLeft') ? 'left' : mm.getChild('GroupRight') ? 'right' : undefined;
+          matching = {
+            mode: mm.getChild('On') ? 'on' : 'ignoring',
+            labels: labelRefs(groups[0] ?? null, this.src),
+            ...(group ? { group } : {}),
+            include: labelRefs(groups[1] ?? null, this.src),
+          };
+        }
+        return {
+          kind: 'binary',
+          op: opNode ? this.text(opNode) : '?',
+          lhs: this.convert(exprs[0]!),
+          rhs: this.convert(exprs[1]!),
+          bool: node.getChild('BoolModifier') !== null,
+          ...(matching ? { matching } : {}),
+          ...span,
+        };
+      }
+      default:
+        // Anything else (a step invariant, an @ modifier) is treated as an opaque expression wrapper.
+        {
+          const inner = this.exprChildren(node)[0];
+          if (inner) return { kind: 'offset', expr: this.convert(inner), ...span };
+          return { kind: 'number', value: NaN, ...span };
+        }
+    }
+  }
+
+  private exprChildren(node: SyntaxNode): SyntaxNode[] {
+    return children(node).filter((c) => EXPR_NODES.has(c.name));
+  }
+
+  private selector(node: SyntaxNode): Expr {
+    const id = node.getChild('Identifier');
+    const matchers: Matcher[] = [];
+    const lm = node.getChild('LabelMatchers');
+    if (lm) {
+      for (const m of children(lm)) {
+        if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
+        const ln = m.getChild('LabelName') ?? m.getChild('QuotedLabelName');
+        const op = m.getChild('MatchOp');
+        const val = m.getChild('StringLiteral');
+        if (!ln || !op || !val) continue;
+        matchers.push({
+          label: ln.name === 'QuotedLabelName' ? unquote(this.text(ln)) : this.text(ln),
+          op: this.text(op) as Matcher['op'],
+          value: unquote(this.text(val)),
+          labelSpan: { from: ln.from, to: ln.to },
+          valueSpan: { from: val.from, to: val.to },
+          from: m.from,
+          to: m.to,
+        });
+      }
+    }
+    let name = id ? this.text(id) : undefined;
+    let nameSpan = id ? { from: id.from, to: id.to } : undefined;
+    const nameMatcher = matchers.find((m) => m.label === '__name__' && m.op === '=');
+    if (!name && nameMatcher) {
+      name = nameMatcher.value;
+      nameSpan = nameMatcher.valueSpan;
+    }
+    return { kind: 'selector', ...(name ? { name } : {}), ...(nameSpan ? { nameSpan } : {}), matchers: matchers.filter((m) => m.label !== '__name__'), from: node.from, to: node.to };
+  }
+}
+
+const EXPR_NODES = new Set([
+  'AggregateExpr', 'BinaryExpr', 'FunctionCall', 'MatrixSelector', 'NumberDurationLiteral', 'OffsetExpr', 'ParenExpr',
+  'StringLiteral', 'SubqueryExpr', 'UnaryExpr', 'VectorSelector', 'StepInvariantExpr', 'AnchoredExpr', 'SmoothedExpr',
+]);
+
+/** Parses a PromQL expression; a syntax error comes back with the span where the grammar gave up. */
+export function parsePromQL(src: string): ParseResult {
+  if (src.trim() === '') return { ok: false, error: { message: 'empty expression', from: 0, to: Math.max(1, src.length) } };
+  const tree = parser.parse(src);
+  let error: SyntaxError | undefined;
+  tree.iterate({
+    enter: (n) => {
+      if (error) return false;
+      if (n.type.isError) {
+        const from = Math.min(n.from, src.length - 1);
+        const found = n.from >= src.length ? 'end of expression' : JSON.stringify(src.slice(n.from, Math.max(n.to, n.from + 1)));
+        error = { message: `unexpected ${found}`, from: Math.max(0, from), to: Math.max(from + 1, n.to) };
+        return false;
+      }
+      return undefined;
+    },
+  });
+  if (error) return { ok: false, error };
+  return { ok: true, expr: new Converter(src).convert(tree.topNode) };
+}
+
+/** Calls fn for every node, parents first. */
+export function walk(expr: Expr, fn: (e: Expr, parents: readonly Expr[]) => void, parents: Expr[] = []): void {
+  fn(expr, parents);
+  const next = [...parents, expr];
+  switch (expr.kind) {
+    case 'call':
+    case 'aggregate':
+      expr.args.forEach((a) => walk(a, fn, next));
+      break;
+    case 'binary':
+      walk(expr.lhs, fn, next);
+      walk(expr.rhs, fn, next);
+      break;
+    case 'paren':
+    case 'unary':
+    case 'subquery':
+    case 'offset':
+      walk(expr.expr, fn, next);
+      break;
+    default:
+      break;
+  }
+}
+
+export function selectors(expr: Expr): Extract<Expr, { kind: 'selector' }>[] {
+  const out: Extract<Expr, { kind: 'selector' }>[] = [];
+  walk(expr, (e) => {
+    if (e.kind === 'selector') out.push(e);
+  });
+  return out;
+}

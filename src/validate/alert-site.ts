@@ -1,0 +1,23 @@
+import type { Alert } from '../model/catalog.js';
+import type { RuleSite } from '../lint/rule-checks.js';
+
+/** A catalog alert seen as a rule: severity, summary and description are fields of their own there. */
+export function alertSite(a: Alert): RuleSite {
+  const own: Record<string, string> = { severity: 'severity', summary: 'summary', description: 'description', runbook_url: 'runbook' };
+  return {
+    kind: 'alert',
+    name: a.name,
+    expr: a.expr,
+    ...(a.for ? { for: a.for } : {}),
+    labels: { ...a.labels, severity: a.severity },
+    annotations: { summary: a.summary, description: a.description },
+    at: {
+      name: [...a.path, 'name'],
+      expr: [...a.path, 'expr'],
+      for: [...a.path, 'for'],
+      rule: [...a.path],
+      label: (k) => (own[k] ? [...a.path, own[k]] : [...a.path, 'labels', k]),
+      annotation: (k) => [...a.path, own[k] ?? k],
+    },
+  };
+}

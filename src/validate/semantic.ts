@@ -1,0 +1,173 @@
+// Rules the JSON Schema cannot express: Prometheus naming, references, collisions, buckets, expressions.
+import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { PathSegment, YamlSource } from '../load/yaml-source.js';
+import type { RawCatalog, RawMetric } from '../model/raw.js';
+import { exposedSeriesNames } from '../model/catalog.js';
+import { parseDuration } from '../util/duration.js';
+import { didYouMean } from '../util/suggest.js';
+import { LABEL_NAME, METRIC_NAME, NON_BASE_UNITS, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
+
+type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
+
+function reporter(source: YamlSource, out: Diagnostic[]): Report {
+  return (check, message, path, opts = {}) => {
+    out.push({
+      file: source.file,
+      severity: opts.severity ?? 'error',
+      check,
+      message,
+      ...source.locate(path, opts.key ?? false),
+      ...(opts.hint ? { hint: opts.hint } : {}),
+    });
+  };
+}
+
+function checkNumbers(report: Report, kind: 'buckets' | 'percentiles', values: readonly number[] | undefined, path: readonly PathSegment[]): void {
+  if (!values) return;
+  values.forEach((v, i) => {
+    if (!Number.isFinite(v)) report(kind, `${kind} must be finite numbers; +Inf is added automatically`, [...path, i]);
+    else if (kind === 'percentiles' && (v <= 0 || v >= 1)) report('percentiles', `percentile ${v} must be between 0 and 1 (exclusive), e.g. 0.99`, [...path, i]);
+    if (i > 0 && kind === 'buckets' && v <= values[i - 1]!) {
+      report('buckets', v === values[i - 1] ? `bucket ${v} appears twice` : `buckets must be sorted ascending: ${v} follows ${values[i - 1]}`, [...path, i]);
+    }
+    if (kind === 'percentiles' && values.indexOf(v) !== i) report('percentiles', `percentile ${v} appears twice`, [...path, i]);
+  });
+}
+
+function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): void {
+  const at = (...p: PathSegment[]) => ['metrics', i, ...p];
+  const full = `${raw.namespace}_${m.name}`;
+  if (!METRIC_NAME.test(m.name) || m.name.includes(':')) {
+    report('metric-name', `"${m.name}" is not a valid Prometheus metric name (letters, digits and _, not starting with a digit; colons are for recording rules)`, at('name'));
+    return;
+  }
+  if (m.name.startsWith(`${raw.namespace}_`)) {
+    report('metric-name', `"${m.name}" repeats the namespace; it would be exposed as ${full}`, at('name'), { severity: 'warning', hint: `write "${m.name.slice(raw.namespace.length + 1)}"` });
+  }
+  if (m.type === 'counter' && !m.name.endsWith('_total')) {
+    report('counter-suffix', `counter "${m.name}" must end in _total`, at('name'), {
+      hint: `name it "${m.name}_total" (Prometheus' clients append _total; record the old name as seed_name)`,
+    });
+  }
+  if (m.type !== 'counter' && m.name.endsWith('_total')) report('counter-suffix', `only counters end in _total; "${m.name}" is a ${m.type}`, at('name'));
+  if (m.type === 'info' && !m.name.endsWith('_info')) {
+    report('info-suffix', `info metric "${m.name}" must end in _info`, at('name'), { hint: `name it "${m.name}_info", as Prometheus' Python client exposes it` });
+  }
+  for (const [suffix, base] of Object.entries(NON_BASE_UNITS)) {
+    if (m.name.endsWith(suffix) || m.name.endsWith(`${suffix}_total`)) report('base-unit', `"${m.name}" uses ${suffix.slice(1)}; Prometheus metrics use base units (${base})`, at('name'), { severity: 'warning' });
+  }
+  const stem = m.name.replace(/_total$/, '');
+  if (m.unit && UNIT_SUFFIX[m.unit] && !stem.endsWith(UNIT_SUFFIX[m.unit]!)) {
+    report('unit-suffix', `metric with unit ${m.unit} must end in ${UNIT_SUFFIX[m.unit]}${m.type === 'counter' ? ' (before _total)' : ''}`, at('name'));
+  }
+  if (!m.unit) {
+    const implied = Object.entries(UNIT_SUFFIX).find(([, s]) => stem.endsWith(s));
+    if (implied) report('unit-suffix', `"${m.name}" ends in ${implied[1]} but declares no unit`, at('name'), { severity: 'warning', hint: `add unit: ${implied[0]}` });
+  }
+  const onlyFor: [keyof RawMetric, RawMetric['type']][] = [['buckets', 'histogram'], ['percentiles', 'summary'], ['max_age', 'summary'], ['age_buckets', 'summary'], ['states', 'enum']];
+  for (const [field, type] of onlyFor) {
+    if (m[field] !== undefined && m.type !== type) report('field-type', `${field} applies to ${type} metrics only; this is a ${m.type}`, at(field), { key: true });
+  }
+  if (m.type === 'enum') {
+    if (!m.states?.length) report('enum-states', `enum "${m.name}" needs at least one state`, m.states ? at('states') : at('type'));
+    m.states?.forEach((s, j) => {
+      if (m.states!.indexOf(s) !== j) report('enum-states', `state "${s}" appears twice`, at('states', j));
+    });
+  }
+  checkNumbers(report, 'buckets', m.buckets, at('buckets'));
+  checkNumbers(report, 'percentiles', m.percentiles, at('percentiles'));
+  if (m.aggregate && m.type !== 'gauge') report('field-type', `aggregate applies to gauges only; ${m.type} values always combine by ${m.type === 'info' || m.type === 'enum' ? 'taking the first' : 'summing'}`, at('aggregate'), { key: true });
+
+  const seenNames = new Map<string, string>();
+  (m.labels ?? []).forEach((id, j) => {
+    const def = raw.labels?.[id];
+    if (!def) {
+      report('label-unknown', `label "${id}" is not defined under labels${didYouMean(id, Object.keys(raw.labels ?? {}))}`, at('labels', j));
+      return;
+    }
+    const name = def.name ?? id;
+    if (seenNames.has(name)) report('label-duplicate', `labels "${seenNames.get(name)}" and "${id}" are both exposed as "${name}"`, at('labels', j));
+    seenNames.set(name, id);
+    if (m.type === 'histogram' && name === 'le') report('label-reserved', 'histograms cannot have a label named "le"; Prometheus uses it for bucket bounds', at('labels', j));
+    if (m.type === 'summary' && name === 'quantile') report('label-reserved', 'summaries cannot have a label named "quantile"; Prometheus uses it for percentiles', at('labels', j));
+    if (m.type === 'enum' && name === full) report('label-reserved', `an enum uses its own name "${full}" as the state label`, at('labels', j));
+  });
+  if (m.collector !== undefined && !raw.collectors?.[m.collector]) {
+    report('collector-unknown', `collector "${m.collector}" is not defined under collectors${didYouMean(m.collector, Object.keys(raw.collectors ?? {}))}`, at('collector'));
+  }
+  if (!raw.categories.some((c) => c.id === m.category)) {
+    report('category-unknown', `category "${m.category}" is not defined under categories${didYouMean(m.category, raw.categories.map((c) => c.id))}`, at('category'));
+  }
+}
+
+/** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
+export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = reporter(source, out);
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(raw.namespace)) report('namespace', `namespace "${raw.namespace}" is not a valid metric name prefix`, ['namespace']);
+
+  const si = parseDuration(raw.defaults?.scrape_interval ?? '15s')!;
+  const st = parseDuration(raw.defaults?.scrape_timeout ?? '10s')!;
+  if (st > si) report('scrape-timeout', `scrape_timeout (${raw.defaults?.scrape_timeout ?? '10s'}) is longer than scrape_interval; Prometheus rejects this`, ['defaults', 'scrape_timeout']);
+  checkNumbers(report, 'buckets', raw.defaults?.histogram_buckets, ['defaults', 'histogram_buckets']);
+  checkNumbers(report, 'percentiles', raw.defaults?.summary?.percentiles, ['defaults', 'summary', 'percentiles']);
+
+  const dup = <T>(items: readonly T[], key: (t: T) => string, check: string, what: string, path: (i: number) => PathSegment[]) => {
+    const seen = new Set<string>();
+    items.forEach((it, i) => {
+      const k = key(it);
+      if (seen.has(k)) report(check, `${what} "${k}" is defined twice`, path(i));
+      seen.add(k);
+    });
+  };
+  dup(raw.services, (s) => s.name, 'service-duplicate', 'service', (i) => ['services', i, 'name']);
+  dup(raw.services, (s) => String(s.port), 'service-duplicate', 'port', (i) => ['services', i, 'port']);
+  dup(raw.categories, (c) => c.id, 'category-duplicate', 'category', (i) => ['categories', i, 'id']);
+
+  for (const [id, l] of Object.entries(raw.labels ?? {})) {
+    const name = l.name ?? id;
+    const at = l.name ? ['labels', id, 'name'] : ['labels', id];
+    if (!LABEL_NAME.test(name)) report('label-name', `"${name}" is not a valid Prometheus label name`, at, { key: !l.name });
+    else if (name.startsWith('__')) report('label-reserved', `label names starting with __ are reserved for Prometheus`, at, { key: !l.name });
+    l.values?.forEach((v, j) => {
+      if (l.values!.indexOf(v) !== j) report('label-values', `value "${v}" appears twice`, ['labels', id, 'values', j]);
+    });
+    if (!raw.metrics.some((m) => m.labels?.includes(id))) report('label-unused', `label "${id}" is not used by any metric`, ['labels', id], { key: true, severity: 'warning' });
+  }
+  for (const [id] of Object.entries(raw.collectors ?? {})) {
+    if (!raw.metrics.some((m) => m.collector === id)) report('collector-unused', `collector "${id}" fills no metric`, ['collectors', id], { key: true, severity: 'warning' });
+  }
+
+  raw.metrics.forEach((m, i) => checkMetric(raw, m, i, report));
+
+  // Two metrics must not expose the same series name, counting _bucket/_sum/_count/_created/_total variants.
+  const owners = new Map<string, number>();
+  raw.metrics.forEach((m, i) => {
+    if (!METRIC_NAME.test(m.name)) return;
+    const names = exposedSeriesNames({ fullName: `${raw.namespace}_${m.name}`, type: m.type });
+    // The stem without _total also collides (Prometheus' clients treat "x" and "x_total" as one family).
+    if (m.type === 'counter') names.push(`${raw.namespace}_${m.name.replace(/_total$/, '')}`);
+    for (const n of new Set(names)) {
+      const other = owners.get(n);
+      if (other !== undefined && other !== i) {
+        report('metric-collision', `${raw.namespace}_${m.name} collides with ${raw.namespace}_${raw.metrics[other]!.name}: both expose ${n}`, ['metrics', i, 'name']);
+        break;
+      }
+      owners.set(n, i);
+    }
+  });
+
+  const severities = raw.alerting?.severities ?? ['critical', 'warning', 'info'];
+  (raw.alerts ?? []).forEach((a, i) => {
+    if (!ALERT_NAME.test(a.name)) report('alert-name', `"${a.name}" is not a valid alert name`, ['alerts', i, 'name']);
+    if (!severities.includes(a.severity)) report('alert/severity-unknown', `severity "${a.severity}" is not one of ${severities.join(', ')}${didYouMean(a.severity, severities)}`, ['alerts', i, 'severity']);
+  });
+  dup(raw.alerts ?? [], (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
+  (raw.recording_rules ?? []).forEach((r, i) => {
+    if (!RECORD_NAME.test(r.record)) report('record-name', `"${r.record}" is not a valid metric name for a recording rule`, ['recording_rules', i, 'record']);
+  });
+  dup(raw.recording_rules ?? [], (r) => r.record + JSON.stringify(r.labels ?? {}), 'record-duplicate', 'recording rule', (i) => ['recording_rules', i, 'record']);
+  dup(raw.dashboards ?? [], (d) => d.id, 'dashboard-duplicate', 'dashboard', (i) => ['dashboards', i, 'id']);
+  dup(raw.slos ?? [], (s) => s.name, 'slo-duplicate', 'SLO', (i) => ['slos', i, 'name']);
+  return out;
+}

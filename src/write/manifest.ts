@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+export const MANIFEST_FILE = '.devskyy-mon-manifest.json';
+export const LOCK_FILE = '.devskyy-mon.lock';
+
+/** What the output folder holds that devskyy-mon wrote, with the hash of what it wrote. */
+export interface Manifest {
+  generator: 'devskyy-mon';
+  catalog: string;
+  files: Record<string, string>;
+}
+
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export function parseManifest(text: string | undefined): Manifest | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const m = JSON.parse(text) as Partial<Manifest>;
+    if (m.generator !== 'devskyy-mon' || typeof m.files !== 'object' || m.files === null) return undefined;
+    return { generator: 'devskyy-mon', catalog: String(m.catalog ?? ''), files: { ...m.files } };
+  } catch {
+    return undefined;
+  }
+}
+
+export function renderManifest(catalog: string, files: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify({ generator: 'devskyy-mon', catalog, files: sorted }, null, 2) + '\n';
+}
