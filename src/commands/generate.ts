@@ -1,0 +1,89 @@
+import { relative, resolve, dirname, join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { ExitError } from '../diagnostics.js';
+import type { OutputFormat } from '../format-diagnostics.js';
+import { generate } from '../generate.js';
+import type { Target } from '../generate.js';
+import { applyPlan, WriteConflictError } from '../write/apply.js';
+import type { Action, Plan } from '../write/plan.js';
+import { planWrite } from '../write/plan.js';
+import { requireCatalog } from './catalog-input.js';
+import type { Io } from './io.js';
+
+export interface GenerateFlags {
+  catalog: string;
+  out?: string;
+  check?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  format: OutputFormat;
+  target: Target;
+}
+
+export function defaultOutDir(catalogFile: string): string {
+  return join(dirname(catalogFile), 'generated');
+}
+
+const DRIFT: Record<Action['kind'], string> = {
+  create: 'missing',
+  update: 'stale',
+  delete: 'no longer generated',
+  conflict: 'hand-edited or not ours',
+  unchanged: 'up to date',
+};
+
+function driftReport(plan: Plan, rel: string): string {
+  const lines: string[] = [];
+  for (const a of plan.actions.filter((x) => x.kind !== 'unchanged')) {
+    lines.push(`${join(rel, a.path)}: ${DRIFT[a.kind]}${a.reason && a.kind === 'conflict' ? ` (${a.reason})` : ''}`);
+    const patch = createTwoFilesPatch(`a/${a.path}`, `b/${a.path}`, a.current ?? '', a.next ?? '', 'on disk', 'generated', { context: 2 });
+    // Drop the ==== separator createTwoFilesPatch starts with; keep the ---/+++ header and hunks.
+    lines.push(...patch.split('\n').slice(1).filter((l, i, all) => i < all.length - 1 || l !== '').slice(0, 200));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Plans the output of a catalog; shared by generate and by up (which regenerates when stale). */
+export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> {
+  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+  const outDir = resolve(flags.out ?? defaultOutDir(flags.catalog));
+  const artifacts = await generate(catalog, { target: flags.target });
+  const catalogRef = relative(outDir, resolve(flags.catalog)).split('\\').join('/');
+  return planWrite(outDir, catalogRef, artifacts, { force: flags.force ?? false });
+}
+
+export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
+  if (flags.dryRun) {
+    await requireCatalog(io, flags.catalog, flags.format, true);
+    return;
+  }
+  const plan = await planGenerate(io, flags);
+  const rel = relative(process.cwd(), plan.outDir) || '.';
+  if (flags.check) {
+    const drift = plan.actions.filter((a) => a.kind !== 'unchanged');
+    if (flags.format === 'json') {
+      io.out(JSON.stringify({ ok: drift.length === 0, files: drift.map((a) => ({ path: a.path, state: DRIFT[a.kind], ...(a.reason ? { reason: a.reason } : {}) })) }, null, 2) + '\n');
+    } else if (drift.length) {
+      io.err(driftReport(plan, rel));
+      io.err(`${drift.length} of ${plan.actions.length} generated files in ${rel} differ from the catalog; run devskyy-mon generate\n`);
+    } else io.out(`${plan.actions.length} generated files in ${rel} are up to date\n`);
+    if (drift.length) throw new ExitError(1);
+    return;
+  }
+  try {
+    const result = await applyPlan(plan);
+    const summary = { written: result.written, deleted: result.deleted, unchanged: result.unchanged.length, out: rel };
+    if (flags.format === 'json') io.out(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      for (const p of result.written) io.out(`wrote   ${join(rel, p)}\n`);
+      for (const p of result.deleted) io.out(`deleted ${join(rel, p)}\n`);
+      io.out(`${result.written.length} written, ${result.deleted.length} deleted, ${result.unchanged.length} unchanged in ${rel}\n`);
+    }
+  } catch (err) {
+    if (err instanceof WriteConflictError) {
+      io.err(`${err.message.split('\n').map((l) => `${rel}/${l}`).join('\n')}\nnothing was written\n`);
+      throw new ExitError(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { EnvironmentError, ExitError } from '../diagnostics.js';
+import { packageRoot } from '../util/package-root.js';
+import { catalogSchemaPath } from '../validate/schema.js';
+import type { Io } from './io.js';
+
+export const TEMPLATES = ['devskyy', 'minimal'] as const;
+export type InitTemplate = (typeof TEMPLATES)[number];
+
+const GITIGNORE = ['# devskyy-mon: runtime state and secrets', '.devskyy-mon/', '.env', ''].join('\n');
+
+async function atomicWrite(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, content, { flag: 'wx' });
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Writes a catalog from a shipped stack, pointing its schema comment at this installation's schema. */
+export async function runInit(io: Io, dir: string, template: string, force: boolean): Promise<void> {
+  if (!(TEMPLATES as readonly string[]).includes(template)) throw new EnvironmentError(`unknown template "${template}"; choose ${TEMPLATES.join(' or ')}`);
+  const target = resolve(dir);
+  const catalogPath = join(target, 'catalog.yaml');
+  if (existsSync(catalogPath) && !force) {
+    io.err(`${relative(process.cwd(), catalogPath) || catalogPath} already exists; use --force to overwrite it\n`);
+    throw new ExitError(1);
+  }
+  mkdirSync(target, { recursive: true });
+  const source = readFileSync(join(packageRoot(), 'stacks', template, 'catalog.yaml'), 'utf8');
+  const schemaRef = relative(target, catalogSchemaPath()).split('\\').join('/');
+  const text = source.replace(/^# yaml-language-server: \$schema=.*$/m, `# yaml-language-server: $schema=${schemaRef}`);
+  await atomicWrite(catalogPath, text);
+  const gitignore = join(target, '.gitignore');
+  if (!existsSync(gitignore)) await atomicWrite(gitignore, GITIGNORE);
+  const shown = relative(process.cwd(), catalogPath) || catalogPath;
+  io.out(`created ${shown} (${template})\nnext: devskyy-mon generate --catalog ${shown}\n`);
+}
