@@ -2,6 +2,13 @@
 import type { Catalog } from './model/catalog.js';
 import type { Artifact } from './emit/artifact.js';
 import { emitMetricsDoc } from './emit/metrics-doc.js';
+import { emitRules } from './emit/rules.js';
+import { emitRuleTests } from './emit/rule-tests.js';
+import { emitPrometheusConfig } from './emit/prometheus-config.js';
+import { emitAlertmanager } from './emit/alertmanager.js';
+import { emitDashboards } from './emit/grafana/dashboards.js';
+import { emitGrafanaProvisioning } from './emit/grafana/provisioning.js';
+import { emitCompose } from './emit/compose.js';
 
 export type Target = 'compose' | 'kubernetes';
 
@@ -13,8 +20,9 @@ export type Emitter = (catalog: Catalog) => Artifact[];
 
 /** Emitters per target, in output order; each owns its own files. */
 export function emitters(target: Target): Emitter[] {
-  const common: Emitter[] = [emitMetricsDoc];
-  return target === 'kubernetes' ? [...common] : [...common];
+  const common: Emitter[] = [emitMetricsDoc, emitRules, emitRuleTests, emitDashboards];
+  if (target === 'kubernetes') return [...common];
+  return [...common, emitPrometheusConfig, emitAlertmanager, emitGrafanaProvisioning, emitCompose];
 }
 
 export async function generate(catalog: Catalog, options: GenerateOptions = {}): Promise<Artifact[]> {

@@ -7,6 +7,7 @@ import type { Target } from '../generate.js';
 import { applyPlan, WriteConflictError } from '../write/apply.js';
 import type { Action, Plan } from '../write/plan.js';
 import { planWrite } from '../write/plan.js';
+import { ensureEnvFile } from '../write/env-file.js';
 import { requireCatalog } from './catalog-input.js';
 import type { Io } from './io.js';
 
@@ -72,6 +73,7 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
   }
   try {
     const result = await applyPlan(plan);
+    if (flags.target === 'compose' && (await ensureEnvFile(plan.outDir))) result.written.push('.env (Grafana admin password, mode 0600)');
     const summary = { written: result.written, deleted: result.deleted, unchanged: result.unchanged.length, out: rel };
     if (flags.format === 'json') io.out(JSON.stringify(summary, null, 2) + '\n');
     else {

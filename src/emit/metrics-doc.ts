@@ -1,4 +1,5 @@
 // METRICS.md: the human reference of the catalog, per category.
+import { basename } from 'node:path';
 import type { Catalog, Metric } from '../model/catalog.js';
 import { metricUsage } from '../model/usage.js';
 import { renderTemplate } from '../util/templates.js';
@@ -52,7 +53,7 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
     };
   });
   const view = {
-    marker: `<!-- ${GENERATED_BY} ${catalog.file}. DO NOT EDIT. -->`,
+    marker: `<!-- ${GENERATED_BY} ${basename(catalog.file)}. DO NOT EDIT. -->`,
     title: cell(catalog.title),
     namespace: catalog.namespace,
     total: catalog.metrics.length,

@@ -1,0 +1,62 @@
+// Grafana dashboards as JSON, built with Grafana's own typed builders from the layout model.
+import { CustomVariableBuilder, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as GaugePanel } from '@grafana/grafana-foundation-sdk/gauge';
+import { PanelBuilder as HeatmapPanel } from '@grafana/grafana-foundation-sdk/heatmap';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
+import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Catalog } from '../../model/catalog.js';
+import type { Artifact } from '../artifact.js';
+import { jsonArtifact } from '../artifact.js';
+import type { DashboardPlan, PanelPlan, PanelTarget } from './layout.js';
+import { dashboardPlans, datasourceUid } from './layout.js';
+
+const PANELS = {
+  timeseries: TimeseriesPanel,
+  stat: StatPanel,
+  gauge: GaugePanel,
+  table: TablePanel,
+  heatmap: HeatmapPanel,
+  'state-timeline': StateTimelinePanel,
+} as const;
+
+const FORMATS: Record<NonNullable<PanelTarget['format']>, PromQueryFormat> = {
+  time_series: PromQueryFormat.TimeSeries,
+  table: PromQueryFormat.Table,
+  heatmap: PromQueryFormat.Heatmap,
+};
+
+function query(t: PanelTarget, ds: DataSourceRef): DataqueryBuilder {
+  const q = new DataqueryBuilder().refId(t.refId).expr(t.expr).datasource(ds);
+  if (t.legend) q.legendFormat(t.legend);
+  if (t.format) q.format(FORMATS[t.format]);
+  if (t.instant) q.instant();
+  else q.range();
+  return q;
+}
+
+function panel(p: PanelPlan, ds: DataSourceRef) {
+  const b = new PANELS[p.type]().id(p.id).title(p.title).datasource(ds).gridPos(p.grid);
+  if (p.description) b.description(p.description);
+  if (p.unit) b.unit(p.unit);
+  for (const t of p.targets) b.withTarget(query(t, ds));
+  return b;
+}
+
+export function dashboardJson(catalog: Catalog, plan: DashboardPlan): unknown {
+  const ds: DataSourceRef = { type: 'prometheus', uid: datasourceUid(catalog) };
+  const d = new DashboardBuilder(plan.title).uid(plan.uid).tags(plan.tags).refresh('30s').time({ from: 'now-1h', to: 'now' }).timezone('browser').readonly();
+  if (plan.description) d.description(plan.description);
+  for (const v of plan.variables) {
+    d.withVariable(new CustomVariableBuilder(v.name).label(v.label).values(v.values.map((x) => x.replace(/,/g, '\\,')).join(',')).multi(true).includeAll(true).allValue('.*'));
+  }
+  for (const p of plan.panels) d.withPanel(panel(p, ds));
+  return d.build();
+}
+
+export function emitDashboards(catalog: Catalog): Artifact[] {
+  return dashboardPlans(catalog).map((plan) => jsonArtifact(plan.file, dashboardJson(catalog, plan)));
+}

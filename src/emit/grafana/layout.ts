@@ -1,0 +1,198 @@
+// The dashboards as a plain model: uids, panel ids, positions and queries. The JSON builder, alert links and
+// the structural checks all read this one model.
+import { createHash } from 'node:crypto';
+import type { Catalog, Label, Metric } from '../../model/catalog.js';
+import { metricsIn } from '../../promql/metrics-in.js';
+import { SeriesIndex } from '../../promql/series-index.js';
+
+export type PanelType = 'timeseries' | 'stat' | 'gauge' | 'table' | 'heatmap' | 'state-timeline';
+
+export interface PanelTarget {
+  refId: string;
+  expr: string;
+  legend?: string;
+  format?: 'time_series' | 'table' | 'heatmap';
+  instant?: boolean;
+}
+
+export interface PanelPlan {
+  id: number;
+  title: string;
+  type: PanelType;
+  description?: string;
+  unit?: string;
+  targets: PanelTarget[];
+  grid: { x: number; y: number; w: number; h: number };
+  /** Full names of the catalog metrics the panel shows. */
+  metrics: string[];
+}
+
+export interface VariablePlan {
+  name: string;
+  label: string;
+  values: string[];
+}
+
+export interface DashboardPlan {
+  uid: string;
+  title: string;
+  slug: string;
+  file: string;
+  description?: string;
+  tags: string[];
+  panels: PanelPlan[];
+  variables: VariablePlan[];
+}
+
+export const PANEL_W = 12;
+export const PANEL_H = 8;
+
+export function datasourceUid(catalog: Catalog): string {
+  return `${catalog.namespace}-prometheus`.slice(0, 40);
+}
+
+/** Grafana uids are at most 40 characters; long ones keep a readable prefix and a hash. */
+export function stableUid(...parts: string[]): string {
+  const raw = parts.join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (raw.length <= 40) return raw;
+  return `${raw.slice(0, 31)}-${createHash('sha256').update(raw).digest('hex').slice(0, 8)}`;
+}
+
+export function slugify(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** The catalog unit in Grafana's unit ids. */
+export function grafanaUnit(m: Metric, rate: boolean): string {
+  if (rate) return m.unit === 'bytes' ? 'Bps' : m.unit === 'seconds' ? 's' : 'ops';
+  switch (m.unit) {
+    case 'seconds':
+      return 's';
+    case 'bytes':
+      return 'bytes';
+    case 'percent':
+      return 'percent';
+    case 'ratio':
+      return 'percentunit';
+    case 'usd':
+      return 'currencyUSD';
+    case 'celsius':
+      return 'celsius';
+    default:
+      return 'short';
+  }
+}
+
+/** Positions panels two per row, so no two overlap. */
+function place(panels: Omit<PanelPlan, 'id' | 'grid'>[]): PanelPlan[] {
+  return panels.map((p, i) => ({ ...p, id: i + 1, grid: { x: (i % 2) * PANEL_W, y: Math.floor(i / 2) * PANEL_H, w: PANEL_W, h: PANEL_H } }));
+}
+
+const varLabels = (m: Metric): Label[] => m.labels.filter((l) => l.values);
+
+/** `{label=~"$label",...}` for the metric's labels that have a dashboard variable. */
+function varMatchers(m: Metric, extra: string[] = []): string {
+  const parts = [...varLabels(m).map((l) => `${l.name}=~"$${l.name}"`), ...extra];
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function firstLabel(m: Metric): string | undefined {
+  return m.labels[0]?.name;
+}
+
+function legendOf(names: (string | undefined)[]): string | undefined {
+  const present = names.filter((n): n is string => Boolean(n));
+  return present.length ? present.map((n) => `{{${n}}}`).join(' ') : undefined;
+}
+
+/** Panels that show a metric by what it is: rates for counters, quantiles and a heatmap for histograms... */
+export function metricPanels(m: Metric): Omit<PanelPlan, 'id' | 'grid'>[] {
+  const by = firstLabel(m);
+  const byClause = by ? ` by (${by})` : '';
+  const sel = varMatchers(m);
+  const base = { description: m.help, metrics: [m.fullName] };
+  switch (m.type) {
+    case 'counter':
+      return [{ ...base, title: `${m.fullName} rate`, type: 'timeseries', unit: grafanaUnit(m, true), targets: [{ refId: 'A', expr: `sum${byClause} (rate(${m.fullName}${sel}[5m]))`, ...(by ? { legend: `{{${by}}}` } : { legend: 'rate' }) }] }];
+    case 'histogram': {
+      const bucket = `${m.fullName}_bucket${sel}`;
+      const unit = grafanaUnit(m, false);
+      return [
+        {
+          ...base,
+          title: `${m.fullName} p50 / p95 / p99`,
+          type: 'timeseries',
+          unit,
+          targets: [0.5, 0.95, 0.99].map((q, i) => ({ refId: String.fromCharCode(65 + i), expr: `histogram_quantile(${q}, sum by (le) (rate(${bucket}[5m])))`, legend: `p${Math.round(q * 100)}` })),
+        },
+        { ...base, title: `${m.fullName} distribution`, type: 'heatmap', unit, targets: [{ refId: 'A', expr: `sum by (le) (rate(${bucket}[5m]))`, legend: '{{le}}', format: 'heatmap' }] },
+      ];
+    }
+    case 'summary':
+      return [
+        { ...base, title: `${m.fullName} quantiles`, type: 'timeseries', unit: grafanaUnit(m, false), targets: [{ refId: 'A', expr: `max by (quantile) (${m.fullName}${sel})`, legend: 'p{{quantile}}' }] },
+        { ...base, title: `${m.fullName} rate`, type: 'timeseries', unit: 'ops', targets: [{ refId: 'A', expr: `sum${byClause} (rate(${m.fullName}_count${sel}[5m]))`, legend: by ? `{{${by}}}` : 'rate' }] },
+      ];
+    case 'gauge':
+      return [{ ...base, title: m.fullName, type: m.labels.length ? 'timeseries' : 'stat', unit: grafanaUnit(m, false), targets: [{ refId: 'A', expr: `${m.fullName}${sel}`, legend: legendOf(['instance', ...m.labels.map((l) => l.name)]) ?? 'value' }] }];
+    case 'enum':
+      return [{ ...base, title: m.fullName, type: 'state-timeline', targets: [{ refId: 'A', expr: `${m.fullName} == 1`, legend: `{{${m.fullName}}}` }] }];
+    case 'info':
+      return [{ ...base, title: m.fullName, type: 'table', targets: [{ refId: 'A', expr: m.fullName, format: 'table', instant: true }] }];
+  }
+}
+
+function variablesFor(metrics: readonly Metric[]): VariablePlan[] {
+  const byName = new Map<string, VariablePlan>();
+  for (const m of metrics) {
+    for (const l of varLabels(m)) {
+      const v = byName.get(l.name) ?? { name: l.name, label: l.name, values: [] };
+      for (const value of l.values!) if (!v.values.includes(value)) v.values.push(value);
+      byName.set(l.name, v);
+    }
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function dashboardPlans(catalog: Catalog): DashboardPlan[] {
+  const ns = catalog.namespace;
+  const out: DashboardPlan[] = [];
+  const index = SeriesIndex.of(catalog);
+  for (const d of catalog.dashboards) {
+    out.push({
+      uid: stableUid(ns, d.id),
+      title: d.title,
+      slug: slugify(d.title),
+      file: `grafana/dashboards/${d.id}.json`,
+      ...(d.description ? { description: d.description } : {}),
+      tags: [ns, 'devskyy-mon'],
+      panels: place(
+        d.panels.map((p) => ({
+          title: p.title,
+          type: p.type,
+          ...(p.description ? { description: p.description } : {}),
+          ...(p.unit ? { unit: p.unit } : {}),
+          targets: [{ refId: 'A', expr: p.expr, ...(p.legend ? { legend: p.legend } : {}) }],
+          metrics: metricsIn(p.expr, index),
+        })),
+      ),
+      variables: [],
+    });
+  }
+  for (const c of catalog.categories) {
+    const metrics = catalog.metrics.filter((m) => m.category === c.id);
+    if (!metrics.length) continue;
+    const title = `${catalog.title} / ${c.title}`;
+    out.push({
+      uid: stableUid(ns, 'category', c.id),
+      title,
+      slug: slugify(title),
+      file: `grafana/dashboards/category-${c.id}.json`,
+      ...(c.description ? { description: c.description } : {}),
+      tags: [ns, 'devskyy-mon', c.id],
+      panels: place(metrics.flatMap(metricPanels)),
+      variables: variablesFor(metrics),
+    });
+  }
+  return out;
+}
