@@ -1,12 +1,14 @@
 // Command-line front end: parses flags, calls the library, prints, returns the exit code.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EnvironmentError, ExitError } from './diagnostics.js';
 import type { OutputFormat } from './format-diagnostics.js';
 import type { Target } from './generate.js';
 import { runGenerate } from './commands/generate.js';
 import { runInit, TEMPLATES } from './commands/init.js';
+import { runLintAlerts } from './commands/lint-alerts.js';
+import type { LintFlags } from './commands/lint-alerts.js';
 import type { Io } from './commands/io.js';
 import { processIo } from './commands/io.js';
 import { packageRoot } from './util/package-root.js';
@@ -51,6 +53,21 @@ export function buildProgram(io: Io): Command {
     .action(async (o: { catalog: string; out?: string; check: boolean; dryRun: boolean; force: boolean; target: Target; format: OutputFormat }) =>
       runGenerate(io, { catalog: o.catalog, ...(o.out ? { out: o.out } : {}), check: o.check, dryRun: o.dryRun, force: o.force, target: o.target, format: o.format }),
     );
+
+  program
+    .command('lint-alerts')
+    .description('check Prometheus rule files: promtool, then our own checks of every expression against the catalog')
+    .argument('[files...]', 'rule files (default: the generated alerts.yml and recording_rules.yml)')
+    .addOption(catalogOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--no-promtool', 'skip promtool (own checks only)')
+    .option('--list-checks', 'list every check with its id, severity and doc line', false)
+    .option('--max-warnings <n>', 'exit 1 when there are more warnings than n', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number of 0 or more');
+      return n;
+    })
+    .action(async (files: string[], o: LintFlags) => runLintAlerts(io, files, o));
 
   return program;
 }
