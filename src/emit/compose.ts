@@ -73,8 +73,8 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
     healthcheck: healthcheck('http://127.0.0.1:3000/api/health'),
     depends_on: healthy(['prometheus']),
   };
+  // No top-level name: Debian's docker-compose 1.29 rejects it; the project is named after the folder.
   return {
-    name: catalog.namespace.replace(/_/g, '-'),
     services,
     volumes: { prometheus_data: {}, alertmanager_data: {}, grafana_data: {} },
   };
