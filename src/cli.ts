@@ -8,6 +8,8 @@ import type { Target } from './generate.js';
 import { runGenerate } from './commands/generate.js';
 import { runInit, TEMPLATES } from './commands/init.js';
 import { runLintAlerts } from './commands/lint-alerts.js';
+import { runServe } from './commands/serve.js';
+import type { ServeFlags } from './commands/serve.js';
 import type { LintFlags } from './commands/lint-alerts.js';
 import type { Io } from './commands/io.js';
 import { processIo } from './commands/io.js';
@@ -15,6 +17,12 @@ import { packageRoot } from './util/package-root.js';
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const catalogOption = () => new Option('-c, --catalog <file>', 'catalog file').default('catalog.yaml');
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
+  return n;
+}
 
 export function buildProgram(io: Io): Command {
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -53,6 +61,16 @@ export function buildProgram(io: Io): Command {
     .action(async (o: { catalog: string; out?: string; check: boolean; dryRun: boolean; force: boolean; target: Target; format: OutputFormat }) =>
       runGenerate(io, { catalog: o.catalog, ...(o.out ? { out: o.out } : {}), check: o.check, dryRun: o.dryRun, force: o.force, target: o.target, format: o.format }),
     );
+
+  program
+    .command('serve')
+    .description("serve the catalog's exporter (the generated module's runtime) on /metrics and /health")
+    .addOption(catalogOption())
+    .option('-p, --port <port>', 'port (default: the first service\'s port)', parsePort)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--demo', 'produce synthetic traffic for every metric', false)
+    .option('--default-metrics', "also expose Node's default process metrics (nodejs_*)", false)
+    .action(async (o: ServeFlags) => runServe(io, o));
 
   program
     .command('lint-alerts')

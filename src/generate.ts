@@ -9,6 +9,7 @@ import { emitAlertmanager } from './emit/alertmanager.js';
 import { emitDashboards } from './emit/grafana/dashboards.js';
 import { emitGrafanaProvisioning } from './emit/grafana/provisioning.js';
 import { emitCompose } from './emit/compose.js';
+import { emitExporter } from './emit/exporter.js';
 
 export type Target = 'compose' | 'kubernetes';
 
@@ -20,7 +21,7 @@ export type Emitter = (catalog: Catalog) => Artifact[];
 
 /** Emitters per target, in output order; each owns its own files. */
 export function emitters(target: Target): Emitter[] {
-  const common: Emitter[] = [emitMetricsDoc, emitRules, emitRuleTests, emitDashboards];
+  const common: Emitter[] = [emitMetricsDoc, emitExporter, emitRules, emitRuleTests, emitDashboards];
   if (target === 'kubernetes') return [...common];
   return [...common, emitPrometheusConfig, emitAlertmanager, emitGrafanaProvisioning, emitCompose];
 }

@@ -5,6 +5,7 @@ import type { RawCatalog, RawMetric } from '../model/raw.js';
 import { exposedSeriesNames } from '../model/catalog.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
+import { ROLES } from '../model/roles.js';
 import { LABEL_NAME, METRIC_NAME, NON_BASE_UNITS, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
 
 type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
@@ -50,6 +51,10 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
     });
   }
   if (m.type !== 'counter' && m.name.endsWith('_total')) report('counter-suffix', `only counters end in _total; "${m.name}" is a ${m.type}`, at('name'));
+  const suffix = /_(count|sum|bucket)$/.exec(m.name);
+  if (suffix && m.type !== 'histogram' && m.type !== 'summary') {
+    report('reserved-suffix', `a ${m.type} must not end in _${suffix[1]}: Prometheus reads that as part of a histogram or summary (promtool check metrics rejects it)`, at('name'));
+  }
   if (m.type === 'info' && !m.name.endsWith('_info')) {
     report('info-suffix', `info metric "${m.name}" must end in _info`, at('name'), { hint: `name it "${m.name}_info", as Prometheus' Python client exposes it` });
   }
@@ -95,6 +100,14 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
   if (m.collector !== undefined && !raw.collectors?.[m.collector]) {
     report('collector-unknown', `collector "${m.collector}" is not defined under collectors${didYouMean(m.collector, Object.keys(raw.collectors ?? {}))}`, at('collector'));
   }
+  if (m.role !== undefined) {
+    const role = ROLES[m.role];
+    if (!role) report('role-unknown', `role "${m.role}" is not one the runtime knows${didYouMean(m.role, Object.keys(ROLES))}`, at('role'));
+    else if (!role.types.includes(m.type)) report('role-type', `role ${m.role} needs a ${role.types.join(' or ')}, not a ${m.type}`, at('role'));
+    else if (role.system && (!m.collector || raw.collectors?.[m.collector]?.builtin !== 'system')) {
+      report('role-type', `role ${m.role} is filled by the builtin system collector; set collector to one with builtin: system`, at('role'));
+    }
+  }
   if (!raw.categories.some((c) => c.id === m.category)) {
     report('category-unknown', `category "${m.category}" is not defined under categories${didYouMean(m.category, raw.categories.map((c) => c.id))}`, at('category'));
   }
@@ -139,6 +152,12 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   }
 
   raw.metrics.forEach((m, i) => checkMetric(raw, m, i, report));
+  const roleOwners = new Map<string, number>();
+  raw.metrics.forEach((m, i) => {
+    if (!m.role) return;
+    if (roleOwners.has(m.role)) report('role-duplicate', `role ${m.role} is already held by ${raw.metrics[roleOwners.get(m.role)!]!.name}`, ['metrics', i, 'role']);
+    else roleOwners.set(m.role, i);
+  });
 
   // Two metrics must not expose the same series name, counting _bucket/_sum/_count/_created/_total variants.
   const owners = new Map<string, number>();

@@ -1,0 +1,1065 @@
+// devskyy-mon exporter runtime: the same for every catalog, copied beside the generated metrics module and
+// run by `devskyy-mon serve`. It depends on prom-client and Node's standard library only.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { readFileSync, statfsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { timingSafeEqual } from 'node:crypto';
+import cluster from 'node:cluster';
+import * as client from 'prom-client';
+
+// ---------------------------------------------------------------------------------------------------------
+// The catalog as the runtime sees it (generated into spec.ts, or built by `devskyy-mon serve`).
+
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'enum';
+
+export interface LabelSpec {
+  name: string;
+  values?: readonly string[];
+  maxValues?: number;
+}
+
+export interface MetricSpec {
+  /** Exposed name, e.g. devskyy_requests_total. */
+  name: string;
+  /** Property name in the generated API, e.g. requestsTotal. */
+  key: string;
+  type: MetricType;
+  help: string;
+  labels: readonly LabelSpec[];
+  buckets?: readonly number[];
+  percentiles?: readonly number[];
+  maxAgeSeconds?: number;
+  ageBuckets?: number;
+  states?: readonly string[];
+  collector?: string;
+  role?: string;
+  aggregate: 'sum' | 'max' | 'min' | 'first' | 'omit';
+}
+
+export interface CollectorSpec {
+  id: string;
+  ttlSeconds: number;
+  timeoutSeconds: number;
+  builtin?: 'system' | 'process';
+}
+
+export interface ExporterSpec {
+  namespace: string;
+  title: string;
+  metrics: readonly MetricSpec[];
+  collectors: readonly CollectorSpec[];
+}
+
+/** The label value a guarded metric records instead of a value outside its declared domain. */
+export const OVERFLOW_VALUE = '__overflow__';
+
+// ---------------------------------------------------------------------------------------------------------
+// Typed metric handles. Label names and, where the catalog declares them, label values are types: a wrong
+// name or an undeclared value does not compile.
+
+export type LabelSet = { readonly [name: string]: string };
+type NoLabels<L> = [keyof L] extends [never] ? true : false;
+type OptValue<L> = NoLabels<L> extends true ? [value?: number] : [labels: L, value?: number];
+type ReqValue<L> = NoLabels<L> extends true ? [value: number] : [labels: L, value: number];
+type OnlyLabels<L> = NoLabels<L> extends true ? [] : [labels: L];
+
+export interface CounterMetric<L extends object> {
+  readonly name: string;
+  inc(...args: OptValue<L>): void;
+  labels(...args: OnlyLabels<L>): { inc(value?: number): void };
+  reset(): void;
+}
+
+export interface GaugeMetric<L extends object> {
+  readonly name: string;
+  set(...args: ReqValue<L>): void;
+  inc(...args: OptValue<L>): void;
+  dec(...args: OptValue<L>): void;
+  labels(...args: OnlyLabels<L>): { set(value: number): void; inc(value?: number): void; dec(value?: number): void };
+  reset(): void;
+}
+
+export interface ObserverMetric<L extends object> {
+  readonly name: string;
+  observe(...args: ReqValue<L>): void;
+  labels(...args: OnlyLabels<L>): { observe(value: number): void };
+  /** Starts a timer; calling the returned function observes the elapsed seconds. */
+  startTimer(...args: OnlyLabels<L>): () => number;
+  reset(): void;
+}
+
+export type HistogramMetric<L extends object> = ObserverMetric<L>;
+export type SummaryMetric<L extends object> = ObserverMetric<L>;
+
+export interface InfoMetric<L extends object> {
+  readonly name: string;
+  /** Replaces the info labels (Python's Info.info()). */
+  info(labels: L): void;
+}
+
+export interface EnumMetric<S extends string> {
+  readonly name: string;
+  /** Sets the current state: 1 for it, 0 for every other state (Python's Enum.state()). */
+  state(state: S): void;
+  current(): S;
+}
+
+export type AnyMetric = CounterMetric<LabelSet> | GaugeMetric<LabelSet> | ObserverMetric<LabelSet> | InfoMetric<LabelSet> | EnumMetric<string>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Cardinality guard: values outside a label's enum, or past its declared number of values, fold into one
+// overflow value and are counted, so a bad caller cannot grow memory without bound.
+
+class LabelGuard {
+  private readonly allowed: (ReadonlySet<string> | undefined)[];
+  private readonly seen: (Set<string> | undefined)[];
+  private readonly names: string[];
+
+  constructor(
+    private readonly metric: string,
+    labels: readonly LabelSpec[],
+    private readonly overflow: (metric: string, label: string) => void,
+  ) {
+    this.names = labels.map((l) => l.name);
+    this.allowed = labels.map((l) => (l.values ? new Set(l.values) : undefined));
+    this.seen = labels.map((l) => (l.values ? undefined : new Set<string>()));
+    this.max = labels.map((l) => l.maxValues ?? Infinity);
+  }
+
+  private readonly max: number[];
+
+  /** The labels to record: the caller's object when every value is allowed (the common, fast case). */
+  check(labels: LabelSet): LabelSet {
+    let out: Record<string, string> | undefined;
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names[i]!;
+      const raw = labels[name];
+      const value = raw === undefined ? '' : String(raw);
+      const allowed = this.allowed[i];
+      let ok: boolean;
+      if (allowed) ok = allowed.has(value);
+      else {
+        const seen = this.seen[i]!;
+        ok = seen.has(value);
+        if (!ok && seen.size < this.max[i]!) {
+          seen.add(value);
+          ok = true;
+        }
+      }
+      if (!ok || raw === undefined) {
+        out ??= { ...labels };
+        if (!ok) {
+          out[name] = OVERFLOW_VALUE;
+          this.overflow(this.metric, name);
+        } else out[name] = value;
+      }
+    }
+    if (out) {
+      for (const k of Object.keys(out)) if (!this.names.includes(k)) delete out[k];
+      return out;
+    }
+    return labels;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Metric construction.
+
+const AGGREGATOR: Record<MetricSpec['aggregate'], client.Aggregator> = { sum: 'sum', max: 'max', min: 'min', first: 'first', omit: 'omit' };
+
+interface Built {
+  spec: MetricSpec;
+  prom: client.Metric<string>;
+  handle: AnyMetric;
+}
+
+function noLabels(spec: MetricSpec): boolean {
+  return spec.labels.length === 0;
+}
+
+function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGuard, collect?: () => Promise<void>): Built {
+  const labelNames = spec.labels.map((l) => l.name);
+  const common = {
+    name: spec.name,
+    help: spec.help,
+    labelNames,
+    registers: [registry],
+    aggregator: AGGREGATOR[spec.aggregate],
+    ...(collect ? { collect } : {}),
+  };
+  // Label-less metrics take (value); untyped callers may still pass ({}, value).
+  const split = (args: unknown[]): [LabelSet, number | undefined] => {
+    if (!noLabels(spec)) return [guard.check(args[0] as LabelSet), args[1] as number | undefined];
+    return typeof args[0] === 'object' && args[0] !== null ? [{}, args[1] as number | undefined] : [{}, args[0] as number | undefined];
+  };
+  switch (spec.type) {
+    case 'counter': {
+      const c = new client.Counter(common);
+      const handle = {
+        name: spec.name,
+        inc: (...a: unknown[]) => {
+          const [l, v] = split(a);
+          c.inc(l, v ?? 1);
+        },
+        labels: (...a: unknown[]) => (noLabels(spec) ? { inc: (v?: number) => c.inc(v ?? 1) } : c.labels(guard.check(a[0] as LabelSet))),
+        reset: () => c.reset(),
+      };
+      return { spec, prom: c, handle: handle as unknown as AnyMetric };
+    }
+    case 'gauge': {
+      const g = new client.Gauge(common);
+      const handle = {
+        name: spec.name,
+        set: (...a: unknown[]) => {
+          const [l, v] = split(a);
+          g.set(l, v ?? 0);
+        },
+        inc: (...a: unknown[]) => {
+          const [l, v] = split(a);
+          g.inc(l, v ?? 1);
+        },
+        dec: (...a: unknown[]) => {
+          const [l, v] = split(a);
+          g.dec(l, v ?? 1);
+        },
+        labels: (...a: unknown[]) => (noLabels(spec) ? { set: (v: number) => g.set(v), inc: (v?: number) => g.inc(v ?? 1), dec: (v?: number) => g.dec(v ?? 1) } : g.labels(guard.check(a[0] as LabelSet))),
+        reset: () => g.reset(),
+      };
+      return { spec, prom: g, handle: handle as unknown as AnyMetric };
+    }
+    case 'histogram':
+    case 'summary': {
+      const o =
+        spec.type === 'histogram'
+          ? new client.Histogram({ ...common, buckets: [...spec.buckets!] })
+          : new client.Summary({ ...common, percentiles: [...spec.percentiles!], maxAgeSeconds: spec.maxAgeSeconds!, ageBuckets: spec.ageBuckets! });
+      const handle = {
+        name: spec.name,
+        observe: (...a: unknown[]) => {
+          const [l, v] = split(a);
+          o.observe(l, v as number);
+        },
+        labels: (...a: unknown[]) => (noLabels(spec) ? { observe: (v: number) => o.observe(v) } : o.labels(guard.check(a[0] as LabelSet))),
+        startTimer: (...a: unknown[]) => (noLabels(spec) ? o.startTimer() : o.startTimer(guard.check(a[0] as LabelSet))),
+        reset: () => o.reset(),
+      };
+      return { spec, prom: o, handle: handle as unknown as AnyMetric };
+    }
+    case 'info': {
+      const g = new client.Gauge(common);
+      const handle: InfoMetric<LabelSet> = {
+        name: spec.name,
+        info: (labels) => {
+          g.reset();
+          g.set(guard.check(labels), 1);
+        },
+      };
+      return { spec, prom: g, handle };
+    }
+    case 'enum': {
+      // Python's Enum: the state label is named after the metric itself.
+      const g = new client.Gauge({ ...common, labelNames: [spec.name] });
+      const states = spec.states!;
+      let current = states[0]!;
+      const set = (s: string) => {
+        current = s;
+        for (const st of states) g.set({ [spec.name]: st }, st === s ? 1 : 0);
+      };
+      set(current);
+      const handle: EnumMetric<string> = {
+        name: spec.name,
+        state: (s) => {
+          if (!states.includes(s)) throw new Error(`${spec.name}: "${s}" is not one of ${states.join(', ')}`);
+          set(s);
+        },
+        current: () => current,
+      };
+      return { spec, prom: g, handle };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Collectors: user functions polled at scrape time, cached for the catalog's TTL, bounded by a timeout. A
+// failing collector never fails the scrape: its metrics are emptied and its success gauge says 0.
+
+export interface CollectorSample {
+  labels?: Record<string, string>;
+  value: number;
+}
+
+/** What a collector returns: per metric key, a value (no labels) or samples. */
+export type CollectorResult = Record<string, number | readonly CollectorSample[] | undefined>;
+export type CollectorFn = () => CollectorResult | Promise<CollectorResult>;
+
+class CollectorRunner {
+  private last?: { at: number; result: CollectorResult };
+  private inflight?: Promise<CollectorResult | undefined>;
+
+  constructor(
+    readonly spec: CollectorSpec,
+    private readonly fn: CollectorFn,
+    private readonly report: (ok: boolean, seconds: number) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  private refresh(): Promise<CollectorResult | undefined> {
+    this.inflight ??= (async () => {
+      const start = this.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`collector ${this.spec.id} timed out after ${this.spec.timeoutSeconds}s`)), this.spec.timeoutSeconds * 1000);
+        });
+        const result = await Promise.race([Promise.resolve().then(this.fn), timeout]);
+        this.last = { at: this.now(), result };
+        this.report(true, (this.now() - start) / 1000);
+        return result;
+      } catch {
+        // Last good values are dropped: stale numbers are worse than none.
+        this.last = undefined;
+        this.report(false, (this.now() - start) / 1000);
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+        this.inflight = undefined;
+      }
+    })();
+    return this.inflight;
+  }
+
+  /** Fresh cache: served as is. Stale but recent (< 2 TTL): served while a refresh runs. Else: waits. */
+  async get(): Promise<CollectorResult | undefined> {
+    const ttl = this.spec.ttlSeconds * 1000;
+    if (this.last) {
+      const age = this.now() - this.last.at;
+      if (age < ttl) return this.last.result;
+      if (age < 2 * ttl) {
+        void this.refresh();
+        return this.last.result;
+      }
+    }
+    return this.refresh();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// System metrics from Node's own APIs, cached like any collector.
+
+let lastCpu: { idle: number; total: number } | undefined;
+
+function cpuTimes(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, total };
+}
+
+function memAvailable(): number {
+  try {
+    const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return freemem();
+}
+
+function networkBytes(): { sent: number; received: number } | undefined {
+  try {
+    let sent = 0;
+    let received = 0;
+    for (const line of readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
+      const [iface, rest] = line.split(':');
+      if (!rest || iface!.trim() === 'lo') continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      received += f[0] ?? 0;
+      sent += f[8] ?? 0;
+    }
+    return { sent, received };
+  } catch {
+    return undefined;
+  }
+}
+
+const startedAt = Date.now();
+
+/** Readings by role; roles are how the catalog says which metric holds which reading. */
+export function readSystem(diskPath = '/'): Record<string, number> {
+  const now = cpuTimes();
+  const prev = lastCpu;
+  lastCpu = now;
+  const busy = prev && now.total > prev.total ? 1 - (now.idle - prev.idle) / (now.total - prev.total) : Math.min(1, loadavg()[0]! / Math.max(1, cpus().length));
+  const total = totalmem();
+  const available = memAvailable();
+  const out: Record<string, number> = {
+    system_cpu_percent: Number((busy * 100).toFixed(2)),
+    system_cpu_count: cpus().length,
+    system_memory_used_bytes: total - available,
+    system_memory_available_bytes: available,
+    system_memory_percent: Number((((total - available) / total) * 100).toFixed(2)),
+    uptime_seconds: (Date.now() - startedAt) / 1000,
+  };
+  try {
+    const s = statfsSync(diskPath);
+    const size = s.blocks * s.bsize;
+    const free = s.bavail * s.bsize;
+    out['system_disk_used_bytes'] = size - s.bfree * s.bsize;
+    out['system_disk_free_bytes'] = free;
+    out['system_disk_percent'] = Number((((size - s.bfree * s.bsize) / size) * 100).toFixed(2));
+  } catch {
+    /* no statfs for this path */
+  }
+  const net = networkBytes();
+  if (net) {
+    out['system_network_sent_bytes'] = net.sent;
+    out['system_network_received_bytes'] = net.received;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Path normalisation: keeps the endpoint label bounded.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NUMBER = /^\d+$/;
+const HEX_TOKEN = /^[0-9a-f]{16,}$/i;
+const LONG_TOKEN = /^[A-Za-z0-9_-]{32,}$/;
+export const UNMATCHED_ROUTE = '/__unmatched__';
+
+/** /users/42/orders/3f2a...-... -> /users/{id}/orders/{id}; the query string is dropped. */
+export function normalizePath(path: string): string {
+  const clean = path.split('?')[0]!.split('#')[0]!;
+  const segments = clean.split('/').map((s) => {
+    if (!s) return s;
+    let decoded = s;
+    try {
+      decoded = decodeURIComponent(s);
+    } catch {
+      /* keep it as sent */
+    }
+    return UUID.test(decoded) || NUMBER.test(decoded) || HEX_TOKEN.test(decoded) || LONG_TOKEN.test(decoded) ? '{id}' : s;
+  });
+  const joined = segments.join('/').replace(/\/+$/, '');
+  return joined === '' ? '/' : joined;
+}
+
+const STATUS_ERROR_TYPE: Record<number, string> = {
+  400: 'validation',
+  401: 'authentication',
+  403: 'authorization',
+  404: 'not_found',
+  409: 'conflict',
+  422: 'validation',
+  429: 'rate_limited',
+  502: 'dependency',
+  503: 'dependency',
+  504: 'timeout',
+};
+
+export function errorTypeOf(status: number): string {
+  return STATUS_ERROR_TYPE[status] ?? (status >= 500 ? 'internal' : 'validation');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The exporter: metrics, collectors, exposition, middleware, health.
+
+export interface ExporterOptions {
+  registry?: client.Registry;
+  /** Node's default process metrics (nodejs_*). Off by default: promtool flags their *_total gauges. */
+  defaultMetrics?: boolean;
+  /** Path whose filesystem the disk metrics describe. */
+  diskPath?: string;
+}
+
+export interface HealthReport {
+  status: string;
+  components: Record<string, 'healthy' | 'unhealthy'>;
+}
+
+const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+
+export class Exporter<M extends object = Record<string, AnyMetric>> {
+  readonly registry: client.Registry;
+  readonly metrics: M;
+  private readonly built: Built[] = [];
+  private readonly handles: Record<string, AnyMetric> = {};
+  private readonly byRole = new Map<string, Built>();
+  private readonly runners = new Map<string, CollectorRunner>();
+  private readonly collectorFns = new Map<string, CollectorFn>();
+  private readonly overflow: client.Counter<'metric' | 'label'>;
+  private readonly collectorSuccess: client.Gauge<'collector'>;
+  private readonly collectorErrors: client.Counter<'collector'>;
+  private readonly collectorDuration: client.Gauge<'collector'>;
+
+  constructor(
+    readonly spec: ExporterSpec,
+    private readonly options: ExporterOptions = {},
+  ) {
+    this.registry = options.registry ?? new client.Registry();
+    const ns = spec.namespace;
+    this.overflow = new client.Counter({ name: `${ns}_metrics_overflow_total`, help: 'Label values folded into the overflow value by the cardinality guard.', labelNames: ['metric', 'label'], registers: [this.registry] });
+    this.collectorSuccess = new client.Gauge({ name: `${ns}_scrape_collector_success`, help: 'Whether the collector succeeded on its last run (1) or failed (0).', labelNames: ['collector'], registers: [this.registry], aggregator: 'min' });
+    this.collectorErrors = new client.Counter({ name: `${ns}_scrape_collector_errors_total`, help: 'Collector runs that failed or timed out.', labelNames: ['collector'], registers: [this.registry] });
+    this.collectorDuration = new client.Gauge({ name: `${ns}_scrape_collector_duration_seconds`, help: 'Duration of the collector\'s last run.', labelNames: ['collector'], registers: [this.registry], aggregator: 'max' });
+    const onOverflow = (metric: string, label: string) => this.overflow.inc({ metric, label });
+    const handles = this.handles;
+    for (const m of spec.metrics) {
+      const guard = new LabelGuard(m.name, m.labels, onOverflow);
+      const collect = m.collector ? this.collectHook(m) : undefined;
+      const b = buildMetric(m, this.registry, guard, collect);
+      this.built.push(b);
+      handles[m.key] = b.handle;
+      if (m.role) this.byRole.set(m.role, b);
+    }
+    this.metrics = handles as unknown as M;
+    for (const c of spec.collectors) {
+      this.collectorSuccess.set({ collector: c.id }, 0);
+      this.collectorErrors.inc({ collector: c.id }, 0);
+      if (c.builtin === 'system') this.setCollector(c.id, () => this.systemResult(c.id));
+    }
+    if (options.defaultMetrics) client.collectDefaultMetrics({ register: this.registry });
+  }
+
+  private systemResult(collector: string): CollectorResult {
+    const readings = readSystem(this.options.diskPath);
+    const out: CollectorResult = {};
+    for (const b of this.built) {
+      if (b.spec.collector !== collector || !b.spec.role) continue;
+      const v = readings[b.spec.role];
+      if (v !== undefined) out[b.spec.key] = v;
+    }
+    return out;
+  }
+
+  private collectHook(m: MetricSpec): () => Promise<void> {
+    return async () => {
+      const runner = this.runners.get(m.collector!);
+      const b = this.built.find((x) => x.spec === m);
+      if (!b) return;
+      const result = runner ? await runner.get() : undefined;
+      const value = result?.[m.key];
+      applySamples(b, value);
+    };
+  }
+
+  /** Registers (or replaces) the function behind a collector of the catalog. */
+  setCollector(id: string, fn: CollectorFn): this {
+    const spec = this.spec.collectors.find((c) => c.id === id);
+    if (!spec) throw new Error(`collector "${id}" is not in the catalog (${this.spec.collectors.map((c) => c.id).join(', ')})`);
+    this.collectorFns.set(id, fn);
+    this.runners.set(
+      id,
+      new CollectorRunner(spec, fn, (ok, seconds) => {
+        this.collectorSuccess.set({ collector: id }, ok ? 1 : 0);
+        this.collectorDuration.set({ collector: id }, seconds);
+        if (!ok) this.collectorErrors.inc({ collector: id });
+      }),
+    );
+    return this;
+  }
+
+  /** The guide's setup_collectors(): every collector function at once. */
+  setupCollectors(fns: Record<string, CollectorFn | undefined>): this {
+    for (const [id, fn] of Object.entries(fns)) if (fn) this.setCollector(id, fn);
+    return this;
+  }
+
+  /** A metric handle by its key, untyped (the generated module gives the typed ones). */
+  handle(key: string): AnyMetric {
+    const h = this.handles[key];
+    if (!h) throw new Error(`no metric "${key}" in the catalog`);
+    return h;
+  }
+
+  role<T extends AnyMetric>(role: string): T | undefined {
+    return this.byRole.get(role)?.handle as T | undefined;
+  }
+
+  roleSpec(role: string): MetricSpec | undefined {
+    return this.byRole.get(role)?.spec;
+  }
+
+  /** Text format 0.0.4, or OpenMetrics 1.0 when the Accept header asks for it. */
+  async exposition(accept = ''): Promise<{ contentType: string; body: string }> {
+    if (/application\/openmetrics-text/.test(accept)) {
+      return { contentType: OPENMETRICS, body: formatOpenMetrics(await this.registry.getMetricsAsJSON(), this.spec) };
+    }
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  async health(): Promise<HealthReport> {
+    const status = this.role<EnumMetric<string>>('health_status')?.current() ?? 'healthy';
+    const components: HealthReport['components'] = {};
+    const comp = this.byRole.get('component_health');
+    if (comp) {
+      for (const v of (await (comp.prom as client.Gauge<string>).get()).values) {
+        const name = Object.values(v.labels)[0];
+        if (name !== undefined) components[String(name)] = v.value >= 1 ? 'healthy' : 'unhealthy';
+      }
+    }
+    return { status, components };
+  }
+
+  setHealth(status: string): void {
+    this.role<EnumMetric<string>>('health_status')?.state(status);
+  }
+
+  setComponentHealth(component: string, healthy: boolean): void {
+    const g = this.role<GaugeMetric<LabelSet>>('component_health');
+    const spec = this.roleSpec('component_health');
+    if (g && spec?.labels[0]) (g.set as (l: LabelSet, v: number) => void)({ [spec.labels[0].name]: component }, healthy ? 1 : 0);
+  }
+
+  /** Records one finished HTTP request into the catalog's HTTP metrics (by role). */
+  recordRequest(method: string, endpoint: string, status: number, seconds: number, requestBytes?: number, responseBytes?: number): void {
+    const labelsFor = (role: string, extra: Record<string, string>): LabelSet | undefined => {
+      const spec = this.roleSpec(role);
+      if (!spec) return undefined;
+      const all: Record<string, string> = { method, endpoint, status: String(status), ...extra };
+      const out: Record<string, string> = {};
+      for (const l of spec.labels) out[l.name] = all[l.name] ?? '';
+      return out;
+    };
+    const inc = (role: string, extra: Record<string, string> = {}, v?: number) => {
+      const l = labelsFor(role, extra);
+      if (l) (this.byRole.get(role)!.handle as CounterMetric<LabelSet>).inc(l, v);
+    };
+    const observe = (role: string, v: number) => {
+      const l = labelsFor(role, {});
+      if (l) (this.byRole.get(role)!.handle as ObserverMetric<LabelSet>).observe(l, v);
+    };
+    inc('http_requests');
+    observe('http_duration', seconds);
+    if (requestBytes !== undefined) observe('http_request_size', requestBytes);
+    if (responseBytes !== undefined) observe('http_response_size', responseBytes);
+    if (status >= 400) inc('http_errors', { error_type: errorTypeOf(status) });
+  }
+
+  recordException(err: unknown): void {
+    const spec = this.roleSpec('exceptions');
+    if (!spec) return;
+    const type = err instanceof Error ? err.constructor.name : typeof err;
+    const labels: Record<string, string> = {};
+    for (const l of spec.labels) labels[l.name] = type;
+    (this.byRole.get('exceptions')!.handle as CounterMetric<LabelSet>).inc(labels);
+  }
+
+  inFlight(delta: number): void {
+    const g = this.byRole.get('http_in_flight');
+    if (!g) return;
+    (g.prom as client.Gauge<string>).inc(delta);
+  }
+
+  /** A node:http handler for /metrics and /health (and 404 for anything else). */
+  handler(opts: MetricsServerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+    const metricsPath = opts.path ?? '/metrics';
+    return (req, res) => {
+      void (async () => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          res.writeHead(405, { allow: 'GET, HEAD' }).end();
+          return;
+        }
+        if (opts.basicAuth && !authorized(req, opts.basicAuth)) {
+          res.writeHead(401, { 'www-authenticate': 'Basic realm="metrics"' }).end();
+          return;
+        }
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === metricsPath) {
+          const { contentType, body } = await (opts.exposition ?? (() => this.exposition(String(req.headers.accept ?? ''))))();
+          sendBody(req, res, 200, contentType, body);
+        } else if (path === '/health') {
+          const h = await this.health();
+          sendBody(req, res, h.status === 'unhealthy' ? 503 : 200, 'application/json', JSON.stringify(h));
+        } else res.writeHead(404).end();
+      })().catch((err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`exposition failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
+    };
+  }
+}
+
+function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const payload = gzip ? gzipSync(body) : Buffer.from(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': payload.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}), vary: 'Accept, Accept-Encoding' });
+  res.end(req.method === 'HEAD' ? undefined : payload);
+}
+
+function authorized(req: IncomingMessage, auth: { username: string; password: string }): boolean {
+  const header = String(req.headers.authorization ?? '');
+  if (!header.startsWith('Basic ')) return false;
+  const given = Buffer.from(header.slice(6), 'base64');
+  const want = Buffer.from(`${auth.username}:${auth.password}`);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function applySamples(b: Built, value: number | readonly CollectorSample[] | undefined): void {
+  const prom = b.prom as client.Gauge<string> | client.Counter<string>;
+  prom.reset();
+  if (value === undefined) return;
+  const samples = typeof value === 'number' ? [{ value }] : value;
+  for (const s of samples) {
+    const labels = s.labels ?? {};
+    if (prom instanceof client.Counter) prom.inc(labels, Math.max(0, s.value));
+    else prom.set(labels, s.value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// OpenMetrics, formatted from prom-client's JSON so info and enum families carry their OpenMetrics types
+// (info, stateset) the way Prometheus' Python client exposes them.
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function num(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+function labelText(labels: Record<string, string | number>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+export function formatOpenMetrics(families: client.MetricObjectWithValues<client.MetricValue<string>>[], spec?: ExporterSpec): string {
+  const kinds = new Map((spec?.metrics ?? []).map((m) => [m.name, m.type]));
+  const out: string[] = [];
+  for (const f of families) {
+    const kind = kinds.get(f.name) ?? f.type;
+    let family = f.name;
+    let type: string = String(f.type);
+    if (kind === 'counter') family = f.name.replace(/_total$/, '');
+    if (kind === 'info') {
+      family = f.name.replace(/_info$/, '');
+      type = 'info';
+    }
+    if (kind === 'enum') type = 'stateset';
+    out.push(`# HELP ${family} ${escapeHelp(f.help)}`, `# TYPE ${family} ${type}`);
+    for (const v of f.values) {
+      const name = (v as { metricName?: string }).metricName ?? (kind === 'counter' ? `${family}_total` : f.name);
+      out.push(`${name}${labelText(v.labels as Record<string, string | number>)} ${num(v.value)}`);
+    }
+  }
+  out.push('# EOF');
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Servers and framework integration.
+
+export interface MetricsServerOptions {
+  port?: number;
+  /** Bound to loopback unless told otherwise. */
+  host?: string;
+  path?: string;
+  basicAuth?: { username: string; password: string };
+  /** Overrides how the body is produced (the cluster primary aggregates workers). */
+  exposition?: () => Promise<{ contentType: string; body: string }>;
+}
+
+/** A metrics-only server on its own port, for processes without a web framework. */
+export function startMetricsServer(exporter: Exporter<object>, opts: MetricsServerOptions = {}): Promise<Server> {
+  const server = createServer(exporter.handler(opts));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 9464, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Measures a request from start to finish and records it; the route template is used when known. */
+function instrument(exporter: Exporter<object>, method: string, path: string, route: () => string | undefined, requestBytes: number | undefined): (status: number, responseBytes?: number) => void {
+  const start = process.hrtime.bigint();
+  exporter.inFlight(1);
+  let done = false;
+  return (status, responseBytes) => {
+    if (done) return;
+    done = true;
+    exporter.inFlight(-1);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const template = route();
+    const endpoint = template ? normalizePath(template) : status === 404 ? UNMATCHED_ROUTE : normalizePath(path);
+    exporter.recordRequest(method, endpoint, status, seconds, requestBytes, responseBytes);
+  };
+}
+
+const lengthOf = (v: unknown): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
+
+interface ExpressLike {
+  use(...handlers: unknown[]): unknown;
+  get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+}
+
+interface FastifyLike {
+  addHook(name: string, fn: (...args: never[]) => unknown): unknown;
+  get(path: string, handler: (req: unknown, reply: unknown) => unknown): unknown;
+}
+
+export interface SetupOptions extends MetricsServerOptions {
+  /** Serve /metrics and /health on the app itself (default true); false when a separate port serves them. */
+  expose?: boolean;
+}
+
+/**
+ * The guide's setup_prometheus(app): records every request and serves /metrics and /health.
+ * Works with Express (app.use) and Fastify (addHook); for node:http use `httpHandler`.
+ */
+export function setupPrometheus<E extends Exporter<object>>(app: ExpressLike | FastifyLike, exporter: E, opts: SetupOptions = {}): E {
+  const handler = exporter.handler(opts);
+  const metricsPath = opts.path ?? '/metrics';
+  if ('addHook' in app) {
+    const started = new WeakMap<object, (status: number, bytes?: number) => void>();
+    type FReq = { method: string; url: string; headers: Record<string, unknown>; routeOptions?: { url?: string }; raw: IncomingMessage };
+    type FRep = { statusCode: number; getHeader(n: string): unknown; raw: ServerResponse };
+    app.addHook('onRequest', (req: FReq, _rep: FRep, done: () => void) => {
+      if (req.url.split('?')[0] !== metricsPath) started.set(req, instrument(exporter, req.method, req.url, () => req.routeOptions?.url, lengthOf(req.headers['content-length'])));
+      done();
+    });
+    app.addHook('onResponse', (req: FReq, rep: FRep, done: () => void) => {
+      started.get(req)?.(rep.statusCode, lengthOf(rep.getHeader('content-length')));
+      done();
+    });
+    app.addHook('onError', (_req: FReq, _rep: FRep, err: Error, done: () => void) => {
+      exporter.recordException(err);
+      done();
+    });
+    if (opts.expose !== false) {
+      (app as FastifyLike).get(metricsPath, (req, reply) => {
+        handler((req as FReq).raw, (reply as FRep).raw);
+        return new Promise<void>((resolve) => (reply as FRep).raw.on('finish', resolve));
+      });
+      (app as FastifyLike).get('/health', (req, reply) => {
+        handler((req as FReq).raw, (reply as FRep).raw);
+        return new Promise<void>((resolve) => (reply as FRep).raw.on('finish', resolve));
+      });
+    }
+    return exporter;
+  }
+  app.use((req: IncomingMessage & { route?: { path?: string }; baseUrl?: string; originalUrl?: string }, res: ServerResponse, next: (err?: unknown) => void) => {
+    const url = req.originalUrl ?? req.url ?? '/';
+    if (url.split('?')[0] === metricsPath) return next();
+    const finish = instrument(exporter, req.method ?? 'GET', url, () => (req.route?.path !== undefined ? `${req.baseUrl ?? ''}${req.route.path}` : undefined), lengthOf(req.headers['content-length']));
+    res.on('finish', () => finish(res.statusCode, lengthOf(res.getHeader('content-length'))));
+    res.on('close', () => finish(res.statusCode));
+    next();
+  });
+  if (opts.expose !== false) {
+    app.get(metricsPath, handler);
+    app.get('/health', handler);
+  }
+  return exporter;
+}
+
+/** Express error middleware that counts unhandled exceptions; add it after your routes. */
+export function exceptionMiddleware(exporter: Exporter<object>): (err: unknown, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  return (err, _req, _res, next) => {
+    exporter.recordException(err);
+    next(err);
+  };
+}
+
+/** Wraps a node:http request listener: records every request and serves /metrics and /health itself. */
+export function httpHandler(exporter: Exporter<object>, app: (req: IncomingMessage, res: ServerResponse) => void, opts: MetricsServerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const metrics = exporter.handler(opts);
+  const metricsPath = opts.path ?? '/metrics';
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === metricsPath || path === '/health') return metrics(req, res);
+    const finish = instrument(exporter, req.method ?? 'GET', req.url ?? '/', () => undefined, lengthOf(req.headers['content-length']));
+    res.on('finish', () => finish(res.statusCode, lengthOf(res.getHeader('content-length'))));
+    res.on('close', () => finish(res.statusCode));
+    try {
+      app(req, res);
+    } catch (err) {
+      exporter.recordException(err);
+      throw err;
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The guide's decorator and context manager.
+
+/** trackDuration(metric, labels)(fn): observes how long fn takes, for sync and async functions, errors too. */
+export function trackDuration<L extends object>(metric: ObserverMetric<L>, labels: L): <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A) => R {
+  return <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      const stop = (metric.startTimer as (l: L) => () => number)(labels);
+      let result: R;
+      try {
+        result = fn(...args);
+      } catch (err) {
+        stop();
+        throw err;
+      }
+      if (result instanceof Promise) {
+        return result.then(
+          (v) => {
+            stop();
+            return v;
+          },
+          (err: unknown) => {
+            stop();
+            throw err;
+          },
+        ) as R;
+      }
+      stop();
+      return result;
+    };
+}
+
+/** trackOperation(metric, labels, async () => ...): the guide's `async with track_operation(...)`. */
+export async function trackOperation<L extends object, R>(metric: ObserverMetric<L>, labels: L, op: () => Promise<R> | R): Promise<R> {
+  const stop = (metric.startTimer as (l: L) => () => number)(labels);
+  try {
+    return await op();
+  } finally {
+    stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Multi-process: Node cluster workers aggregated on the primary, per metric as the catalog says.
+
+/**
+ * In the primary: serves /metrics with every worker's metrics combined (prom-client's AggregatorRegistry,
+ * each metric with its catalog aggregator). In a worker: nothing to do; workers answer the primary's requests.
+ */
+export function startClusterMetricsServer(exporter: Exporter<object>, opts: MetricsServerOptions = {}): Promise<Server> | undefined {
+  if (!cluster.isPrimary) return undefined;
+  const aggregator = new client.AggregatorRegistry();
+  return startMetricsServer(exporter, {
+    ...opts,
+    exposition: async () => {
+      const merged = await aggregator.clusterMetrics();
+      return { contentType: aggregator.contentType, body: merged };
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Demo traffic: realistic synthetic values for every metric, so a scrape shows every family with data.
+
+function pick<T>(xs: readonly T[], rnd: () => number): T {
+  return xs[Math.floor(rnd() * xs.length)]!;
+}
+
+function demoValue(label: LabelSpec, rnd: () => number): string {
+  if (label.values) return pick(label.values, rnd);
+  if (label.name === 'endpoint') return pick(['/api/v1/items/{id}', '/api/v1/orders', '/api/v1/users/{id}', '/api/v1/ml/predict', '/health'], rnd);
+  return `${label.name}-${1 + Math.floor(rnd() * Math.min(3, label.maxValues ?? 3))}`;
+}
+
+function demoLabels(spec: MetricSpec, rnd: () => number): LabelSet {
+  const out: Record<string, string> = {};
+  for (const l of spec.labels) out[l.name] = demoValue(l, rnd);
+  return out;
+}
+
+/** A value in a metric's natural range: around its buckets, 0-100 for percents, 0-1 for ratios and scores. */
+function demoNumber(spec: MetricSpec, rnd: () => number): number {
+  if (spec.buckets?.length) {
+    const b = spec.buckets;
+    const i = Math.min(b.length - 1, Math.floor(rnd() ** 2 * b.length));
+    return b[i]! * (0.5 + rnd() * 0.5);
+  }
+  if (/_percent$/.test(spec.name)) return 5 + rnd() * 60;
+  if (/(_ratio|_score|_accuracy|_utilization)$/.test(spec.name)) return 0.6 + rnd() * 0.39;
+  if (/_usd/.test(spec.name)) return 5 + rnd() * 200;
+  if (/_seconds$/.test(spec.name)) return rnd() * 2;
+  if (/_bytes/.test(spec.name)) return Math.round(1e3 + rnd() * 1e6);
+  return Math.round(1 + rnd() * 50);
+}
+
+export interface DemoHandle {
+  stop(): void;
+}
+
+/** Starts synthetic traffic; `seed` makes it repeatable for tests. */
+export function startDemoTraffic(exporter: Exporter<object>, opts: { intervalMs?: number; seed?: number } = {}): DemoHandle {
+  let state = opts.seed ?? 42;
+  const rnd = () => {
+    // mulberry32: small, fast, repeatable
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const spec = exporter.spec;
+  // Collectors without a user function get a demo one.
+  for (const c of spec.collectors) {
+    if (c.builtin) continue;
+    exporter.setCollector(c.id, () => {
+      const out: CollectorResult = {};
+      for (const m of spec.metrics.filter((x) => x.collector === c.id)) {
+        const combos = m.labels.length ? Array.from({ length: 3 }, () => demoLabels(m, rnd)) : [{}];
+        const unique = [...new Map(combos.map((l) => [JSON.stringify(l), l])).values()];
+        out[m.key] = unique.map((labels) => ({ labels, value: m.type === 'counter' ? Math.round(rnd() * 1000) : demoNumber(m, rnd) }));
+      }
+      if (out['dbConnectionsActive'] && out['dbPoolSize']) {
+        // keep the pool picture consistent: active <= pool size
+        const pool = out['dbPoolSize'] as CollectorSample[];
+        out['dbConnectionsActive'] = pool.map((p) => ({ labels: p.labels ?? {}, value: Math.floor(p.value * (0.2 + rnd() * 0.6)) }));
+      }
+      return out;
+    });
+  }
+  const tick = () => {
+    for (const m of spec.metrics) {
+      if (m.collector) continue;
+      const h = exporter.handle(m.key);
+      switch (m.type) {
+        case 'counter':
+          if (m.role === 'http_requests' || m.role === 'http_errors') break;
+          (h as CounterMetric<LabelSet>).inc(demoLabels(m, rnd), Math.ceil(rnd() * 3));
+          break;
+        case 'gauge':
+          if (m.role === 'http_in_flight') {
+            // Requests in flight for a moment, as real traffic would leave them.
+            exporter.inFlight(1);
+            setTimeout(() => exporter.inFlight(-1), Math.floor(rnd() * 400)).unref();
+          } else if (m.role === 'component_health') exporter.setComponentHealth(demoValue(m.labels[0]!, rnd), rnd() > 0.05);
+          else (h as GaugeMetric<LabelSet>).set(demoLabels(m, rnd), demoNumber(m, rnd));
+          break;
+        case 'histogram':
+        case 'summary':
+          if (m.role?.startsWith('http_')) break;
+          (h as ObserverMetric<LabelSet>).observe(demoLabels(m, rnd), demoNumber(m, rnd));
+          break;
+        case 'info':
+          (h as InfoMetric<LabelSet>).info(Object.fromEntries(m.labels.map((l) => [l.name, l.name === 'node_version' ? process.version : l.name === 'version' ? '2.0.0' : demoValue(l, rnd)])));
+          break;
+        case 'enum':
+          (h as EnumMetric<string>).state(rnd() > 0.1 ? m.states![0]! : pick(m.states!, rnd));
+          break;
+      }
+    }
+    for (let i = 0; i < 5; i++) {
+      const status = rnd() > 0.9 ? pick([400, 404, 500, 503], rnd) : 200;
+      exporter.recordRequest(pick(['GET', 'GET', 'POST', 'PUT', 'DELETE'], rnd), pick(['/api/v1/items/{id}', '/api/v1/orders', '/api/v1/ml/predict'], rnd), status, 0.005 + rnd() ** 3 * 1.5, Math.round(rnd() * 5000), Math.round(rnd() * 50000));
+    }
+    if (rnd() > 0.7) exporter.recordException(new TypeError('demo'));
+  };
+  tick();
+  const timer = setInterval(tick, opts.intervalMs ?? 500);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
