@@ -502,12 +502,18 @@ export class Exporter<M extends object = Record<string, AnyMetric>> {
     readonly spec: ExporterSpec,
     private readonly options: ExporterOptions = {},
   ) {
-    this.registry = options.registry ?? new client.Registry();
+    // Cluster workers record into the global registry: that is what the primary's AggregatorRegistry asks for.
+    this.registry = options.registry ?? (cluster.isWorker ? client.register : new client.Registry());
+    if (cluster.isWorker) answerPrimary();
     const ns = spec.namespace;
     this.overflow = new client.Counter({ name: `${ns}_metrics_overflow_total`, help: 'Label values folded into the overflow value by the cardinality guard.', labelNames: ['metric', 'label'], registers: [this.registry] });
-    this.collectorSuccess = new client.Gauge({ name: `${ns}_scrape_collector_success`, help: 'Whether the collector succeeded on its last run (1) or failed (0).', labelNames: ['collector'], registers: [this.registry], aggregator: 'min' });
-    this.collectorErrors = new client.Counter({ name: `${ns}_scrape_collector_errors_total`, help: 'Collector runs that failed or timed out.', labelNames: ['collector'], registers: [this.registry] });
-    this.collectorDuration = new client.Gauge({ name: `${ns}_scrape_collector_duration_seconds`, help: 'Duration of the collector\'s last run.', labelNames: ['collector'], registers: [this.registry], aggregator: 'max' });
+    // Collector bookkeeping waits for this scrape's collector runs, so it describes them and not the last ones.
+    const settle = async () => {
+      await Promise.all([...this.runners.values()].map((r) => r.get()));
+    };
+    this.collectorSuccess = new client.Gauge({ name: `${ns}_scrape_collector_success`, help: 'Whether the collector succeeded on its last run (1) or failed (0).', labelNames: ['collector'], registers: [this.registry], aggregator: 'min', collect: settle });
+    this.collectorErrors = new client.Counter({ name: `${ns}_scrape_collector_errors_total`, help: 'Collector runs that failed or timed out.', labelNames: ['collector'], registers: [this.registry], collect: settle });
+    this.collectorDuration = new client.Gauge({ name: `${ns}_scrape_collector_duration_seconds`, help: "Duration of the collector's last run.", labelNames: ['collector'], registers: [this.registry], aggregator: 'max', collect: settle });
     const onOverflow = (metric: string, label: string) => this.overflow.inc({ metric, label });
     const handles = this.handles;
     for (const m of spec.metrics) {
@@ -938,6 +944,15 @@ export async function trackOperation<L extends object, R>(metric: ObserverMetric
 
 // ---------------------------------------------------------------------------------------------------------
 // Multi-process: Node cluster workers aggregated on the primary, per metric as the catalog says.
+
+let answering = false;
+
+/** prom-client's workers answer the primary only once an AggregatorRegistry has set up their listener. */
+function answerPrimary(): void {
+  if (answering) return;
+  answering = true;
+  new client.AggregatorRegistry();
+}
 
 /**
  * In the primary: serves /metrics with every worker's metrics combined (prom-client's AggregatorRegistry,

@@ -1,0 +1,286 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import express from 'express';
+import Fastify from 'fastify';
+import type { ExporterSpec, MetricSpec } from '../templates/exporter/runtime.js';
+import { Exporter, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '../templates/exporter/runtime.js';
+
+const REFERENCE = '/work/shared/reference';
+const ref = (name: string) => readFileSync(new URL(`../../shared/reference/${name}`, import.meta.url), 'utf8');
+
+function m(partial: Partial<MetricSpec> & Pick<MetricSpec, 'name' | 'type'>): MetricSpec {
+  return { key: partial.name.replace(/^t_/, '').replace(/_([a-z])/g, (_x, c: string) => c.toUpperCase()), help: 'help', labels: [], aggregate: 'sum', ...partial };
+}
+
+function spec(metrics: MetricSpec[], collectors: ExporterSpec['collectors'] = []): ExporterSpec {
+  return { namespace: 't', title: 'T', metrics, collectors };
+}
+
+const servers: { close(): void }[] = [];
+afterEach(() => {
+  while (servers.length) servers.pop()!.close();
+});
+
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('path normalisation', () => {
+  it.each([
+    ['/users/42', '/users/{id}'],
+    ['/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items', '/orders/{id}/items'],
+    ['/tokens/deadbeefdeadbeefdeadbeef', '/tokens/{id}'],
+    ['/api/v1/items?page=2', '/api/v1/items'],
+    ['/', '/'],
+    ['/health/', '/health'],
+    ['/v1/users/abc', '/v1/users/abc'],
+  ])('%s -> %s', (input, want) => expect(normalizePath(input)).toBe(want));
+});
+
+describe('cardinality guard', () => {
+  it('folds values outside an enum into one overflow value and counts them', async () => {
+    const e = new Exporter(spec([m({ name: 't_requests_total', type: 'counter', labels: [{ name: 'method', values: ['GET', 'POST'] }] })]));
+    const c = e.handle('requestsTotal') as { inc(l: object, v?: number): void };
+    c.inc({ method: 'GET' });
+    for (let i = 0; i < 100; i++) c.inc({ method: `X${i}` });
+    const body = (await e.exposition()).body;
+    expect(body).toContain('t_requests_total{method="GET"} 1');
+    expect(body).toContain(`t_requests_total{method="${OVERFLOW_VALUE}"} 100`);
+    expect(body).toContain('t_metrics_overflow_total{metric="t_requests_total",label="method"} 100');
+  });
+
+  it('allows up to max_values distinct values, then overflows', async () => {
+    const e = new Exporter(spec([m({ name: 't_hits_total', type: 'counter', labels: [{ name: 'path', maxValues: 3 }] })]));
+    const c = e.handle('hitsTotal') as { inc(l: object): void };
+    for (let i = 0; i < 10; i++) c.inc({ path: `/p${i}` });
+    c.inc({ path: '/p1' });
+    const body = (await e.exposition()).body;
+    expect(body.match(/^t_hits_total\{/gm)).toHaveLength(4);
+    expect(body).toContain('t_hits_total{path="/p1"} 2');
+    expect(body).toContain(`t_hits_total{path="${OVERFLOW_VALUE}"} 7`);
+  });
+});
+
+describe('collectors', () => {
+  const collectorSpec = spec([m({ name: 't_pool_size', type: 'gauge', collector: 'db', labels: [{ name: 'db', values: ['a', 'b'] }] })], [{ id: 'db', ttlSeconds: 10, timeoutSeconds: 0.2 }]);
+
+  it('caches results for the TTL', async () => {
+    const e = new Exporter(collectorSpec);
+    let calls = 0;
+    e.setCollector('db', () => ({ poolSize: [{ labels: { db: 'a' }, value: ++calls }] }));
+    await e.exposition();
+    const body = (await e.exposition()).body;
+    expect(calls).toBe(1);
+    expect(body).toContain('t_pool_size{db="a"} 1');
+    expect(body).toContain('t_scrape_collector_success{collector="db"} 1');
+  });
+
+  it('a failing collector never fails the scrape: values dropped, success 0, error counted', async () => {
+    const e = new Exporter(collectorSpec);
+    e.setCollector('db', () => {
+      throw new Error('pool gone');
+    });
+    const body = (await e.exposition()).body;
+    expect(body).not.toMatch(/^t_pool_size\{/m);
+    expect(body).toContain('t_scrape_collector_success{collector="db"} 0');
+    expect(body).toContain('t_scrape_collector_errors_total{collector="db"} 1');
+  });
+
+  it('a collector that hangs is cut off by its timeout', async () => {
+    const e = new Exporter(collectorSpec);
+    e.setCollector('db', () => new Promise(() => undefined));
+    const t0 = performance.now();
+    const body = (await e.exposition()).body;
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(body).toContain('t_scrape_collector_success{collector="db"} 0');
+  });
+
+  it('rejects a collector the catalog does not have', () => {
+    expect(() => new Exporter(collectorSpec).setCollector('nope', () => ({}))).toThrow(/not in the catalog/);
+  });
+});
+
+describe('trackDuration and trackOperation', () => {
+  const histSpec = spec([m({ name: 't_op_seconds', type: 'histogram', buckets: [0.01, 0.1, 1], labels: [{ name: 'op', values: ['a'] }] })]);
+
+  it('time sync and async functions, and failures too', async () => {
+    const e = new Exporter(histSpec);
+    const h = e.handle('opSeconds') as never;
+    const sync = trackDuration(h, { op: 'a' })((x: number) => x * 2);
+    expect(sync(2)).toBe(4);
+    const asyncFn = trackDuration(h, { op: 'a' })(async (x: number) => x + 1);
+    expect(await asyncFn(1)).toBe(2);
+    const failing = trackDuration(h, { op: 'a' })(async () => {
+      throw new Error('boom');
+    });
+    await expect(failing()).rejects.toThrow('boom');
+    expect(await trackOperation(h, { op: 'a' }, async () => 'ok')).toBe('ok');
+    expect((await e.exposition()).body).toContain('t_op_seconds_count{op="a"} 4');
+  });
+});
+
+describe('exposition matches Prometheus\' Python client', () => {
+  const pySpec: ExporterSpec = {
+    namespace: 'devskyy',
+    title: 'ref',
+    collectors: [],
+    metrics: [
+      { name: 'devskyy_webhook_retry_count_total', key: 'retry', type: 'counter', help: 'Retry attempts', labels: [{ name: 'endpoint', maxValues: 5 }], aggregate: 'sum' },
+      { name: 'devskyy_platform_info', key: 'platform', type: 'info', help: 'Platform info', labels: [{ name: 'version', maxValues: 2 }, { name: 'environment', maxValues: 2 }], aggregate: 'first' },
+      { name: 'devskyy_health_status', key: 'health', type: 'enum', help: 'Overall health status', labels: [], states: ['healthy', 'degraded', 'unhealthy'], aggregate: 'first' },
+      { name: 'devskyy_escape_example', key: 'esc', type: 'gauge', help: 'Help with a backslash \\ and a\nnewline', labels: [{ name: 'path', maxValues: 5 }], aggregate: 'sum' },
+    ],
+  };
+
+  function build() {
+    const e = new Exporter(pySpec);
+    (e.handle('retry') as { inc(l: object, v: number): void }).inc({ endpoint: '/hooks/order' }, 3);
+    (e.handle('platform') as { info(l: object): void }).info({ version: '2.0.0', environment: 'production' });
+    (e.handle('health') as { state(s: string): void }).state('healthy');
+    (e.handle('esc') as { set(l: object, v: number): void }).set({ path: 'a "quoted" \\ value\nnext' }, 1);
+    return e;
+  }
+
+  /** The lines of the families we share, labels sorted and numbers normalised (Python writes 1.0). */
+  function normalise(text: string, families: string[]): string[] {
+    return text
+      .split('\n')
+      .filter((l) => families.some((f) => l.startsWith(`${f}{`) || l.startsWith(`${f} `) || l.startsWith(`# HELP ${f} `) || l.startsWith(`# TYPE ${f} `)))
+      .filter((l) => !/_created/.test(l))
+      .map((l) => {
+        if (l.startsWith('#')) return l;
+        const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(l)!;
+        const labels = (m[2] ?? '').match(/\w+="(?:[^"\\]|\\.)*"/g) ?? [];
+        return `${m[1]}{${labels.sort().join(',')}} ${Number(m[3])}`;
+      });
+  }
+
+  it('text format 0.0.4: names, HELP/label escaping, info and enum series', async () => {
+    const fams = ['devskyy_webhook_retry_count_total', 'devskyy_platform_info', 'devskyy_health_status', 'devskyy_escape_example'];
+    const ours = normalise((await build().exposition()).body, fams);
+    const python = normalise(ref('python-client-0.16-text-0.0.4.txt'), fams);
+    expect(ours.sort()).toEqual(python.sort());
+  });
+
+  it('OpenMetrics: counter family without _total, info and stateset types, # EOF', async () => {
+    const om = (await build().exposition('application/openmetrics-text; version=1.0.0')).body;
+    const fams = ['devskyy_webhook_retry_count', 'devskyy_webhook_retry_count_total', 'devskyy_platform', 'devskyy_platform_info', 'devskyy_health_status', 'devskyy_escape_example'];
+    const python = normalise(ref('python-client-0.16-openmetrics.txt'), fams);
+    expect(normalise(om, fams).sort()).toEqual(python.sort());
+    expect(om.endsWith('# EOF\n')).toBe(true);
+  });
+  void REFERENCE;
+});
+
+describe('metrics server', () => {
+  async function server(opts: Parameters<typeof startMetricsServer>[1] = {}) {
+    const e = new Exporter(spec([m({ name: 't_x_total', type: 'counter' })]));
+    (e.handle('xTotal') as { inc(): void }).inc();
+    const s = await startMetricsServer(e, { port: 0, ...opts });
+    servers.push(s);
+    return { e, port: (s.address() as AddressInfo).port, address: (s.address() as AddressInfo).address };
+  }
+
+  it('binds to loopback by default, serves GET and HEAD, refuses other methods', async () => {
+    const { port, address } = await server();
+    expect(address).toBe('127.0.0.1');
+    const r = await get(port, '/metrics');
+    expect(r.status).toBe(200);
+    expect(String(r.headers['content-type'])).toContain('text/plain; version=0.0.4');
+    expect(r.body.toString()).toContain('t_x_total 1');
+    expect((await get(port, '/metrics', {}, 'HEAD')).body.length).toBe(0);
+    expect((await get(port, '/metrics', {}, 'POST')).status).toBe(405);
+    expect((await get(port, '/nope')).status).toBe(404);
+  });
+
+  it('negotiates OpenMetrics and gzip', async () => {
+    const { port } = await server();
+    const r = await get(port, '/metrics', { accept: 'application/openmetrics-text; version=1.0.0', 'accept-encoding': 'gzip' });
+    expect(r.headers['content-encoding']).toBe('gzip');
+    expect(String(r.headers['content-type'])).toContain('application/openmetrics-text');
+    expect(gunzipSync(r.body).toString()).toContain('# TYPE t_x counter');
+  });
+
+  it('basic auth when asked', async () => {
+    const { port } = await server({ basicAuth: { username: 'u', password: 'p' } });
+    expect((await get(port, '/metrics')).status).toBe(401);
+    expect((await get(port, '/metrics', { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` })).status).toBe(200);
+    expect((await get(port, '/metrics', { authorization: `Basic ${Buffer.from('u:x').toString('base64')}` })).status).toBe(401);
+  });
+});
+
+const httpSpec = spec([
+  m({ name: 't_requests_total', type: 'counter', role: 'http_requests', labels: [{ name: 'method', values: ['GET', 'POST'] }, { name: 'endpoint', maxValues: 20 }, { name: 'status', maxValues: 20 }] }),
+  m({ name: 't_request_duration_seconds', type: 'histogram', role: 'http_duration', buckets: [0.1, 1], labels: [{ name: 'method', values: ['GET', 'POST'] }, { name: 'endpoint', maxValues: 20 }] }),
+  m({ name: 't_in_flight', type: 'gauge', role: 'http_in_flight' }),
+  m({ name: 't_errors_total', type: 'counter', role: 'http_errors', labels: [{ name: 'error_type', values: ['not_found', 'internal', 'validation'] }, { name: 'endpoint', maxValues: 20 }] }),
+  m({ name: 't_exceptions_total', type: 'counter', role: 'exceptions', labels: [{ name: 'exception_type', maxValues: 10 }] }),
+  m({ name: 't_health', type: 'enum', role: 'health_status', states: ['healthy', 'degraded'] }),
+]);
+
+describe('HTTP middleware', () => {
+  it('Express: route templates as endpoint, unmatched routes collapsed, errors and exceptions counted, /metrics served', async () => {
+    const e = new Exporter(httpSpec);
+    const app = express();
+    setupPrometheus(app as never, e);
+    app.get('/users/:id', (_req, res) => void res.json({ ok: true }));
+    app.get('/boom', () => {
+      throw new RangeError('boom');
+    });
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      e.recordException(err);
+      res.status(500).end();
+    });
+    const s = app.listen(0, '127.0.0.1');
+    servers.push(s);
+    await new Promise((r) => s.once('listening', r));
+    const port = (s.address() as AddressInfo).port;
+    await get(port, '/users/42');
+    await get(port, '/users/43');
+    await get(port, '/missing/12345');
+    await get(port, '/boom');
+    const body = (await get(port, '/metrics')).body.toString();
+    expect(body).toContain('t_requests_total{method="GET",endpoint="/users/:id",status="200"} 2');
+    expect(body).toContain(`t_requests_total{method="GET",endpoint="${UNMATCHED_ROUTE}",status="404"} 1`);
+    expect(body).toContain('t_errors_total{error_type="internal",endpoint="/boom"} 1');
+    expect(body).toContain('t_exceptions_total{exception_type="RangeError"} 1');
+    expect(body).toContain('t_request_duration_seconds_count{method="GET",endpoint="/users/:id"} 2');
+    expect(body).toContain('t_in_flight 0');
+    expect((await get(port, '/health')).body.toString()).toBe('{"status":"healthy","components":{}}');
+  });
+
+  it('Fastify: hooks record requests with the route template', async () => {
+    const e = new Exporter(httpSpec);
+    const app = Fastify();
+    setupPrometheus(app as never, e);
+    app.get('/items/:id', async () => ({ ok: true }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    servers.push({ close: () => void app.close() });
+    const port = (app.server.address() as AddressInfo).port;
+    await get(port, '/items/7');
+    const body = (await get(port, '/metrics')).body.toString();
+    expect(body).toContain('t_requests_total{method="GET",endpoint="/items/:id",status="200"} 1');
+  });
+
+  it('node:http: normalises raw paths', async () => {
+    const e = new Exporter(httpSpec);
+    const { createServer } = await import('node:http');
+    const s = createServer(httpHandler(e, (_req, res) => res.end('ok')));
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as AddressInfo).port;
+    await get(port, '/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301');
+    expect((await get(port, '/metrics')).body.toString()).toContain('t_requests_total{method="GET",endpoint="/orders/{id}",status="200"} 1');
+  });
+});
