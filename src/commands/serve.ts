@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EnvironmentError } from '../diagnostics.js';
 import { exporterSpec } from '../emit/exporter-spec.js';
 import { Exporter, startDemoTraffic, startMetricsServer } from '../../templates/exporter/runtime.js';
@@ -30,7 +31,8 @@ export async function startServe(io: Io, flags: ServeFlags): Promise<{ server: S
     if (code === 'EACCES') throw new EnvironmentError(`no permission to listen on ${flags.host}:${port}`);
     throw err;
   }
-  io.out(`${flags.demo ? 'demo ' : ''}exporter for ${catalog.title} on http://${flags.host}:${port}/metrics (health: /health)\n`);
+  const bound = (server.address() as AddressInfo).port;
+  io.out(`${flags.demo ? 'demo ' : ''}exporter for ${catalog.title} on http://${flags.host}:${bound}/metrics (health: /health)\n`);
   const stop = () =>
     new Promise<void>((resolve) => {
       demo?.stop();
