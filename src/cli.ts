@@ -9,6 +9,8 @@ import { runGenerate } from './commands/generate.js';
 import { runInit, TEMPLATES } from './commands/init.js';
 import { runLintAlerts } from './commands/lint-alerts.js';
 import { runServe } from './commands/serve.js';
+import { runDown, runLogs, runStatus, runUp, runVerifyCommand } from './commands/stack.js';
+import type { StackFlags, UpFlags } from './commands/stack.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { LintFlags } from './commands/lint-alerts.js';
 import type { Io } from './commands/io.js';
@@ -71,6 +73,59 @@ export function buildProgram(io: Io): Command {
     .option('--demo', 'produce synthetic traffic for every metric', false)
     .option('--default-metrics', "also expose Node's default process metrics (nodejs_*)", false)
     .action(async (o: ServeFlags) => runServe(io, o));
+
+  const positive = (what: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
+    return n;
+  };
+
+  program
+    .command('up')
+    .description('generate if stale, start the stack (Docker Compose when an engine answers, else native binaries), wait until healthy, verify')
+    .addOption(catalogOption())
+    .option('-o, --out <dir>', 'generated folder (default: generated/ beside the catalog)')
+    .addOption(new Option('--runtime <runtime>', 'where to run').choices(['auto', 'native', 'compose']).default('auto'))
+    .addOption(new Option('--ports <ports>', "catalog: the catalog's ports; auto: free ports").choices(['catalog', 'auto']).default('catalog'))
+    .option('--fast', 'native runtime: 5s scrape and rule intervals in its copy of the config (quick demos and tests)', false)
+    .option('--no-verify', 'skip verify after start')
+    .option('--timeout <seconds>', 'how long verify waits for data', positive('--timeout'), 90)
+    .addOption(formatOption())
+    .action(async (o: UpFlags) => runUp(io, o));
+
+  program
+    .command('down')
+    .description('stop what up started (only its own processes); --purge also removes data and logs')
+    .addOption(catalogOption())
+    .option('--purge', 'remove the state folder (data, logs)', false)
+    .addOption(formatOption())
+    .action(async (o: StackFlags & { purge: boolean }) => runDown(io, o));
+
+  program
+    .command('status')
+    .description('each component: pid, port, health and URL')
+    .addOption(catalogOption())
+    .addOption(formatOption())
+    .action(async (o: StackFlags) => runStatus(io, o));
+
+  program
+    .command('verify')
+    .description('prove on the live stack that every target, metric family, rule, panel query and the alert path work')
+    .addOption(catalogOption())
+    .option('-o, --out <dir>', 'generated folder (default: generated/ beside the catalog)')
+    .option('--prometheus-url <url>', 'Prometheus to check (default: the one up started)')
+    .option('--alertmanager-url <url>', 'Alertmanager to check (default: the one up started)')
+    .option('--timeout <seconds>', 'how long checks wait for data', positive('--timeout'), 60)
+    .addOption(formatOption())
+    .action(async (o: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }) => runVerifyCommand(io, o));
+
+  program
+    .command('logs')
+    .description("a component's log (all components when none is named)")
+    .argument('[component]', 'prometheus, alertmanager, grafana or exporter:<service>')
+    .addOption(catalogOption())
+    .option('-n, --lines <n>', 'lines from the end', positive('--lines'), 100)
+    .action(async (component: string | undefined, o: StackFlags & { lines: number }) => runLogs(io, { ...o, format: 'text', ...(component ? { component } : {}) }));
 
   program
     .command('lint-alerts')

@@ -1,0 +1,221 @@
+// up, down, status, verify, logs: the stack commands. Core logic lives in src/runtime and src/verify.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EnvironmentError, ExitError } from '../diagnostics.js';
+import type { OutputFormat } from '../format-diagnostics.js';
+import type { Catalog } from '../model/catalog.js';
+import { applyPlan } from '../write/apply.js';
+import { conflicts } from '../write/plan.js';
+import { ensureEnvFile } from '../write/env-file.js';
+import { nativeUp, StartError } from '../runtime/native.js';
+import { Progress } from '../runtime/progress.js';
+import { stackDown, stackStatus } from '../runtime/stack.js';
+import type { StackState } from '../runtime/state.js';
+import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
+import { composeArgs, composeCli, engineAnswers, runCompose } from '../runtime/compose.js';
+import { findBinary } from '../util/binaries.js';
+import type { CheckResult } from '../verify/verify.js';
+import { verifyStack } from '../verify/verify.js';
+import { waitReady } from '../verify/http.js';
+import { requireCatalog } from './catalog-input.js';
+import { defaultOutDir, planGenerate } from './generate.js';
+import type { Io } from './io.js';
+
+export interface StackFlags {
+  catalog: string;
+  format: OutputFormat;
+}
+
+export interface UpFlags extends StackFlags {
+  runtime: 'auto' | 'native' | 'compose';
+  ports: 'catalog' | 'auto';
+  fast: boolean;
+  verify: boolean;
+  timeout: number;
+  out?: string;
+}
+
+function printChecks(io: Io, format: OutputFormat, results: CheckResult[]): void {
+  if (format === 'json') {
+    io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }, null, 2) + '\n');
+    return;
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  io.out(`${failed ? `verify: ${failed} of ${results.length} checks failed` : `verify: all ${results.length} checks passed`}\n`);
+}
+
+function checkLine(r: CheckResult): string {
+  return `${r.ok ? 'PASS' : 'FAIL'}  ${r.id.padEnd(17)} ${r.title}: ${r.detail}\n`;
+}
+
+async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number): Promise<boolean> {
+  const results = await verifyStack({
+    catalog,
+    generatedDir,
+    prometheusUrl,
+    alertmanagerUrl,
+    timeoutMs: timeoutSeconds * 1000,
+    ...(format === 'text' ? { onCheck: (r: CheckResult) => io.out(checkLine(r)) } : {}),
+  });
+  printChecks(io, format, results);
+  return results.every((r) => r.ok);
+}
+
+/** Brings the generated output up to date before starting; refuses when files were edited by hand. */
+async function ensureGenerated(io: Io, flags: UpFlags): Promise<string> {
+  const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' });
+  const bad = conflicts(plan);
+  if (bad.length) {
+    io.err(bad.map((a) => `${a.path}: ${a.reason}`).join('\n') + '\nrun devskyy-mon generate --force, or undo the edits\n');
+    throw new ExitError(1);
+  }
+  if (plan.actions.some((a) => a.kind !== 'unchanged')) {
+    const r = await applyPlan(plan);
+    io.out(`generated: ${r.written.length} written, ${r.deleted.length} deleted\n`);
+  }
+  await ensureEnvFile(plan.outDir);
+  return plan.outDir;
+}
+
+function urlOf(state: StackState, name: string): string {
+  const c = state.components.find((x) => x.name === name);
+  if (!c) throw new EnvironmentError(`the stack has no ${name}`);
+  return c.url;
+}
+
+export async function runUp(io: Io, flags: UpFlags): Promise<void> {
+  const t0 = Date.now();
+  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+  const stateDir = stateDirFor(flags.catalog);
+  const status = await stackStatus(stateDir, true);
+  if (status.state && status.components.length && status.components.every((c) => c.state === 'running' && c.health === 'healthy')) {
+    io.out(`already up (${status.state.runtime}); devskyy-mon status shows it, devskyy-mon down stops it\n`);
+    return;
+  }
+  if (status.state || status.orphans.length) {
+    const r = await stackDown(stateDir);
+    if (r.stopped.length || r.orphans.length) io.out(`cleaned up a previous run: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
+  }
+  const generatedDir = await ensureGenerated(io, flags);
+  const runtime = flags.runtime === 'auto' ? ((await engineAnswers()) ? 'compose' : 'native') : flags.runtime;
+  let state: StackState;
+  if (runtime === 'compose') {
+    const cli = await composeCli();
+    io.out(`runtime: compose (${[cli.command, ...cli.prefix].join(' ')})\n`);
+    const r = await runCompose(cli, composeArgs(cli, generatedDir, 'up'));
+    if (r.code !== 0) throw new EnvironmentError(`compose up failed:\n${r.output.split('\n').slice(-20).join('\n')}`);
+    const s = catalog.stack;
+    const comp = (name: string, port: number, readyPath: string) => ({ name, pid: -1, port, url: `http://127.0.0.1:${port}`, command: cli.command, log: '', startedAt: new Date().toISOString(), readyPath });
+    state = {
+      runtime: 'compose',
+      catalog: resolve(flags.catalog),
+      generated: generatedDir,
+      startedAt: new Date().toISOString(),
+      components: [...catalog.services.map((x) => comp(x.name, x.port, x.exporter === 'demo' ? '/health' : x.path)), comp('alertmanager', s.alertmanager.port, '/-/ready'), comp('prometheus', s.prometheus.port, '/-/ready'), comp('grafana', s.grafana.port, '/api/health')],
+    };
+    await writeState(stateDir, state);
+    for (const c of state.components) await waitReady(`${c.url}${c.readyPath}`, () => (Date.now() - t0 > flags.timeout * 1000 ? `${c.name} not ready` : undefined));
+  } else {
+    io.out(`runtime: native (state in ${stateDir})\n`);
+    const progress = new Progress(io);
+    let latest: StackState | undefined;
+    const onSignal = () => {
+      progress.close();
+      io.err('\ninterrupted: stopping what was started\n');
+      void stackDown(stateDir).finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      state = await nativeUp({
+        catalogFile: flags.catalog,
+        catalog,
+        generatedDir,
+        stateDir,
+        ports: flags.ports,
+        fast: flags.fast,
+        progress,
+        onStarted: async (s) => {
+          latest = s;
+          await writeState(stateDir, s);
+        },
+      });
+    } catch (err) {
+      progress.close();
+      if (latest || err instanceof StartError) await stackDown(stateDir);
+      if (err instanceof StartError) {
+        io.err(`${err.message}\nnothing was left running\n`);
+        throw new ExitError(2);
+      }
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    progress.close();
+  }
+  io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${state.components.map((c) => `${c.name} ${c.url}`).join(', ')}\n`);
+  if (!flags.verify) return;
+  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout);
+  io.out(`up to verified in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+  if (!ok) {
+    io.err('verification failed; the stack is left running for inspection (devskyy-mon down stops it)\n');
+    throw new ExitError(1);
+  }
+}
+
+export async function runDown(io: Io, flags: StackFlags & { purge: boolean }): Promise<void> {
+  const stateDir = stateDirFor(flags.catalog);
+  const r = await stackDown(stateDir, { purge: flags.purge });
+  if (flags.format === 'json') {
+    io.out(JSON.stringify(r, null, 2) + '\n');
+    return;
+  }
+  if (!r.stopped.length && !r.orphans.length && !r.staleEntries.length) io.out('nothing was running\n');
+  if (r.stopped.length) io.out(`stopped ${r.stopped.join(', ')}\n`);
+  if (r.staleEntries.length) io.out(`cleared stale entries for ${r.staleEntries.join(', ')} (not running any more)\n`);
+  if (r.orphans.length) io.out(`stopped ${r.orphans.length} process(es) whose state file was missing: pids ${r.orphans.join(', ')}\n`);
+  if (flags.purge) io.out(`removed ${stateDir}\n`);
+}
+
+export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
+  const stateDir = stateDirFor(flags.catalog);
+  const grafanaInstalled = Boolean(await findBinary(['grafana-server', 'grafana']));
+  const s = await stackStatus(stateDir, grafanaInstalled);
+  if (flags.format === 'json') {
+    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, orphans: s.orphans }, null, 2) + '\n');
+    return;
+  }
+  if (!s.state) io.out('not running\n');
+  for (const c of s.components) io.out(`${c.name.padEnd(18)} ${c.state.padEnd(13)} ${c.health.padEnd(9)} ${c.pid !== undefined ? `pid ${String(c.pid).padEnd(8)}` : ''.padEnd(12)} ${c.url ?? (c.state === 'not installed' ? 'install grafana to include it' : '')}\n`);
+  if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
+}
+
+export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }): Promise<void> {
+  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+  const state = await readState(stateDirFor(flags.catalog));
+  const prom = flags.prometheusUrl ?? (state ? urlOf(state, 'prometheus') : undefined);
+  const am = flags.alertmanagerUrl ?? (state ? urlOf(state, 'alertmanager') : undefined);
+  if (!prom || !am) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url and --alertmanager-url');
+  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? resolve(flags.out ?? defaultOutDir(flags.catalog)), prom, am, flags.timeout);
+  if (!ok) throw new ExitError(1);
+}
+
+export async function runLogs(io: Io, flags: StackFlags & { component?: string; lines: number }): Promise<void> {
+  const stateDir = stateDirFor(flags.catalog);
+  const state = await readState(stateDir);
+  if (!state) throw new EnvironmentError('the stack is not up (no state in ' + stateDir + ')');
+  if (state.runtime === 'compose') {
+    const cli = await composeCli();
+    const r = await runCompose(cli, composeArgs(cli, state.generated, 'logs', flags.component ? { service: flags.component } : {}));
+    io.out(r.output + '\n');
+    return;
+  }
+  const comps = flags.component ? state.components.filter((c) => c.name === flags.component || c.name === `exporter:${flags.component}`) : state.components;
+  if (!comps.length) throw new EnvironmentError(`no component "${flags.component}"; the stack has ${state.components.map((c) => c.name).join(', ')}`);
+  for (const c of comps) {
+    const text = await readFile(c.log, 'utf8').catch(() => '');
+    io.out(`==> ${c.name} (${c.log}) <==\n${text.trimEnd().split('\n').slice(-flags.lines).join('\n')}\n`);
+  }
+  void statePaths;
+}

@@ -1,0 +1,106 @@
+// Processes and ports on this machine: who listens where, whether a pid is still ours, stopping cleanly.
+import { readFileSync } from 'node:fs';
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
+
+/** Resolves true when nothing listens on host:port. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS considers free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function cmdline(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process exists and is not a zombie (a killed orphan waits for a reaper that may never come). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/** Best effort (Linux /proc): the pid and command listening on a TCP port. */
+export async function whoListens(port: number): Promise<{ pid: number; command: string } | undefined> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A') continue; // 0A = LISTEN
+      if (parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  if (!inodes.size) return undefined;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fds = await readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const link = await readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && inodes.has(m[1]!)) return { pid: Number(entry), command: (await cmdline(Number(entry))) ?? '?' };
+    }
+  }
+  return undefined;
+}
+
+/** Pids whose environment carries NAME=value: our processes, even when their state file is gone. */
+export async function pidsWithEnv(name: string, value: string): Promise<number[]> {
+  const out: number[] = [];
+  const needle = `${name}=${value}`;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const env = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (env.split('\0').includes(needle)) out.push(Number(entry));
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
+  if (!alive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+  if (alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    while (alive(pid)) await sleep(20);
+  }
+}
