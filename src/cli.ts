@@ -88,6 +88,7 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--runtime <runtime>', 'where to run').choices(['auto', 'native', 'compose']).default('auto'))
     .addOption(new Option('--ports <ports>', "catalog: the catalog's ports; auto: free ports").choices(['catalog', 'auto']).default('catalog'))
     .option('--fast', 'native runtime: 5s scrape and rule intervals in its copy of the config (quick demos and tests)', false)
+    .option('--install-missing', 'native runtime: install Prometheus and Alertmanager with apt-get when they are missing (root or sudo)', false)
     .option('--no-verify', 'skip verify after start')
     .option('--timeout <seconds>', 'how long verify waits for data', positive('--timeout'), 90)
     .addOption(formatOption())

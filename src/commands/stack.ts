@@ -14,6 +14,7 @@ import type { StackState } from '../runtime/state.js';
 import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
 import { composeArgs, composeCli, engineAnswers, runCompose } from '../runtime/compose.js';
 import { findBinary } from '../util/binaries.js';
+import { installMissing } from '../runtime/install.js';
 import type { CheckResult } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
 import { waitReady } from '../verify/http.js';
@@ -33,6 +34,7 @@ export interface UpFlags extends StackFlags {
   verify: boolean;
   timeout: number;
   out?: string;
+  installMissing: boolean;
 }
 
 function printChecks(io: Io, format: OutputFormat, results: CheckResult[]): void {
@@ -116,6 +118,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     await writeState(stateDir, state);
     for (const c of state.components) await waitReady(`${c.url}${c.readyPath}`, () => (Date.now() - t0 > flags.timeout * 1000 ? `${c.name} not ready` : undefined));
   } else {
+    if (flags.installMissing) await installMissing(io);
     io.out(`runtime: native (state in ${stateDir})\n`);
     const progress = new Progress(io);
     let latest: StackState | undefined;
