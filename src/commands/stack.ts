@@ -90,8 +90,10 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const stateDir = stateDirFor(flags.catalog);
   const status = await stackStatus(stateDir, true);
-  if (status.state && status.components.length && status.components.every((c) => c.state === 'running' && c.health === 'healthy')) {
-    io.out(`already up (${status.state.runtime}); devskyy-mon status shows it, devskyy-mon down stops it\n`);
+  const ours = status.components.filter((c) => c.state !== 'not installed');
+  if (status.state && ours.length && ours.every((c) => c.state === 'running')) {
+    const unhealthy = ours.filter((c) => c.health !== 'healthy').map((c) => c.name);
+    io.out(`already up (${status.state.runtime})${unhealthy.length ? `, but not healthy: ${unhealthy.join(', ')}` : ''}; devskyy-mon status shows it, devskyy-mon down stops it\n`);
     return;
   }
   if (status.state || status.orphans.length) {

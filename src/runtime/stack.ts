@@ -24,14 +24,18 @@ async function stillOurs(pid: number, command: string): Promise<boolean> {
   return cl === undefined || cl.includes(basename(command));
 }
 
+/** Two tries with a generous timeout: a busy machine should not make a healthy component look down. */
 async function healthOf(url: string): Promise<'healthy' | 'unhealthy'> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.ok ? 'healthy' : 'unhealthy';
-  } catch {
-    return 'unhealthy';
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      await res.arrayBuffer();
+      if (res.ok) return 'healthy';
+    } catch {
+      /* try again */
+    }
   }
+  return 'unhealthy';
 }
 
 export async function stackStatus(stateDir: string, grafanaInstalled: boolean): Promise<{ state?: StackState; components: ComponentStatus[]; orphans: number[] }> {
