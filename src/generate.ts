@@ -10,6 +10,7 @@ import { emitDashboards } from './emit/grafana/dashboards.js';
 import { emitGrafanaProvisioning } from './emit/grafana/provisioning.js';
 import { emitCompose } from './emit/compose.js';
 import { emitExporter } from './emit/exporter.js';
+import { emitKubernetes } from './emit/kubernetes.js';
 
 export type Target = 'compose' | 'kubernetes';
 
@@ -21,9 +22,9 @@ export type Emitter = (catalog: Catalog) => Artifact[];
 
 /** Emitters per target, in output order; each owns its own files. */
 export function emitters(target: Target): Emitter[] {
-  const common: Emitter[] = [emitMetricsDoc, emitExporter, emitRules, emitRuleTests, emitDashboards];
-  if (target === 'kubernetes') return [...common];
-  return [...common, emitPrometheusConfig, emitAlertmanager, emitGrafanaProvisioning, emitCompose];
+  // The Kubernetes target writes only its own folder; the exporter and docs come with the default target.
+  if (target === 'kubernetes') return [emitKubernetes];
+  return [emitMetricsDoc, emitExporter, emitRules, emitRuleTests, emitDashboards, emitPrometheusConfig, emitAlertmanager, emitGrafanaProvisioning, emitCompose];
 }
 
 export async function generate(catalog: Catalog, options: GenerateOptions = {}): Promise<Artifact[]> {

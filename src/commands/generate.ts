@@ -8,6 +8,9 @@ import { applyPlan, WriteConflictError } from '../write/apply.js';
 import type { Action, Plan } from '../write/plan.js';
 import { planWrite } from '../write/plan.js';
 import { ensureEnvFile } from '../write/env-file.js';
+import { manifestFile } from '../write/manifest.js';
+import { KubernetesTargetError } from '../emit/kubernetes.js';
+import { printDiagnostics } from './io.js';
 import { requireCatalog } from './catalog-input.js';
 import type { Io } from './io.js';
 
@@ -48,9 +51,18 @@ function driftReport(plan: Plan, rel: string): string {
 export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const outDir = resolve(flags.out ?? defaultOutDir(flags.catalog));
-  const artifacts = await generate(catalog, { target: flags.target });
+  let artifacts;
+  try {
+    artifacts = await generate(catalog, { target: flags.target });
+  } catch (err) {
+    if (err instanceof KubernetesTargetError) {
+      printDiagnostics(io, flags.format, [{ file: flags.catalog, severity: 'error', check: 'kubernetes-target', message: err.message }], new Map());
+      throw new ExitError(1);
+    }
+    throw err;
+  }
   const catalogRef = relative(outDir, resolve(flags.catalog)).split('\\').join('/');
-  return planWrite(outDir, catalogRef, artifacts, { force: flags.force ?? false });
+  return planWrite(outDir, catalogRef, artifacts, { force: flags.force ?? false, manifestName: manifestFile(flags.target) });
 }
 
 export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {

@@ -1,32 +1,52 @@
-// alertmanager/alertmanager.yml: a route per severity, one receiver (webhook or null), criticals inhibit warnings.
+// Alert routing from the catalog, as one model: alertmanager.yml and the Kubernetes AlertmanagerConfig both render it.
 import type { Catalog } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 
-export function alertmanagerConfig(catalog: Catalog): unknown {
+export interface AlertRouting {
+  receiver: { name: string; webhookUrl?: string };
+  groupBy: string[];
+  groupWait: string;
+  groupInterval: string;
+  repeatInterval: string;
+  routes: { severity: string; groupWait?: string; repeatInterval?: string }[];
+  inhibit: { sourceSeverity: string; targetSeverity: string; equal: string[] }[];
+}
+
+/** A route per severity, one receiver (webhook or null), the first severity inhibiting the others. */
+export function alertRouting(catalog: Catalog): AlertRouting {
   const am = catalog.alertmanager;
-  const receiver = am.webhookUrl ? 'webhook' : 'null';
   const severities = catalog.alerting.severities;
   return {
+    receiver: am.webhookUrl ? { name: 'webhook', webhookUrl: am.webhookUrl } : { name: 'null' },
+    groupBy: [...am.groupBy],
+    groupWait: am.groupWait,
+    groupInterval: am.groupInterval,
+    repeatInterval: am.repeatInterval,
+    // Criticals page sooner and repeat more often than the rest.
+    routes: severities.map((s, i) => ({ severity: s, ...(i === 0 ? { groupWait: '10s', repeatInterval: '1h' } : {}) })),
+    inhibit: severities.slice(1).map((lower) => ({ sourceSeverity: severities[0]!, targetSeverity: lower, equal: ['alertname'] })),
+  };
+}
+
+export function alertmanagerConfig(catalog: Catalog): unknown {
+  const r = alertRouting(catalog);
+  return {
     route: {
-      receiver,
-      group_by: [...am.groupBy],
-      group_wait: am.groupWait,
-      group_interval: am.groupInterval,
-      repeat_interval: am.repeatInterval,
-      routes: severities.map((s) => ({
-        receiver,
-        matchers: [`severity="${s}"`],
-        // Criticals page sooner and repeat more often than the rest.
-        ...(s === severities[0] ? { group_wait: '10s', repeat_interval: '1h' } : {}),
+      receiver: r.receiver.name,
+      group_by: r.groupBy,
+      group_wait: r.groupWait,
+      group_interval: r.groupInterval,
+      repeat_interval: r.repeatInterval,
+      routes: r.routes.map((x) => ({
+        receiver: r.receiver.name,
+        matchers: [`severity="${x.severity}"`],
+        ...(x.groupWait ? { group_wait: x.groupWait } : {}),
+        ...(x.repeatInterval ? { repeat_interval: x.repeatInterval } : {}),
       })),
     },
-    inhibit_rules: severities.slice(1).map((lower) => ({
-      source_matchers: [`severity="${severities[0]}"`],
-      target_matchers: [`severity="${lower}"`],
-      equal: ['alertname'],
-    })),
-    receivers: [am.webhookUrl ? { name: 'webhook', webhook_configs: [{ url: am.webhookUrl, send_resolved: true }] } : { name: 'null' }],
+    inhibit_rules: r.inhibit.map((i) => ({ source_matchers: [`severity="${i.sourceSeverity}"`], target_matchers: [`severity="${i.targetSeverity}"`], equal: i.equal })),
+    receivers: [r.receiver.webhookUrl ? { name: r.receiver.name, webhook_configs: [{ url: r.receiver.webhookUrl, send_resolved: true }] } : { name: r.receiver.name }],
   };
 }
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOCK_FILE, MANIFEST_FILE, renderManifest, sha256 } from './manifest.js';
+import { LOCK_FILE, renderManifest, sha256 } from './manifest.js';
 import type { Plan } from './plan.js';
 import { conflicts, neededDirs } from './plan.js';
 
@@ -92,7 +92,7 @@ export async function applyPlan(plan: Plan): Promise<ApplyResult> {
       if (a.mode !== undefined) await chmod(tmp, a.mode);
       staged.push({ tmp, dest });
     }
-    const manifestPath = join(outDir, MANIFEST_FILE);
+    const manifestPath = join(outDir, plan.manifestName);
     const manifestTmp = `${manifestPath}.${tag}.tmp`;
     await writeFile(manifestTmp, renderManifest(plan.catalog, manifestFiles), { flag: 'wx' });
     staged.push({ tmp: manifestTmp, dest: manifestPath });

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 
 export const MANIFEST_FILE = '.devskyy-mon-manifest.json';
+
+/** Each target keeps its own manifest, so both can share an output folder without deleting each other's files. */
+export function manifestFile(target: string): string {
+  return target === 'compose' ? MANIFEST_FILE : `.devskyy-mon-manifest.${target}.json`;
+}
 export const LOCK_FILE = '.devskyy-mon.lock';
 
 /** What the output folder holds that devskyy-mon wrote, with the hash of what it wrote. */

@@ -23,6 +23,8 @@ export interface Action {
 export interface Plan {
   outDir: string;
   catalog: string;
+  /** Name of the manifest file in outDir. */
+  manifestName: string;
   actions: Action[];
   manifest?: Manifest;
 }
@@ -51,8 +53,9 @@ async function symlinkOnPath(outDir: string, rel: string): Promise<string | unde
   return undefined;
 }
 
-export async function planWrite(outDir: string, catalog: string, artifacts: readonly Artifact[], opts: { force?: boolean } = {}): Promise<Plan> {
-  const manifest = parseManifest(await readIfExists(join(outDir, MANIFEST_FILE)));
+export async function planWrite(outDir: string, catalog: string, artifacts: readonly Artifact[], opts: { force?: boolean; manifestName?: string } = {}): Promise<Plan> {
+  const manifestName = opts.manifestName ?? MANIFEST_FILE;
+  const manifest = parseManifest(await readIfExists(join(outDir, manifestName)));
   const owned = manifest?.files ?? {};
   const actions: Action[] = [];
   const seen = new Set<string>();
@@ -95,7 +98,7 @@ export async function planWrite(outDir: string, catalog: string, artifacts: read
     else actions.push({ path, kind: 'delete', current });
   }
   actions.sort((x, y) => x.path.localeCompare(y.path));
-  return { outDir, catalog, actions, ...(manifest ? { manifest } : {}) };
+  return { outDir, catalog, manifestName, actions, ...(manifest ? { manifest } : {}) };
 }
 
 export function conflicts(plan: Plan): Action[] {

@@ -53,6 +53,8 @@ export interface ExporterSpec {
   collectors: readonly CollectorSpec[];
 }
 
+const NO_LABELS: LabelSet = Object.freeze({});
+
 /** The label value a guarded metric records instead of a value outside its declared domain. */
 export const OVERFLOW_VALUE = '__overflow__';
 
@@ -116,7 +118,10 @@ export type AnyMetric = CounterMetric<LabelSet> | GaugeMetric<LabelSet> | Observ
 class LabelGuard {
   private readonly allowed: (ReadonlySet<string> | undefined)[];
   private readonly seen: (Set<string> | undefined)[];
+  private readonly max: number[];
   private readonly names: string[];
+  /** The labels to record: the caller's object when every value is allowed (the common, fast case). */
+  readonly check: (labels: LabelSet) => LabelSet;
 
   constructor(
     private readonly metric: string,
@@ -127,17 +132,37 @@ class LabelGuard {
     this.allowed = labels.map((l) => (l.values ? new Set(l.values) : undefined));
     this.seen = labels.map((l) => (l.values ? undefined : new Set<string>()));
     this.max = labels.map((l) => l.maxValues ?? Infinity);
+    this.check = this.compile();
   }
 
-  private readonly max: number[];
+  /**
+   * A checker specialised to this metric's label names, so the hot path reads each label with a constant key
+   * (one inline cache per label) instead of looping over names. Anything unusual goes to the general path.
+   */
+  private compile(): (labels: LabelSet) => LabelSet {
+    if (!this.names.length) return (l) => l;
+    const conds = this.names.map((name, i) => {
+      const v = `l[${JSON.stringify(name)}]`;
+      return this.allowed[i]
+        ? `typeof ${v} === 'string' && a[${i}].has(${v})`
+        : `typeof ${v} === 'string' && (s[${i}].has(${v}) || (s[${i}].size < m[${i}] && (s[${i}].add(${v}), true)))`;
+    });
+    const fast = new Function('a', 's', 'm', 'slow', `return function check(l) { return (${conds.join(' && ')}) ? l : slow(l); };`) as (
+      a: (ReadonlySet<string> | undefined)[],
+      s: (Set<string> | undefined)[],
+      m: number[],
+      slow: (l: LabelSet) => LabelSet,
+    ) => (l: LabelSet) => LabelSet;
+    return fast(this.allowed, this.seen, this.max, (l) => this.slow(l));
+  }
 
-  /** The labels to record: the caller's object when every value is allowed (the common, fast case). */
-  check(labels: LabelSet): LabelSet {
-    let out: Record<string, string> | undefined;
+  /** The general path: fills missing labels with "", folds values outside the domain, drops unknown names. */
+  private slow(labels: LabelSet): LabelSet {
+    const out: Record<string, string> = {};
     for (let i = 0; i < this.names.length; i++) {
       const name = this.names[i]!;
       const raw = labels[name];
-      const value = raw === undefined ? '' : String(raw);
+      const value = typeof raw === 'string' ? raw : raw === undefined ? '' : String(raw);
       const allowed = this.allowed[i];
       let ok: boolean;
       if (allowed) ok = allowed.has(value);
@@ -149,19 +174,10 @@ class LabelGuard {
           ok = true;
         }
       }
-      if (!ok || raw === undefined) {
-        out ??= { ...labels };
-        if (!ok) {
-          out[name] = OVERFLOW_VALUE;
-          this.overflow(this.metric, name);
-        } else out[name] = value;
-      }
+      out[name] = ok ? value : OVERFLOW_VALUE;
+      if (!ok) this.overflow(this.metric, name);
     }
-    if (out) {
-      for (const k of Object.keys(out)) if (!this.names.includes(k)) delete out[k];
-      return out;
-    }
-    return labels;
+    return out;
   }
 }
 
@@ -176,10 +192,6 @@ interface Built {
   handle: AnyMetric;
 }
 
-function noLabels(spec: MetricSpec): boolean {
-  return spec.labels.length === 0;
-}
-
 function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGuard, collect?: () => Promise<void>): Built {
   const labelNames = spec.labels.map((l) => l.name);
   const common = {
@@ -190,21 +202,18 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
     aggregator: AGGREGATOR[spec.aggregate],
     ...(collect ? { collect } : {}),
   };
-  // Label-less metrics take (value); untyped callers may still pass ({}, value).
-  const split = (args: unknown[]): [LabelSet, number | undefined] => {
-    if (!noLabels(spec)) return [guard.check(args[0] as LabelSet), args[1] as number | undefined];
-    return typeof args[0] === 'object' && args[0] !== null ? [{}, args[1] as number | undefined] : [{}, args[0] as number | undefined];
-  };
+  // Plain two-parameter closures: no rest arrays or tuples on the hot path. Label-less metrics take (value);
+  // untyped callers may still pass ({}, value).
+  const labelled = spec.labels.length > 0;
+  const L = (a: unknown): LabelSet => (labelled ? guard.check(a as LabelSet) : NO_LABELS);
+  const V = (a: unknown, b: unknown): number | undefined => (labelled || (typeof a === 'object' && a !== null) ? b : a) as number | undefined;
   switch (spec.type) {
     case 'counter': {
       const c = new client.Counter(common);
       const handle = {
         name: spec.name,
-        inc: (...a: unknown[]) => {
-          const [l, v] = split(a);
-          c.inc(l, v ?? 1);
-        },
-        labels: (...a: unknown[]) => (noLabels(spec) ? { inc: (v?: number) => c.inc(v ?? 1) } : c.labels(guard.check(a[0] as LabelSet))),
+        inc: (a?: unknown, b?: unknown) => c.inc(L(a), V(a, b) ?? 1),
+        labels: (a?: unknown) => (labelled ? c.labels(L(a)) : { inc: (v?: number) => c.inc(v ?? 1) }),
         reset: () => c.reset(),
       };
       return { spec, prom: c, handle: handle as unknown as AnyMetric };
@@ -213,19 +222,10 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
       const g = new client.Gauge(common);
       const handle = {
         name: spec.name,
-        set: (...a: unknown[]) => {
-          const [l, v] = split(a);
-          g.set(l, v ?? 0);
-        },
-        inc: (...a: unknown[]) => {
-          const [l, v] = split(a);
-          g.inc(l, v ?? 1);
-        },
-        dec: (...a: unknown[]) => {
-          const [l, v] = split(a);
-          g.dec(l, v ?? 1);
-        },
-        labels: (...a: unknown[]) => (noLabels(spec) ? { set: (v: number) => g.set(v), inc: (v?: number) => g.inc(v ?? 1), dec: (v?: number) => g.dec(v ?? 1) } : g.labels(guard.check(a[0] as LabelSet))),
+        set: (a?: unknown, b?: unknown) => g.set(L(a), V(a, b) ?? 0),
+        inc: (a?: unknown, b?: unknown) => g.inc(L(a), V(a, b) ?? 1),
+        dec: (a?: unknown, b?: unknown) => g.dec(L(a), V(a, b) ?? 1),
+        labels: (a?: unknown) => (labelled ? g.labels(L(a)) : { set: (v: number) => g.set(v), inc: (v?: number) => g.inc(v ?? 1), dec: (v?: number) => g.dec(v ?? 1) }),
         reset: () => g.reset(),
       };
       return { spec, prom: g, handle: handle as unknown as AnyMetric };
@@ -238,12 +238,9 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
           : new client.Summary({ ...common, percentiles: [...spec.percentiles!], maxAgeSeconds: spec.maxAgeSeconds!, ageBuckets: spec.ageBuckets! });
       const handle = {
         name: spec.name,
-        observe: (...a: unknown[]) => {
-          const [l, v] = split(a);
-          o.observe(l, v as number);
-        },
-        labels: (...a: unknown[]) => (noLabels(spec) ? { observe: (v: number) => o.observe(v) } : o.labels(guard.check(a[0] as LabelSet))),
-        startTimer: (...a: unknown[]) => (noLabels(spec) ? o.startTimer() : o.startTimer(guard.check(a[0] as LabelSet))),
+        observe: (a?: unknown, b?: unknown) => o.observe(L(a), V(a, b) as number),
+        labels: (a?: unknown) => (labelled ? o.labels(L(a)) : { observe: (v: number) => o.observe(v) }),
+        startTimer: (a?: unknown) => (labelled ? o.startTimer(L(a)) : o.startTimer()),
         reset: () => o.reset(),
       };
       return { spec, prom: o, handle: handle as unknown as AnyMetric };
@@ -433,6 +430,8 @@ const NUMBER = /^\d+$/;
 const HEX_TOKEN = /^[0-9a-f]{16,}$/i;
 const LONG_TOKEN = /^[A-Za-z0-9_-]{32,}$/;
 export const UNMATCHED_ROUTE = '/__unmatched__';
+/** Status recorded when the client disconnects before the response is sent (nginx's convention). */
+export const CLIENT_CLOSED = 499;
 
 /** /users/42/orders/3f2a...-... -> /users/{id}/orders/{id}; the query string is dropped. */
 export function normalizePath(path: string): string {
@@ -625,28 +624,45 @@ export class Exporter<M extends object = Record<string, AnyMetric>> {
   }
 
   /** Records one finished HTTP request into the catalog's HTTP metrics (by role). */
+  /** Per HTTP role: the handle and a builder of its label object, prepared once (requests are the hot path). */
+  private httpRecorders?: Map<string, { handle: AnyMetric; labels: (method: string, endpoint: string, status: string, errorType: string) => LabelSet }>;
+
+  private recorder(role: string) {
+    this.httpRecorders ??= new Map(
+      [...this.byRole.entries()]
+        .filter(([r]) => r.startsWith('http_'))
+        .map(([r, b]) => {
+          const pick = b.spec.labels.map((l) => ({ method: 0, endpoint: 1, status: 2, error_type: 3 })[l.name] ?? -1);
+          const names = b.spec.labels.map((l) => l.name);
+          const labels = (method: string, endpoint: string, status: string, errorType: string): LabelSet => {
+            const src = [method, endpoint, status, errorType];
+            const out: Record<string, string> = {};
+            for (let i = 0; i < names.length; i++) out[names[i]!] = pick[i]! >= 0 ? src[pick[i]!]! : '';
+            return out;
+          };
+          return [r, { handle: b.handle, labels }];
+        }),
+    );
+    return this.httpRecorders.get(role);
+  }
+
+  /** Records one finished HTTP request into the catalog's HTTP metrics (by role). */
   recordRequest(method: string, endpoint: string, status: number, seconds: number, requestBytes?: number, responseBytes?: number): void {
-    const labelsFor = (role: string, extra: Record<string, string>): LabelSet | undefined => {
-      const spec = this.roleSpec(role);
-      if (!spec) return undefined;
-      const all: Record<string, string> = { method, endpoint, status: String(status), ...extra };
-      const out: Record<string, string> = {};
-      for (const l of spec.labels) out[l.name] = all[l.name] ?? '';
-      return out;
+    const code = String(status);
+    const errorType = status >= 400 ? errorTypeOf(status) : '';
+    const count = (role: string) => {
+      const r = this.recorder(role);
+      if (r) (r.handle as CounterMetric<LabelSet>).inc(r.labels(method, endpoint, code, errorType));
     };
-    const inc = (role: string, extra: Record<string, string> = {}, v?: number) => {
-      const l = labelsFor(role, extra);
-      if (l) (this.byRole.get(role)!.handle as CounterMetric<LabelSet>).inc(l, v);
+    const observe = (role: string, v: number | undefined) => {
+      const r = v === undefined ? undefined : this.recorder(role);
+      if (r) (r.handle as ObserverMetric<LabelSet>).observe(r.labels(method, endpoint, code, errorType), v!);
     };
-    const observe = (role: string, v: number) => {
-      const l = labelsFor(role, {});
-      if (l) (this.byRole.get(role)!.handle as ObserverMetric<LabelSet>).observe(l, v);
-    };
-    inc('http_requests');
+    count('http_requests');
     observe('http_duration', seconds);
-    if (requestBytes !== undefined) observe('http_request_size', requestBytes);
-    if (responseBytes !== undefined) observe('http_response_size', responseBytes);
-    if (status >= 400) inc('http_errors', { error_type: errorTypeOf(status) });
+    observe('http_request_size', requestBytes);
+    observe('http_response_size', responseBytes);
+    if (errorType) count('http_errors');
   }
 
   recordException(err: unknown): void {
@@ -792,6 +808,18 @@ export function startMetricsServer(exporter: Exporter<object>, opts: MetricsServ
 }
 
 /** Measures a request from start to finish and records it; the route template is used when known. */
+const templates = new Map<string, string>();
+
+/** Route templates repeat on every request: normalise each once (the map is bounded by the app's routes). */
+function normalizedTemplate(t: string): string {
+  let n = templates.get(t);
+  if (n === undefined) {
+    n = normalizePath(t);
+    if (templates.size < 10_000) templates.set(t, n);
+  }
+  return n;
+}
+
 function instrument(exporter: Exporter<object>, method: string, path: string, route: () => string | undefined, requestBytes: number | undefined): (status: number, responseBytes?: number) => void {
   const start = process.hrtime.bigint();
   exporter.inFlight(1);
@@ -802,7 +830,7 @@ function instrument(exporter: Exporter<object>, method: string, path: string, ro
     exporter.inFlight(-1);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const template = route();
-    const endpoint = template ? normalizePath(template) : status === 404 ? UNMATCHED_ROUTE : normalizePath(path);
+    const endpoint = template ? normalizedTemplate(template) : status === 404 ? UNMATCHED_ROUTE : normalizePath(path);
     exporter.recordRequest(method, endpoint, status, seconds, requestBytes, responseBytes);
   };
 }
@@ -859,18 +887,19 @@ export function setupPrometheus<E extends Exporter<object>>(app: ExpressLike | F
     }
     return exporter;
   }
+  // One middleware answers /metrics and /health itself and instruments the rest: every extra router layer
+  // would cost each request a path match.
+  const expose = opts.expose !== false;
   app.use((req: IncomingMessage & { route?: { path?: string }; baseUrl?: string; originalUrl?: string }, res: ServerResponse, next: (err?: unknown) => void) => {
     const url = req.originalUrl ?? req.url ?? '/';
-    if (url.split('?')[0] === metricsPath) return next();
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path === metricsPath || path === '/health') return expose ? handler(req, res) : next();
     const finish = instrument(exporter, req.method ?? 'GET', url, () => (req.route?.path !== undefined ? `${req.baseUrl ?? ''}${req.route.path}` : undefined), lengthOf(req.headers['content-length']));
-    res.on('finish', () => finish(res.statusCode, lengthOf(res.getHeader('content-length'))));
-    res.on('close', () => finish(res.statusCode));
+    // 'close' follows 'finish' and also fires when the client goes away, so one listener covers both.
+    res.once('close', () => finish(res.writableFinished ? res.statusCode : CLIENT_CLOSED, lengthOf(res.getHeader('content-length'))));
     next();
   });
-  if (opts.expose !== false) {
-    app.get(metricsPath, handler);
-    app.get('/health', handler);
-  }
   return exporter;
 }
 
@@ -890,8 +919,7 @@ export function httpHandler(exporter: Exporter<object>, app: (req: IncomingMessa
     const path = (req.url ?? '/').split('?')[0];
     if (path === metricsPath || path === '/health') return metrics(req, res);
     const finish = instrument(exporter, req.method ?? 'GET', req.url ?? '/', () => undefined, lengthOf(req.headers['content-length']));
-    res.on('finish', () => finish(res.statusCode, lengthOf(res.getHeader('content-length'))));
-    res.on('close', () => finish(res.statusCode));
+    res.once('close', () => finish(res.writableFinished ? res.statusCode : CLIENT_CLOSED, lengthOf(res.getHeader('content-length'))));
     try {
       app(req, res);
     } catch (err) {

@@ -1,0 +1,137 @@
+// --target kubernetes: the same rules, scrape jobs, routing and dashboards as prometheus-operator objects
+// (kube-prometheus-stack), validated against the operator's CRD schemas before anything is written.
+import { PodMonitor, PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
+import { ConfigMap } from 'kubernetes-models/v1';
+import type { Catalog, Service } from '../model/catalog.js';
+import type { Artifact } from './artifact.js';
+import { yamlArtifact } from './artifact.js';
+import { alertRouting } from './alertmanager.js';
+import { dashboardJson } from './grafana/dashboards.js';
+import { dashboardPlans } from './grafana/layout.js';
+import { alertRuleFile, recordingRuleFile } from './rules.js';
+
+export const K8S_DIR = 'kubernetes';
+/** A ConfigMap's data is capped at 1 MiB by the API server. */
+export const CONFIGMAP_LIMIT = 1024 * 1024;
+
+/** A problem in the catalog that only the Kubernetes target runs into (names, sizes). */
+export class KubernetesTargetError extends Error {}
+
+/** DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63. */
+export function dns1123(name: string): string {
+  const n = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (!n) throw new KubernetesTargetError(`"${name}" gives an empty Kubernetes name`);
+  if (n.length > 63) throw new KubernetesTargetError(`Kubernetes name "${n}" (from "${name}") is longer than 63 characters`);
+  return n;
+}
+
+function checkLabels(labels: Record<string, string>, where: string): void {
+  for (const [k, v] of Object.entries(labels)) {
+    const name = k.includes('/') ? k.split('/')[1]! : k;
+    if (name.length > 63 || !/^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(name)) throw new KubernetesTargetError(`${where}: label key "${k}" is not a valid Kubernetes label name`);
+    if (v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) throw new KubernetesTargetError(`${where}: label value "${v}" for ${k} is not a valid Kubernetes label value (63 characters, alphanumerics, '-', '_', '.')`);
+  }
+}
+
+function validated<T extends { validate(): void; toJSON(): unknown }>(obj: T, what: string): unknown {
+  try {
+    obj.validate();
+  } catch (err) {
+    throw new KubernetesTargetError(`${what} does not validate against the prometheus-operator schema: ${(err as Error).message}`);
+  }
+  return obj.toJSON();
+}
+
+function monitor(catalog: Catalog, s: Service, labels: Record<string, string>): { file: string; object: unknown } {
+  const name = dns1123(`${catalog.namespace}-${s.name}`);
+  // The job label keeps the catalog's service name, so alerts and dashboards match the compose target.
+  const endpoint = {
+    port: 'metrics',
+    path: s.path,
+    interval: s.interval,
+    scrapeTimeout: s.timeout,
+    scheme: s.scheme,
+    relabelings: [{ action: 'replace' as const, targetLabel: 'job', replacement: s.name }],
+  };
+  const metadata = { name, labels };
+  const selector = { matchLabels: { 'app.kubernetes.io/name': s.name } };
+  if (s.monitor === 'PodMonitor') {
+    return { file: `pod-monitor-${dns1123(s.name)}.yaml`, object: validated(new PodMonitor({ metadata, spec: { selector, namespaceSelector: { any: true }, podMetricsEndpoints: [endpoint] } }), `PodMonitor ${name}`) };
+  }
+  return { file: `service-monitor-${dns1123(s.name)}.yaml`, object: validated(new ServiceMonitor({ metadata, spec: { selector, namespaceSelector: { any: true }, endpoints: [endpoint] } }), `ServiceMonitor ${name}`) };
+}
+
+export function emitKubernetes(catalog: Catalog): Artifact[] {
+  const k = catalog.kubernetes;
+  const ns = catalog.namespace;
+  const labels: Record<string, string> = {
+    'app.kubernetes.io/part-of': dns1123(ns),
+    'app.kubernetes.io/managed-by': 'devskyy-mon',
+    release: k.release,
+    ...k.commonLabels,
+  };
+  checkLabels(labels, 'kubernetes.common_labels');
+  dns1123(k.namespace);
+  const files: { file: string; object: unknown }[] = [];
+
+  // The very same rule groups as alerts.yml and recording_rules.yml.
+  const groups = [...alertRuleFile(catalog).groups, ...recordingRuleFile(catalog).groups];
+  const ruleName = dns1123(`${ns}-rules`);
+  files.push({ file: 'prometheus-rule.yaml', object: validated(new PrometheusRule({ metadata: { name: ruleName, labels }, spec: { groups } }), `PrometheusRule ${ruleName}`) });
+
+  for (const s of catalog.services) files.push(monitor(catalog, s, labels));
+
+  const r = alertRouting(catalog);
+  const eq = (name: string, value: string) => ({ name, value, matchType: '=' as const });
+  const amName = dns1123(`${ns}-alerting`);
+  files.push({
+    file: 'alertmanager-config.yaml',
+    object: validated(
+      new AlertmanagerConfig({
+        metadata: { name: amName, labels },
+        spec: {
+          route: {
+            receiver: r.receiver.name,
+            groupBy: r.groupBy,
+            groupWait: r.groupWait,
+            groupInterval: r.groupInterval,
+            repeatInterval: r.repeatInterval,
+            routes: r.routes.map((x) => ({ receiver: r.receiver.name, matchers: [eq('severity', x.severity)], ...(x.groupWait ? { groupWait: x.groupWait } : {}), ...(x.repeatInterval ? { repeatInterval: x.repeatInterval } : {}) })),
+          },
+          receivers: [r.receiver.webhookUrl ? { name: r.receiver.name, webhookConfigs: [{ url: r.receiver.webhookUrl, sendResolved: true }] } : { name: r.receiver.name }],
+          inhibitRules: r.inhibit.map((i) => ({ sourceMatch: [eq('severity', i.sourceSeverity)], targetMatch: [eq('severity', i.targetSeverity)], equal: i.equal })),
+        },
+      }),
+      `AlertmanagerConfig ${amName}`,
+    ),
+  });
+
+  for (const plan of dashboardPlans(catalog)) {
+    const json = JSON.stringify(dashboardJson(catalog, plan));
+    const bytes = Buffer.byteLength(json);
+    if (bytes > CONFIGMAP_LIMIT - 4096) {
+      throw new KubernetesTargetError(`dashboard "${plan.title}" is ${bytes} bytes; a ConfigMap holds at most 1 MiB. Move some of its metrics to another category (one dashboard per category) or shorten it`);
+    }
+    const key = plan.file.split('/').pop()!;
+    const name = dns1123(`${ns}-dashboard-${key.replace(/\.json$/, '')}`);
+    const dashLabels = { ...labels, [k.dashboardLabel]: '1' };
+    checkLabels(dashLabels, `ConfigMap ${name}`);
+    files.push({
+      file: `dashboards/${key.replace(/\.json$/, '.yaml')}`,
+      object: validated(new ConfigMap({ metadata: { name, labels: dashLabels, annotations: { grafana_folder: k.dashboardFolder } }, data: { [key]: json } }), `ConfigMap ${name}`),
+    });
+  }
+
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    namespace: k.namespace,
+    labels: [{ pairs: labels, includeSelectors: false }],
+    resources: files.map((f) => f.file),
+  };
+  return [...files.map((f) => yamlArtifact(`${K8S_DIR}/${f.file}`, catalog.file, f.object)), yamlArtifact(`${K8S_DIR}/kustomization.yaml`, catalog.file, kustomization)];
+}
