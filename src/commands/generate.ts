@@ -67,7 +67,10 @@ export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> 
 
 export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
   if (flags.dryRun) {
-    await requireCatalog(io, flags.catalog, flags.format, true);
+    const { catalog } = await requireCatalog(io, flags.catalog, flags.format, true);
+    if (flags.format === 'text') {
+      io.out(`${flags.catalog}: valid — ${catalog.metrics.length} metrics, ${catalog.alerts.length} alerts, ${catalog.slos.length} SLOs, ${catalog.dashboards.length} dashboards\n`);
+    }
     return;
   }
   const plan = await planGenerate(io, flags);
