@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -10,8 +10,9 @@ import Fastify from 'fastify';
 import type { ExporterSpec, MetricSpec } from '../templates/exporter/runtime.js';
 import { Exporter, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '../templates/exporter/runtime.js';
 
-// shared/ sits beside the project root, on developers' machines and in CI alike.
-const REFERENCE = join(ROOT, '..', 'shared', 'reference');
+// Copies of ../shared/reference (see test/fixtures/python-reference/README.md).
+const REFERENCE = join(ROOT, 'test', 'fixtures', 'python-reference');
+const SHARED = join(ROOT, '..', 'shared', 'reference');
 const ref = (name: string) => readFileSync(join(REFERENCE, name), 'utf8');
 
 function m(partial: Partial<MetricSpec> & Pick<MetricSpec, 'name' | 'type'>): MetricSpec {
@@ -168,6 +169,12 @@ describe('exposition matches Prometheus\' Python client', () => {
         return `${m[1]}{${labels.sort().join(',')}} ${Number(m[3])}`;
       });
   }
+
+  it('the reference copies equal the shared originals', () => {
+    for (const f of ['python-client-0.16-text-0.0.4.txt', 'python-client-0.16-openmetrics.txt']) {
+      if (existsSync(join(SHARED, f))) expect(ref(f)).toBe(readFileSync(join(SHARED, f), 'utf8'));
+    }
+  });
 
   it('text format 0.0.4: names, HELP/label escaping, info and enum series', async () => {
     const fams = ['devskyy_webhook_retry_count_total', 'devskyy_platform_info', 'devskyy_health_status', 'devskyy_escape_example'];
