@@ -105,20 +105,37 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
 
   record(
     await until(deadline, async () => {
-      const md = await getJson<ApiResponse<Record<string, { type: string }[]>>>(`${prom}/api/v1/metadata`);
+      const md = await getJson<ApiResponse<Record<string, { type: string; help: string }[]>>>(`${prom}/api/v1/metadata`);
       const problems: string[] = [];
       const known = new Set<string>();
-      for (const m of [...o.catalog.metrics, ...runtimeFamilies(ns).map((fullName) => ({ fullName, type: fullName.endsWith('_total') ? ('counter' as const) : ('gauge' as const) }))]) {
+      for (const fullName of runtimeFamilies(ns)) metadataKeys({ fullName, type: fullName.endsWith('_total') ? 'counter' : 'gauge' }).names.forEach((n) => known.add(n));
+      for (const m of o.catalog.metrics) {
         const keys = metadataKeys(m);
         keys.names.forEach((n) => known.add(n));
-        if (!o.catalog.metrics.includes(m as Catalog['metrics'][number])) continue;
         const entry = keys.names.map((n) => md.data[n]?.[0]).find(Boolean);
         if (!entry) problems.push(`${m.fullName} missing`);
         else if (!keys.types.includes(entry.type)) problems.push(`${m.fullName} is a ${entry.type}, declared ${m.type}`);
+        else if (entry.help !== m.help) problems.push(`${m.fullName} HELP is "${entry.help}", declared "${m.help}"`);
       }
       const extra = Object.keys(md.data).filter((n) => n.startsWith(`${ns}_`) && !known.has(n));
       for (const n of extra) problems.push(`${n} is exposed but not in the catalog`);
-      return { id: 'metric-families', title: `all ${o.catalog.metrics.length} catalog families present with their types, none undeclared`, ok: !problems.length, detail: problems.length ? problems.slice(0, 8).join('; ') + (problems.length > 8 ? ` (+${problems.length - 8} more)` : '') : `${o.catalog.metrics.length} families` };
+      return { id: 'metric-families', title: `all ${o.catalog.metrics.length} catalog families present with their types and HELP, none undeclared`, ok: !problems.length, detail: problems.length ? problems.slice(0, 8).join('; ') + (problems.length > 8 ? ` (+${problems.length - 8} more)` : '') : `${o.catalog.metrics.length} families` };
+    }),
+  );
+
+  record(
+    await until(deadline, async () => {
+      const problems: string[] = [];
+      for (const m of o.catalog.metrics) {
+        const series = m.type === 'histogram' ? `${m.fullName}_bucket` : m.type === 'summary' ? `${m.fullName}_count` : m.fullName;
+        const r = await getJson<ApiResponse<string[]>>(`${prom}/api/v1/labels?match[]=${encodeURIComponent(series)}`);
+        const got = new Set(r.data.filter((l) => l !== '__name__'));
+        const want = new Set(['job', 'instance', ...m.labels.map((l) => l.name), ...(m.type === 'histogram' ? ['le'] : []), ...(m.type === 'enum' ? [m.fullName] : [])]);
+        const missing = [...want].filter((l) => !got.has(l));
+        const extra = [...got].filter((l) => !want.has(l));
+        if (missing.length || extra.length) problems.push(`${m.fullName}: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `undeclared ${extra.join(', ')}` : ''}`);
+      }
+      return { id: 'metric-labels', title: 'every family carries exactly its declared label names', ok: !problems.length, detail: problems.length ? problems.slice(0, 6).join('; ') : `${o.catalog.metrics.length} label sets` };
     }),
   );
 
