@@ -12,11 +12,14 @@ function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
+/** A label value inside a code span: shown escaped as in the exposition, and safe in a table cell. */
+function codeValue(v: string): string {
+  return '`' + v.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/\|/g, '\\|').replace(/`/g, "'") + '`';
+}
+
 function labelText(m: Metric): string {
   if (!m.labels.length) return '—';
-  return m.labels
-    .map((l) => `\`${l.name}\` ${l.values ? `(${l.values.map((v) => `\`${v}\``).join(', ')})` : `(≤ ${l.maxValues} values)`}`)
-    .join('<br>');
+  return m.labels.map((l) => `\`${l.name}\` ${l.values ? `(${l.values.map(codeValue).join(', ')})` : `(≤ ${l.maxValues} values)`}`).join('<br>');
 }
 
 export function emitMetricsDoc(catalog: Catalog): Artifact[] {
@@ -35,7 +38,7 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
         const details = [
           m.buckets ? `buckets ${m.buckets.join(', ')}` : '',
           m.percentiles ? `percentiles ${m.percentiles.join(', ')} over ${formatDuration(m.maxAgeSeconds!)}` : '',
-          m.states ? `states ${m.states.map((s) => `\`${s}\``).join(', ')}` : '',
+          m.states ? `states ${m.states.map(codeValue).join(', ')}` : '',
           m.collector ? `collector \`${m.collector}\` (cached ${formatDuration(catalog.collectors.get(m.collector)!.ttlSeconds)})` : 'instrumented',
           m.seedName ? `seed name \`${catalog.namespace}_${m.seedName}\`` : '',
         ].filter(Boolean);
@@ -66,7 +69,7 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
       id: l.id,
       name: l.name,
       description: cell(l.description),
-      domain: l.values ? l.values.map((v) => `\`${cell(v)}\``).join(', ') : `at most ${l.maxValues} values`,
+      domain: l.values ? l.values.map(codeValue).join(', ') : `at most ${l.maxValues} values`,
     })),
     alerts: catalog.alerts.map((a) => ({ name: a.name, severity: a.severity, for: a.for ?? '—', expr: cell(a.expr), note: a.note ? cell(a.note) : '' })),
   };
