@@ -1047,6 +1047,7 @@ export function startDemoTraffic(exporter: Exporter<object>, opts: { intervalMs?
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const spec = exporter.spec;
+  const totals = new Map<string, number>();
   // Collectors without a user function get a demo one.
   for (const c of spec.collectors) {
     if (c.builtin) continue;
@@ -1055,7 +1056,14 @@ export function startDemoTraffic(exporter: Exporter<object>, opts: { intervalMs?
       for (const m of spec.metrics.filter((x) => x.collector === c.id)) {
         const combos = m.labels.length ? Array.from({ length: 3 }, () => demoLabels(m, rnd)) : [{}];
         const unique = [...new Map(combos.map((l) => [JSON.stringify(l), l])).values()];
-        out[m.key] = unique.map((labels) => ({ labels, value: m.type === 'counter' ? Math.round(rnd() * 1000) : demoNumber(m, rnd) }));
+        out[m.key] = unique.map((labels) => {
+          if (m.type !== 'counter') return { labels, value: demoNumber(m, rnd) };
+          // A collector reports running totals: counters only grow.
+          const key = `${m.key}${JSON.stringify(labels)}`;
+          const total = (totals.get(key) ?? 0) + Math.round(rnd() * 100);
+          totals.set(key, total);
+          return { labels, value: total };
+        });
       }
       if (out['dbConnectionsActive'] && out['dbPoolSize']) {
         // keep the pool picture consistent: active <= pool size
@@ -1065,6 +1073,7 @@ export function startDemoTraffic(exporter: Exporter<object>, opts: { intervalMs?
       return out;
     });
   }
+  let ticks = 0;
   const tick = () => {
     for (const m of spec.metrics) {
       if (m.collector) continue;
@@ -1096,10 +1105,12 @@ export function startDemoTraffic(exporter: Exporter<object>, opts: { intervalMs?
       }
     }
     for (let i = 0; i < 5; i++) {
-      const status = rnd() > 0.9 ? pick([400, 404, 500, 503], rnd) : 200;
+      // The first tick always includes a failed request, so error families have data from the first scrape.
+      const status = (ticks === 0 && i === 0) || rnd() > 0.9 ? pick([400, 404, 500, 503], rnd) : 200;
       exporter.recordRequest(pick(['GET', 'GET', 'POST', 'PUT', 'DELETE'], rnd), pick(['/api/v1/items/{id}', '/api/v1/orders', '/api/v1/ml/predict'], rnd), status, 0.005 + rnd() ** 3 * 1.5, Math.round(rnd() * 5000), Math.round(rnd() * 50000));
     }
-    if (rnd() > 0.7) exporter.recordException(new TypeError('demo'));
+    if (ticks === 0 || rnd() > 0.7) exporter.recordException(new TypeError('demo'));
+    ticks++;
   };
   tick();
   const timer = setInterval(tick, opts.intervalMs ?? 500);

@@ -15,10 +15,14 @@ setupCollectors({
   "cache": async () => ({}),
   // Database connection pool state. Cached 5s, timeout 1s.
   "db_pool": async () => ({}),
+  // GDPRManager's running totals of completed exports and deletions. Cached 30s, timeout 5s.
+  "gdpr_manager": async () => ({}),
   // ModelRegistry accuracy figures. Cached 30s, timeout 5s.
   "model_registry": async () => ({}),
   // ExecutiveOrchestrator cluster and agent cache state. Cached 15s, timeout 2s.
   "orchestrator": async () => ({}),
+  // DataRetentionManager's running total of storage freed. Cached 30s, timeout 5s.
+  "retention_manager": async () => ({}),
   // Vector store index sizes. Cached 30s, timeout 5s.
   "vector_store": async () => ({}),
 });

@@ -508,6 +508,11 @@ export interface CollectorResults {
     readonly dbConnectionsIdle?: Samples<DbConnectionsIdleLabels>;
     readonly dbPoolSize?: Samples<DbPoolSizeLabels>;
   };
+  /** GDPRManager's running totals of completed exports and deletions. Cached 30s, timeout 5s. */
+  readonly "gdpr_manager": {
+    readonly gdprDataExportsTotal?: Samples<GdprDataExportsTotalLabels>;
+    readonly gdprDataDeletionsTotal?: Samples<GdprDataDeletionsTotalLabels>;
+  };
   /** ModelRegistry accuracy figures. Cached 30s, timeout 5s. */
   readonly "model_registry": {
     readonly mlModelAccuracy?: Samples<MlModelAccuracyLabels>;
@@ -516,6 +521,10 @@ export interface CollectorResults {
   readonly "orchestrator": {
     readonly clusterUtilization?: Samples<ClusterUtilizationLabels>;
     readonly agentCacheSize?: Samples<AgentCacheSizeLabels>;
+  };
+  /** DataRetentionManager's running total of storage freed. Cached 30s, timeout 5s. */
+  readonly "retention_manager": {
+    readonly dataRetentionStorageFreedBytesTotal?: Samples<DataRetentionStorageFreedBytesTotalLabels>;
   };
   /** Vector store index sizes. Cached 30s, timeout 5s. */
   readonly "vector_store": {

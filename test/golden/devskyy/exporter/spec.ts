@@ -859,6 +859,7 @@ export const SPEC: ExporterSpec = {
       "type": "counter",
       "help": "GDPR data exports completed.",
       "labels": [],
+      "collector": "gdpr_manager",
       "aggregate": "sum"
     },
     {
@@ -867,6 +868,7 @@ export const SPEC: ExporterSpec = {
       "type": "counter",
       "help": "GDPR data deletions completed.",
       "labels": [],
+      "collector": "gdpr_manager",
       "aggregate": "sum"
     },
     {
@@ -979,6 +981,7 @@ export const SPEC: ExporterSpec = {
           ]
         }
       ],
+      "collector": "retention_manager",
       "aggregate": "sum"
     },
     {
@@ -1318,6 +1321,11 @@ export const SPEC: ExporterSpec = {
       "timeoutSeconds": 1
     },
     {
+      "id": "gdpr_manager",
+      "ttlSeconds": 30,
+      "timeoutSeconds": 5
+    },
+    {
       "id": "model_registry",
       "ttlSeconds": 30,
       "timeoutSeconds": 5
@@ -1326,6 +1334,11 @@ export const SPEC: ExporterSpec = {
       "id": "orchestrator",
       "ttlSeconds": 15,
       "timeoutSeconds": 2
+    },
+    {
+      "id": "retention_manager",
+      "ttlSeconds": 30,
+      "timeoutSeconds": 5
     },
     {
       "id": "system",
