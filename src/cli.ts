@@ -5,17 +5,18 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EnvironmentError, ExitError } from './diagnostics.js';
 import type { OutputFormat } from './format-diagnostics.js';
 import type { Target } from './generate.js';
-import { runGenerate } from './commands/generate.js';
-import { runInit, TEMPLATES } from './commands/init.js';
-import { runLintAlerts } from './commands/lint-alerts.js';
-import { runServe } from './commands/serve.js';
-import { runDown, runLogs, runStatus, runUp, runVerifyCommand } from './commands/stack.js';
 import type { StackFlags, UpFlags } from './commands/stack.js';
+import { TEMPLATES } from './commands/init.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { LintFlags } from './commands/lint-alerts.js';
 import type { Io } from './commands/io.js';
 import { processIo } from './commands/io.js';
 import { packageRoot } from './util/package-root.js';
+
+// Commands load their modules when they run: `--help` and a quick `validate` do not pay for Grafana's SDK,
+// the Kubernetes models or the runtime.
+const generateCmd = () => import('./commands/generate.js');
+const stackCmd = () => import('./commands/stack.js');
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const catalogOption = () => new Option('-c, --catalog <file>', 'catalog file').default('catalog.yaml');
@@ -41,14 +42,14 @@ export function buildProgram(io: Io): Command {
     .argument('[dir]', 'folder to create the catalog in', '.')
     .addOption(new Option('-t, --template <name>', 'catalog to start from').choices([...TEMPLATES]).default('devskyy'))
     .option('-f, --force', 'overwrite an existing catalog.yaml', false)
-    .action(async (dir: string, o: { template: string; force: boolean }) => runInit(io, dir, o.template, o.force));
+    .action(async (dir: string, o: { template: string; force: boolean }) => (await import('./commands/init.js')).runInit(io, dir, o.template, o.force));
 
   program
     .command('validate')
     .description('validate the catalog only (same as generate --dry-run)')
     .addOption(catalogOption())
     .addOption(formatOption())
-    .action(async (o: { catalog: string; format: OutputFormat }) => runGenerate(io, { catalog: o.catalog, dryRun: true, format: o.format, target: 'compose' }));
+    .action(async (o: { catalog: string; format: OutputFormat }) => (await generateCmd()).runGenerate(io, { catalog: o.catalog, dryRun: true, format: o.format, target: 'compose' }));
 
   program
     .command('generate')
@@ -61,7 +62,7 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--target <target>', 'deployment target').choices(['compose', 'kubernetes']).default('compose'))
     .addOption(formatOption())
     .action(async (o: { catalog: string; out?: string; check: boolean; dryRun: boolean; force: boolean; target: Target; format: OutputFormat }) =>
-      runGenerate(io, { catalog: o.catalog, ...(o.out ? { out: o.out } : {}), check: o.check, dryRun: o.dryRun, force: o.force, target: o.target, format: o.format }),
+      (await generateCmd()).runGenerate(io, { catalog: o.catalog, ...(o.out ? { out: o.out } : {}), check: o.check, dryRun: o.dryRun, force: o.force, target: o.target, format: o.format }),
     );
 
   program
@@ -72,7 +73,7 @@ export function buildProgram(io: Io): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--demo', 'produce synthetic traffic for every metric', false)
     .option('--default-metrics', "also expose Node's default process metrics (nodejs_*)", false)
-    .action(async (o: ServeFlags) => runServe(io, o));
+    .action(async (o: ServeFlags) => (await import('./commands/serve.js')).runServe(io, o));
 
   const positive = (what: string) => (v: string) => {
     const n = Number(v);
@@ -92,7 +93,7 @@ export function buildProgram(io: Io): Command {
     .option('--no-verify', 'skip verify after start')
     .option('--timeout <seconds>', 'how long verify waits for data', positive('--timeout'), 90)
     .addOption(formatOption())
-    .action(async (o: UpFlags) => runUp(io, o));
+    .action(async (o: UpFlags) => (await stackCmd()).runUp(io, o));
 
   program
     .command('down')
@@ -100,14 +101,14 @@ export function buildProgram(io: Io): Command {
     .addOption(catalogOption())
     .option('--purge', 'remove the state folder (data, logs)', false)
     .addOption(formatOption())
-    .action(async (o: StackFlags & { purge: boolean }) => runDown(io, o));
+    .action(async (o: StackFlags & { purge: boolean }) => (await stackCmd()).runDown(io, o));
 
   program
     .command('status')
     .description('each component: pid, port, health and URL')
     .addOption(catalogOption())
     .addOption(formatOption())
-    .action(async (o: StackFlags) => runStatus(io, o));
+    .action(async (o: StackFlags) => (await stackCmd()).runStatus(io, o));
 
   program
     .command('verify')
@@ -118,7 +119,7 @@ export function buildProgram(io: Io): Command {
     .option('--alertmanager-url <url>', 'Alertmanager to check (default: the one up started)')
     .option('--timeout <seconds>', 'how long checks wait for data', positive('--timeout'), 60)
     .addOption(formatOption())
-    .action(async (o: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }) => runVerifyCommand(io, o));
+    .action(async (o: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }) => (await stackCmd()).runVerifyCommand(io, o));
 
   program
     .command('logs')
@@ -126,7 +127,7 @@ export function buildProgram(io: Io): Command {
     .argument('[component]', 'prometheus, alertmanager, grafana or exporter:<service>')
     .addOption(catalogOption())
     .option('-n, --lines <n>', 'lines from the end', positive('--lines'), 100)
-    .action(async (component: string | undefined, o: StackFlags & { lines: number }) => runLogs(io, { ...o, format: 'text', ...(component ? { component } : {}) }));
+    .action(async (component: string | undefined, o: StackFlags & { lines: number }) => (await stackCmd()).runLogs(io, { ...o, format: 'text', ...(component ? { component } : {}) }));
 
   program
     .command('lint-alerts')
@@ -141,7 +142,7 @@ export function buildProgram(io: Io): Command {
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number of 0 or more');
       return n;
     })
-    .action(async (files: string[], o: LintFlags) => runLintAlerts(io, files, o));
+    .action(async (files: string[], o: LintFlags) => (await import('./commands/lint-alerts.js')).runLintAlerts(io, files, o));
 
   return program;
 }

@@ -2,14 +2,12 @@ import { relative, resolve, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { ExitError } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
-import { generate } from '../generate.js';
 import type { Target } from '../generate.js';
 import { applyPlan, WriteConflictError } from '../write/apply.js';
 import type { Action, Plan } from '../write/plan.js';
 import { planWrite } from '../write/plan.js';
 import { ensureEnvFile } from '../write/env-file.js';
 import { manifestFile } from '../write/manifest.js';
-import { KubernetesTargetError } from '../emit/kubernetes.js';
 import { printDiagnostics } from './io.js';
 import { requireCatalog } from './catalog-input.js';
 import type { Io } from './io.js';
@@ -51,6 +49,8 @@ function driftReport(plan: Plan, rel: string): string {
 export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const outDir = resolve(flags.out ?? defaultOutDir(flags.catalog));
+  // Emitters load here, not at start-up: validating a catalog does not need them.
+  const [{ generate }, { KubernetesTargetError }] = await Promise.all([import('../generate.js'), import('../emit/kubernetes.js')]);
   let artifacts;
   try {
     artifacts = await generate(catalog, { target: flags.target });
