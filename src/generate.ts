@@ -10,7 +10,6 @@ import { emitDashboards } from './emit/grafana/dashboards.js';
 import { emitGrafanaProvisioning } from './emit/grafana/provisioning.js';
 import { emitCompose } from './emit/compose.js';
 import { emitExporter } from './emit/exporter.js';
-import { emitKubernetes } from './emit/kubernetes.js';
 
 export type Target = 'compose' | 'kubernetes';
 
@@ -21,13 +20,14 @@ export interface GenerateOptions {
 export type Emitter = (catalog: Catalog) => Artifact[];
 
 /** Emitters per target, in output order; each owns its own files. */
-export function emitters(target: Target): Emitter[] {
+export async function emitters(target: Target): Promise<Emitter[]> {
   // The Kubernetes target writes only its own folder; the exporter and docs come with the default target.
-  if (target === 'kubernetes') return [emitKubernetes];
+  // Its schema models are heavy, so they load only for it.
+  if (target === 'kubernetes') return [(await import('./emit/kubernetes.js')).emitKubernetes];
   return [emitMetricsDoc, emitExporter, emitRules, emitRuleTests, emitDashboards, emitPrometheusConfig, emitAlertmanager, emitGrafanaProvisioning, emitCompose];
 }
 
 export async function generate(catalog: Catalog, options: GenerateOptions = {}): Promise<Artifact[]> {
-  const artifacts = emitters(options.target ?? 'compose').flatMap((emit) => emit(catalog));
+  const artifacts = (await emitters(options.target ?? 'compose')).flatMap((emit) => emit(catalog));
   return artifacts.sort((a, b) => a.path.localeCompare(b.path));
 }

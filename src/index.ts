@@ -29,5 +29,5 @@ export { dashboardPlans } from './emit/grafana/layout.js';
 export { checkDashboard } from './emit/grafana/check.js';
 export { alertRuleFile, recordingRuleFile } from './emit/rules.js';
 export { ruleTests } from './emit/rule-tests.js';
-export { KubernetesTargetError } from './emit/kubernetes.js';
+export { KubernetesTargetError } from './emit/kubernetes-error.js';
 export { main } from './cli.js';

@@ -50,7 +50,7 @@ export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> 
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const outDir = resolve(flags.out ?? defaultOutDir(flags.catalog));
   // Emitters load here, not at start-up: validating a catalog does not need them.
-  const [{ generate }, { KubernetesTargetError }] = await Promise.all([import('../generate.js'), import('../emit/kubernetes.js')]);
+  const [{ generate }, { KubernetesTargetError }] = await Promise.all([import('../generate.js'), import('../emit/kubernetes-error.js')]);
   let artifacts;
   try {
     artifacts = await generate(catalog, { target: flags.target });

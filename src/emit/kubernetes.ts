@@ -10,13 +10,13 @@ import { alertRouting } from './alertmanager.js';
 import { dashboardJson } from './grafana/dashboards.js';
 import { dashboardPlans } from './grafana/layout.js';
 import { alertRuleFile, recordingRuleFile } from './rules.js';
+import { KubernetesTargetError } from './kubernetes-error.js';
 
 export const K8S_DIR = 'kubernetes';
 /** A ConfigMap's data is capped at 1 MiB by the API server. */
 export const CONFIGMAP_LIMIT = 1024 * 1024;
 
-/** A problem in the catalog that only the Kubernetes target runs into (names, sizes). */
-export class KubernetesTargetError extends Error {}
+export { KubernetesTargetError };
 
 /** DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63. */
 export function dns1123(name: string): string {

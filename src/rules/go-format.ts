@@ -16,16 +16,64 @@ function special(v: number): string | undefined {
   return undefined;
 }
 
-/** fmt.Sprintf("%.<prec>g", v) */
+/** The exact decimal digits of a finite, non-zero double: |v| = digits × 10^exp. */
+function exactDecimal(v: number): { digits: string; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & ((1n << 52n) - 1n);
+  let e2: number;
+  if (biased === 0) e2 = -1074;
+  else {
+    mantissa |= 1n << 52n;
+    e2 = biased - 1075;
+  }
+  if (e2 >= 0) return { digits: (mantissa << BigInt(e2)).toString(), exp: 0 };
+  // m / 2^k = m * 5^k / 10^k
+  return { digits: (mantissa * 5n ** BigInt(-e2)).toString(), exp: e2 };
+}
+
+/**
+ * fmt.Sprintf("%.<prec>g", v): Go rounds the exact binary value to `prec` significant digits, ties to even
+ * (JavaScript's toPrecision rounds ties up, so 12345 would come out 1.235e+04 instead of Go's 1.234e+04).
+ */
 export function goG(v: number, prec: number): string {
   const sp = special(v);
   if (sp) return sp;
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const p = Math.max(prec, 1);
-  const [m, e] = v.toExponential(p - 1).split('e') as [string, string];
-  const exp = Number(e);
-  if (exp < -4 || exp >= p) return goExponent(trimZeros(m), exp);
-  return trimZeros(v.toFixed(Math.max(0, p - 1 - exp)));
+  let { digits, exp } = exactDecimal(v);
+  const trimmed = digits.replace(/0+$/, '');
+  exp += digits.length - trimmed.length;
+  digits = trimmed;
+  if (digits.length > p) {
+    const keep = digits.slice(0, p);
+    const rest = digits.slice(p);
+    const half = '5'.padEnd(rest.length, '0');
+    const up = rest > half || (rest === half && Number(keep.at(-1)) % 2 === 1);
+    let kept = up ? (BigInt(keep) + 1n).toString() : keep;
+    exp += rest.length;
+    if (kept.length > p) {
+      kept = kept.slice(0, p);
+      exp += 1;
+    }
+    digits = kept;
+  }
+  // value = 0.digits... shifted: first digit's power of ten
+  const x = exp + digits.length - 1;
+  const sign = v < 0 ? '-' : '';
+  const body = digits.replace(/0+$/, '') || '0';
+  if (x < -4 || x >= p) {
+    const mant = body.length > 1 ? `${body[0]}.${body.slice(1)}` : body;
+    return sign + goExponent(mant, x);
+  }
+  if (x >= 0) {
+    const intPart = body.slice(0, x + 1).padEnd(x + 1, '0');
+    const frac = body.slice(x + 1);
+    return sign + intPart + (frac ? `.${frac}` : '');
+  }
+  return `${sign}0.${'0'.repeat(-x - 1)}${body}`;
 }
 
 /** fmt.Sprint(v) for a float64: the shortest representation, %e from exponent 21 or below -4. */
