@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pidsWithEnv, alive } from '../src/runtime/processes.js';
 import { STATE_ENV } from '../src/runtime/state.js';
@@ -131,7 +131,7 @@ describe('faults', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const catalog = join(dir, 'catalog.yaml');
-      writeFileSync(catalog, readFileSync(catalog, 'utf8').replace('exporter: demo', 'exporter: demo') + `\nstack:\n  prometheus: { port: ${port} }\n`);
+      writeFileSync(catalog, readFileSync(catalog, 'utf8') + `\nstack:\n  prometheus: { port: ${port} }\n`);
       const r = await runBin(['up', '--runtime', 'native'], { cwd: dir, env: env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`port ${port} (for prometheus) is in use by pid ${process.pid}`);
@@ -204,6 +204,5 @@ describe('compose runtime (no Docker engine here: a fake docker on PATH)', () =>
     expect(calls).toContain(`compose --project-directory ${join(dir, 'generated')} -f ${join(dir, 'generated', 'docker-compose.yml')} up -d --build --wait`);
     await runBin(['down'], { cwd: dir, env: env({ PATH: `${bin}:${process.env['PATH']}` }) });
     expect(readFileSync(join(dir, 'docker.log'), 'utf8')).toContain('down --remove-orphans');
-    void dirname;
   });
 });

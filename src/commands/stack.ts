@@ -11,7 +11,7 @@ import { nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
 import { stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
-import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
+import { readState, stateDirFor, writeState } from '../runtime/state.js';
 import { composeArgs, composeCli, engineAnswers, runCompose } from '../runtime/compose.js';
 import { findBinary } from '../util/binaries.js';
 import { installMissing } from '../runtime/install.js';
@@ -222,5 +222,4 @@ export async function runLogs(io: Io, flags: StackFlags & { component?: string; 
     const text = await readFile(c.log, 'utf8').catch(() => '');
     io.out(`==> ${c.name} (${c.log}) <==\n${text.trimEnd().split('\n').slice(-flags.lines).join('\n')}\n`);
   }
-  void statePaths;
 }

@@ -1,10 +1,6 @@
 // Go's fmt verbs as Prometheus' alert templates use them, so generated promtool tests can state the exact
 // annotation text Prometheus will produce.
 
-function trimZeros(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
 function goExponent(mantissa: string, exp: number): string {
   return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }

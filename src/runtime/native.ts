@@ -18,7 +18,7 @@ import { waitReady } from '../verify/http.js';
 import type { Progress } from './progress.js';
 import { freePort, portFree, whoListens } from './processes.js';
 import type { ComponentState, StackState } from './state.js';
-import { STATE_ENV, statePaths, writeState } from './state.js';
+import { STATE_ENV, statePaths } from './state.js';
 
 export interface NativeOptions {
   catalogFile: string;
@@ -57,7 +57,7 @@ export async function requireBinaries(): Promise<{ prometheus: string; alertmana
 }
 
 /** The runtime's copy of the Prometheus config and rules, with its own targets (and intervals when fast). */
-async function prepareprometheusDir(o: NativeOptions, ports: Record<string, number>): Promise<string> {
+async function preparePrometheusDir(o: NativeOptions, ports: Record<string, number>): Promise<string> {
   const dir = statePaths(o.stateDir).prometheus;
   await mkdir(join(dir, TARGETS_DIR), { recursive: true });
   const src = join(o.generatedDir, 'prometheus');
@@ -128,7 +128,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   await mkdir(join(paths.data, 'prometheus'), { recursive: true });
   await mkdir(join(paths.data, 'alertmanager'), { recursive: true });
   const ports = await choosePorts(o, Boolean(bins.grafana));
-  const promDir = await prepareprometheusDir(o, ports);
+  const promDir = await preparePrometheusDir(o, ports);
   const catalogAbs = resolve(o.catalogFile);
   const planned: Planned[] = [];
   for (const s of o.catalog.services.filter((x) => x.exporter === 'demo')) {
@@ -206,4 +206,3 @@ export class StartError extends Error {
   }
 }
 
-export { writeState };
