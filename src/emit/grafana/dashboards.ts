@@ -1,5 +1,5 @@
 // Grafana dashboards as JSON, built with Grafana's own typed builders from the layout model.
-import { CustomVariableBuilder, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { CustomVariableBuilder, DashboardBuilder, QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as GaugePanel } from '@grafana/grafana-foundation-sdk/gauge';
@@ -51,7 +51,11 @@ export function dashboardJson(catalog: Catalog, plan: DashboardPlan): unknown {
   const d = new DashboardBuilder(plan.title).uid(plan.uid).tags(plan.tags).refresh('30s').time({ from: 'now-1h', to: 'now' }).timezone('browser').readonly();
   if (plan.description) d.description(plan.description);
   for (const v of plan.variables) {
-    d.withVariable(new CustomVariableBuilder(v.name).label(v.label).values(v.values.map((x) => x.replace(/,/g, '\\,')).join(',')).multi(true).includeAll(true).allValue('.*'));
+    d.withVariable(
+      v.query
+        ? new QueryVariableBuilder(v.name).label(v.label).query(v.query).datasource(ds).refresh(VariableRefresh.OnTimeRangeChanged).multi(true).includeAll(true).allValue('.*').sort(VariableSort.AlphabeticalAsc)
+        : new CustomVariableBuilder(v.name).label(v.label).values(v.values!.map((x) => x.replace(/,/g, '\\,')).join(',')).multi(true).includeAll(true).allValue('.*'),
+    );
   }
   for (const p of plan.panels) d.withPanel(panel(p, ds));
   return d.build();

@@ -27,10 +27,12 @@ export interface PanelPlan {
   metrics: string[];
 }
 
+/** A dashboard variable: the declared values of an enum label, or a label_values() query for a bounded one. */
 export interface VariablePlan {
   name: string;
   label: string;
-  values: string[];
+  values?: string[];
+  query?: string;
 }
 
 export interface DashboardPlan {
@@ -88,7 +90,7 @@ function place(panels: Omit<PanelPlan, 'id' | 'grid'>[]): PanelPlan[] {
   return panels.map((p, i) => ({ ...p, id: i + 1, grid: { x: (i % 2) * PANEL_W, y: Math.floor(i / 2) * PANEL_H, w: PANEL_W, h: PANEL_H } }));
 }
 
-const varLabels = (m: Metric): Label[] => m.labels.filter((l) => l.values);
+const varLabels = (m: Metric): Label[] => (m.type === 'info' ? [] : [...m.labels]);
 
 /** `{label=~"$label",...}` for the metric's labels that have a dashboard variable. */
 function varMatchers(m: Metric, extra: string[] = []): string {
@@ -143,15 +145,19 @@ export function metricPanels(m: Metric): Omit<PanelPlan, 'id' | 'grid'>[] {
 }
 
 function variablesFor(metrics: readonly Metric[]): VariablePlan[] {
-  const byName = new Map<string, VariablePlan>();
+  const byName = new Map<string, { values: Set<string>; bounded: boolean; series: string }>();
   for (const m of metrics) {
+    const series = m.type === 'histogram' || m.type === 'summary' ? `${m.fullName}_count` : m.fullName;
     for (const l of varLabels(m)) {
-      const v = byName.get(l.name) ?? { name: l.name, label: l.name, values: [] };
-      for (const value of l.values!) if (!v.values.includes(value)) v.values.push(value);
+      const v = byName.get(l.name) ?? { values: new Set<string>(), bounded: false, series };
+      if (l.values) l.values.forEach((x) => v.values.add(x));
+      else v.bounded = true;
       byName.set(l.name, v);
     }
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, v]) => (v.bounded ? { name, label: name, query: `label_values(${v.series}, ${name})` } : { name, label: name, values: [...v.values] }));
 }
 
 export function dashboardPlans(catalog: Catalog): DashboardPlan[] {
