@@ -56,6 +56,7 @@ const CASES: BadCase[] = [
   { name: 'two documents', yaml: BASE + '---\nnamespace: other\n', check: 'yaml-syntax' },
   { name: 'not UTF-8', yaml: new Uint8Array([0xff, 0xfe, 0x61, 0x00, 0x3a, 0x00]), check: 'yaml-encoding' },
   { name: 'alias bomb', yaml: bomb.join('\n') + '\n', check: 'yaml-alias-limit' },
+  { name: 'file over the size cap', yaml: BASE + `# ${'x'.repeat(3 * 1024 * 1024)}\n`, check: 'yaml-size' },
   { name: 'alert references an unknown metric', yaml: edit('rate(myapp_http_request_duration_seconds_bucket[5m]))) > 0.5', 'rate(myapp_http_request_duraton_seconds_bucket[5m]))) > 0.5'), check: 'promql/unknown-metric', at: 'myapp_http_request_duraton_seconds_bucket' },
   { name: 'panel references an unknown metric', yaml: edit('expr: sum by (route) (rate(myapp_http_requests_total[5m]))', 'expr: sum by (route) (rate(myapp_http_request_total[5m]))'), check: 'promql/unknown-metric', at: 'myapp_http_request_total' },
   { name: 'alert expression syntax error', yaml: edit('[5m]))) > 0.5', '[5m])) > 0.5'), check: 'promql/syntax' },
@@ -75,7 +76,7 @@ describe('bad catalogs', () => {
     if (typeof c.yaml === 'string' && c.at) {
       const want = positionOf(c.yaml, c.at, c.nth ?? 0);
       expect(d!.start).toEqual(want);
-    } else if (c.check !== 'yaml-encoding' && c.check !== 'yaml-alias-limit') {
+    } else if (!['yaml-encoding', 'yaml-alias-limit', 'yaml-size'].includes(c.check)) {
       expect(d!.start?.line).toBeGreaterThan(0);
     }
 
