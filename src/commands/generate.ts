@@ -1,6 +1,7 @@
 import { relative, resolve, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { ExitError } from '../diagnostics.js';
+import { EnvironmentError, ExitError } from '../diagnostics.js';
+import { stat } from 'node:fs/promises';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Target } from '../generate.js';
 import { applyPlan, WriteConflictError } from '../write/apply.js';
@@ -49,6 +50,8 @@ function driftReport(plan: Plan, rel: string): string {
 export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const outDir = resolve(flags.out ?? defaultOutDir(flags.catalog));
+  const st = await stat(outDir).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new EnvironmentError(`output folder ${relative(process.cwd(), outDir) || outDir} exists and is not a folder; choose another with --out`);
   // Emitters load here, not at start-up: validating a catalog does not need them.
   const [{ generate }, { KubernetesTargetError }] = await Promise.all([import('../generate.js'), import('../emit/kubernetes-error.js')]);
   let artifacts;
@@ -100,6 +103,10 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
     if (err instanceof WriteConflictError) {
       io.err(`${err.message.split('\n').map((l) => `${rel}/${l}`).join('\n')}\nnothing was written\n`);
       throw new ExitError(1);
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && ['EACCES', 'EPERM', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EEXIST', 'EISDIR'].includes(code)) {
+      throw new EnvironmentError(`cannot write to ${rel}: ${(err as Error).message}; nothing was written`);
     }
     throw err;
   }

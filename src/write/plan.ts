@@ -33,7 +33,8 @@ async function readIfExists(p: string): Promise<string | undefined> {
   try {
     return await readFile(p, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
 }
