@@ -31,7 +31,11 @@ export async function runInit(io: Io, dir: string, template: string, force: bool
     io.err(`${relative(process.cwd(), catalogPath) || catalogPath} already exists; use --force to overwrite it\n`);
     throw new ExitError(1);
   }
-  mkdirSync(target, { recursive: true });
+  try {
+    mkdirSync(target, { recursive: true });
+  } catch (err) {
+    throw new EnvironmentError(`cannot create ${dir}: ${(err as Error).message}`);
+  }
   const source = readFileSync(join(packageRoot(), 'stacks', template, 'catalog.yaml'), 'utf8');
   const schemaRef = relative(target, catalogSchemaPath()).split('\\').join('/');
   const text = source.replace(/^# yaml-language-server: \$schema=.*$/m, `# yaml-language-server: $schema=${schemaRef}`);
