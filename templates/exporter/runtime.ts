@@ -204,14 +204,15 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
   // Plain two-parameter closures: no rest arrays or tuples on the hot path. Label-less metrics take (value);
   // untyped callers may still pass ({}, value).
   const labelled = spec.labels.length > 0;
-  const L = (a: unknown): LabelSet => (labelled ? guard.check(a as LabelSet) : NO_LABELS);
+  const check = guard.check;
+  const L = labelled ? (a: unknown): LabelSet => check(a as LabelSet) : (): LabelSet => NO_LABELS;
   const V = (a: unknown, b: unknown): number | undefined => (labelled || (typeof a === 'object' && a !== null) ? b : a) as number | undefined;
   switch (spec.type) {
     case 'counter': {
       const c = new client.Counter(common);
       const handle = {
         name: spec.name,
-        inc: (a?: unknown, b?: unknown) => c.inc(L(a), V(a, b) ?? 1),
+        inc: labelled ? (a?: unknown, b?: number) => c.inc(check(a as LabelSet), b ?? 1) : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
         labels: (a?: unknown) => (labelled ? c.labels(L(a)) : { inc: (v?: number) => c.inc(v ?? 1) }),
         reset: () => c.reset(),
       };
@@ -237,7 +238,7 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
           : new client.Summary({ ...common, percentiles: [...spec.percentiles!], maxAgeSeconds: spec.maxAgeSeconds!, ageBuckets: spec.ageBuckets! });
       const handle = {
         name: spec.name,
-        observe: (a?: unknown, b?: unknown) => o.observe(L(a), V(a, b) as number),
+        observe: labelled ? (a?: unknown, b?: number) => o.observe(check(a as LabelSet), b as number) : (a?: unknown, b?: unknown) => o.observe(NO_LABELS, V(a, b) as number),
         labels: (a?: unknown) => (labelled ? o.labels(L(a)) : { observe: (v: number) => o.observe(v) }),
         startTimer: (a?: unknown) => (labelled ? o.startTimer(L(a)) : o.startTimer()),
         reset: () => o.reset(),
