@@ -29,6 +29,8 @@ function populate(spec: ExporterSpec, bounded: number, cap: number) {
   const generated = new Exporter(spec);
   const hand = new client.Registry();
   let series = 0;
+  /** One write per labelled series, to both exporters: what traffic between scrapes does. */
+  const writes: (() => void)[] = [];
   for (const m of spec.metrics) {
     if (m.collector || m.type === 'info' || m.type === 'enum') continue;
     const labelNames = m.labels.map((l) => l.name);
@@ -42,6 +44,18 @@ function populate(spec: ExporterSpec, bounded: number, cap: number) {
             ? new client.Histogram({ name: m.name, help: m.help, labelNames, buckets: [...m.buckets!], registers: [hand] })
             : new client.Summary({ name: m.name, help: m.help, labelNames, percentiles: [...m.percentiles!], registers: [hand] });
     for (const labels of combos(m, bounded, cap)) {
+      writes.push(() => {
+        if (m.type === 'counter') {
+          h.inc(labels, 1);
+          (raw as client.Counter).inc(labels, 1);
+        } else if (m.type === 'gauge') {
+          h.set(labels, Math.random());
+          (raw as client.Gauge).set(labels, Math.random());
+        } else {
+          h.observe(labels, Math.random());
+          (raw as client.Histogram).observe(labels, Math.random());
+        }
+      });
       if (m.type === 'counter') {
         h.inc(labels, 1);
         (raw as client.Counter).inc(labels, 1);
@@ -57,7 +71,7 @@ function populate(spec: ExporterSpec, bounded: number, cap: number) {
       }
     }
   }
-  return { generated, hand, series };
+  return { generated, hand, series, writes };
 }
 
 function syntheticSpec(families: number): ExporterSpec {
@@ -72,20 +86,22 @@ function syntheticSpec(families: number): ExporterSpec {
   return { namespace: 'bench', title: 'bench', metrics, collectors: [] };
 }
 
-async function scrapeRow(label: string, spec: ExporterSpec, bounded: number, cap: number, n: number) {
-  const { generated, hand, series } = populate(spec, bounded, cap);
+async function scrapeRow(label: string, spec: ExporterSpec, bounded: number, cap: number, n: number, churn = 0) {
+  const { generated, hand, series, writes } = populate(spec, bounded, cap);
   const staticBody = await hand.metrics();
   // Interleave the three so machine noise hits them alike.
   const g: number[] = [];
   const h: number[] = [];
   const s: number[] = [];
   for (let i = 0; i < n; i++) {
+    // Traffic between scrapes: `churn` of the series get a write (the same ones in both exporters).
+    for (let k = 0; k < writes.length * churn; k++) writes[Math.floor(Math.random() * writes.length)]!();
     g.push(...(await sample(1, () => generated.exposition())));
     h.push(...(await sample(1, () => hand.metrics())));
     s.push(...(await sample(1, () => Buffer.from(staticBody))));
   }
   [g, h, s].forEach((x) => x.sort((a, b) => a - b));
-  return { label, series, g50: percentile(g, 50), g95: percentile(g, 95), h50: percentile(h, 50), h95: percentile(h, 95), s50: percentile(s, 50), ratio: percentile(g, 50) / percentile(h, 50) };
+  return { label: churn ? `${label}, ${Math.round(churn * 100)}% of series written between scrapes` : label, series, g50: percentile(g, 50), g95: percentile(g, 95), h50: percentile(h, 50), h95: percentile(h, 95), s50: percentile(s, 50), ratio: percentile(g, 50) / percentile(h, 50) };
 }
 
 export async function benchExporter(devskyyCatalog: string): Promise<string> {
@@ -98,8 +114,12 @@ export async function benchExporter(devskyyCatalog: string): Promise<string> {
     await scrapeRow('~1k series', syntheticSpec(1), 84, 1e9, 200),
     await scrapeRow('~10k series', syntheticSpec(10), 84, 1e9, 60),
     await scrapeRow('~100k series', syntheticSpec(100), 84, 1e9, 12),
-    await scrapeRow('DevSkyy, declared cardinality', devskyy, 100, 1e9, 20),
+    await scrapeRow('~100k series', syntheticSpec(100), 84, 1e9, 12, 0.1),
+    await scrapeRow('DevSkyy, declared cardinality', devskyy, 100, 1e9, 40),
+    await scrapeRow('DevSkyy, declared cardinality', devskyy, 100, 1e9, 40, 0.1),
+    await scrapeRow('DevSkyy, declared cardinality', devskyy, 100, 1e9, 40, 1),
     await scrapeRow('DevSkyy, 10 values per bounded label', devskyy, 10, 1e9, 100),
+    await scrapeRow('DevSkyy, 10 values per bounded label', devskyy, 10, 1e9, 100, 1),
   ];
   out.push('### Scrape (text format 0.0.4, in-process, ms)\n');
   out.push(

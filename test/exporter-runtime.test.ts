@@ -293,3 +293,35 @@ describe('HTTP middleware', () => {
     expect((await get(port, '/metrics')).body.toString()).toContain('t_requests_total{method="GET",endpoint="/orders/{id}",status="200"} 1');
   });
 });
+
+describe('fast text exposition', () => {
+  const catalogs = ['stacks/devskyy/catalog.yaml', 'test/fixtures/escaping/catalog.yaml'];
+
+  it.each(catalogs)('is byte-identical to prom-client for %s, scrape after scrape, as series change', async (file) => {
+    const { validateCatalog } = await import('../src/load/load-catalog.js');
+    const { exporterSpec } = await import('../src/emit/exporter-spec.js');
+    const { startDemoTraffic: demo } = await import('../templates/exporter/runtime.js');
+    const catalog = validateCatalog(file, readFileSync(join(ROOT, file))).catalog!;
+    const e = new Exporter(exporterSpec(catalog));
+    for (let i = 0; i < 3; i++) {
+      // One tick of demo traffic per round (start ticks once; stop cancels the timer); then wait out the
+      // demo's in-flight timers (< 400 ms), so nothing changes between the two renderings.
+      demo(e, { seed: 11 + i }).stop();
+      await new Promise((r) => setTimeout(r, 450));
+      const ours = (await e.exposition()).body;
+      const theirs = await e.registry.metrics();
+      expect(ours).toBe(theirs);
+    }
+  });
+
+  it('renders special values and label-less series like prom-client', async () => {
+    const e = new Exporter(spec([m({ name: 't_g', type: 'gauge', labels: [{ name: 'k', maxValues: 5 }] }), m({ name: 't_h_seconds', type: 'histogram', buckets: [0.5, 1] }), m({ name: 't_s', type: 'summary', percentiles: [0.5], maxAgeSeconds: 60, ageBuckets: 2 })]));
+    const g = e.handle('g') as { set(l: object, v: number): void };
+    g.set({ k: 'nan' }, NaN);
+    g.set({ k: 'inf' }, Infinity);
+    g.set({ k: 'neg' }, -Infinity);
+    (e.handle('hSeconds') as { observe(v: number): void }).observe(0.7);
+    (e.handle('s') as { observe(v: number): void }).observe(3);
+    expect((await e.exposition()).body).toBe(await e.registry.metrics());
+  });
+});

@@ -597,7 +597,7 @@ export class Exporter<M extends object = Record<string, AnyMetric>> {
     if (/application\/openmetrics-text/.test(accept)) {
       return { contentType: OPENMETRICS, body: formatOpenMetrics(await this.registry.getMetricsAsJSON(), this.spec) };
     }
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return { contentType: this.registry.contentType, body: (await fastText(this.registry)) ?? (await this.registry.metrics()) };
   }
 
   async health(): Promise<HealthReport> {
@@ -734,6 +734,163 @@ function applySamples(b: Built, value: number | readonly CollectorSample[] | und
     else prom.set(labels, s.value);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Text format 0.0.4, byte for byte what prom-client's registry.metrics() writes, but with each series' label
+// text formatted once and kept (label objects live as long as their series), so a scrape is mostly string
+// concatenation. It reads prom-client's stored series; anything it does not recognise (summaries, default
+// labels, a prom-client whose internals differ) goes through prom-client itself.
+
+interface StoredSeries {
+  labels: Record<string, string | number>;
+  value?: number;
+  bucketValues?: Record<number, number>;
+  sum?: number;
+  count?: number;
+}
+
+interface StoredMetric {
+  name: string;
+  help: string;
+  type: string;
+  hashMap?: Record<string, StoredSeries>;
+  upperBounds?: readonly number[];
+  collect?: () => unknown;
+}
+
+const labelText0 = new WeakMap<object, string>();
+/**
+ * The lines last rendered for a stored series, with the value(s) they showed, kept on prom-client's own series
+ * object under a symbol (a WeakMap lookup per series per scrape costs more than the rest of the render).
+ */
+const RENDERED = Symbol('devskyy-mon.rendered');
+type Rendered = { v: number; sum: number; name: string; text: string };
+type WithRendered = { [RENDERED]?: Rendered };
+const familyText = new WeakMap<object, { series: number; lines: string[]; text?: string }>();
+
+function escapeText(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** `a="x",b="y"` for a stored label object, formatted once. */
+function storedLabels(labels: Record<string, string | number>): string {
+  let t = labelText0.get(labels);
+  if (t === undefined) {
+    t = Object.entries(labels)
+      .map(([k, v]) => `${k}="${typeof v === 'string' ? escapeText(v).replace(/"/g, '\\"') : v}"`)
+      .join(',');
+    labelText0.set(labels, t);
+  }
+  return t;
+}
+
+function value0(v: number): string {
+  if (Number.isFinite(v)) return `${v}`;
+  if (Number.isNaN(v)) return 'Nan';
+  return v < 0 ? '-Inf' : '+Inf';
+}
+
+function fastFamily(m: StoredMetric): string | string[] | undefined {
+  const map = m.hashMap;
+  if (!map || typeof map !== 'object') return undefined;
+  const name = escapeText(m.name);
+  const out: string[] = [`# HELP ${name} ${escapeText(m.help)}`, `# TYPE ${name} ${m.type}`];
+  let misses = 0;
+  // When no series changed (and none came or went), the whole family is the text of last time.
+  const family = (): string | string[] => {
+    const last = familyText.get(m);
+    if (!misses && last && last.series === out.length) return (last.text ??= last.lines.join('\n'));
+    // Changed: hand the lines on (the body is joined once); the family's own text is made only if reused.
+    familyText.set(m, { series: out.length, lines: out });
+    return out;
+  };
+  if (m.type === 'counter' || m.type === 'gauge') {
+    for (const key in map) {
+      const s = map[key]!;
+      const v = s.value ?? 0;
+      if (typeof v !== 'number') return undefined;
+      // A series whose value did not change since the last scrape reuses its line.
+      const hit = (s as WithRendered)[RENDERED];
+      if (hit && hit.v === v && hit.name === name) {
+        out.push(hit.text);
+        continue;
+      }
+      misses++;
+      const l = storedLabels(s.labels);
+      const text = `${name}${l ? `{${l}}` : ''} ${value0(v)}`;
+      (s as WithRendered)[RENDERED] = { v, sum: 0, name, text };
+      out.push(text);
+    }
+    return family();
+  }
+  if (m.type === 'histogram') {
+    const bounds = m.upperBounds;
+    if (!Array.isArray(bounds)) return undefined;
+    const prefixes = bounds.map((b) => `${name}_bucket{le="${b}"`);
+    const inf = `${name}_bucket{le="+Inf"`;
+    const n = bounds.length;
+    for (const key in map) {
+      const s = map[key]!;
+      const values = s.bucketValues;
+      if (!values || typeof s.count !== 'number' || typeof s.sum !== 'number') return undefined;
+      // Observations always move count (and sum): equal ones mean the same block of lines as last time.
+      const hit = (s as WithRendered)[RENDERED];
+      if (hit && hit.v === s.count && hit.sum === s.sum && hit.name === name) {
+        out.push(hit.text);
+        continue;
+      }
+      misses++;
+      const l = storedLabels(s.labels);
+      const shared = l ? `,${l}} ` : '} ';
+      let acc = 0;
+      const block: string[] = new Array<string>(n + 3);
+      for (let i = 0; i < n; i++) {
+        acc += values[bounds[i]!]!;
+        block[i] = prefixes[i] + shared + value0(acc);
+      }
+      const plain = l ? `{${l}} ` : ' ';
+      block[n] = inf + shared + value0(s.count);
+      block[n + 1] = `${name}_sum${plain}${value0(s.sum)}`;
+      block[n + 2] = `${name}_count${plain}${value0(s.count)}`;
+      // Joined once: a flat string, cheap to copy into every later body.
+      const text = block.join('\n');
+      (s as WithRendered)[RENDERED] = { v: s.count, sum: s.sum, name, text };
+      out.push(text);
+    }
+    return family();
+  }
+  return undefined;
+}
+
+async function fastText(registry: client.Registry): Promise<string | undefined> {
+  if (Object.keys((registry as unknown as { _defaultLabels?: object })._defaultLabels ?? {}).length) return undefined;
+  const metrics = registry.getMetricsAsArray() as unknown as (StoredMetric & client.Metric<string>)[];
+  // Collect hooks first, all at once (prom-client runs them concurrently too).
+  await Promise.all(metrics.map((m) => (typeof m.collect === 'function' ? m.collect() : undefined)));
+  const parts: (string | string[])[] = [];
+  for (const m of metrics) {
+    const fast = fastFamily(m);
+    if (fast !== undefined) parts.push(fast);
+    else {
+      // prom-client's own path for this family; it runs the collect hook again, which our hooks make cheap.
+      parts.push(await registry.getSingleMetricAsString(m.name));
+    }
+  }
+  // Nothing changed anywhere: the same body as last time, without building a new multi-megabyte string.
+  const last = lastBody.get(registry);
+  if (last && last.parts.length === parts.length && last.parts.every((p, i) => typeof p === 'string' && p === parts[i])) return last.body;
+  const lines: string[] = [];
+  parts.forEach((p, i) => {
+    if (i > 0) lines.push('');
+    if (typeof p === 'string') lines.push(p);
+    else for (const x of p) lines.push(x);
+  });
+  const body = `${lines.join('\n')}\n`;
+  lastBody.set(registry, { parts, body });
+  return body;
+}
+
+const lastBody = new WeakMap<object, { parts: (string | string[])[]; body: string }>();
 
 // ---------------------------------------------------------------------------------------------------------
 // OpenMetrics, formatted from prom-client's JSON so info and enum families carry their OpenMetrics types
