@@ -6,7 +6,9 @@ import express from 'express';
 import promBundle from 'express-prom-bundle';
 import inject from 'light-my-request';
 import type { ExporterSpec, MetricSpec } from '../templates/exporter/runtime.js';
-import { Exporter, setupPrometheus } from '../templates/exporter/runtime.js';
+import { Exporter, setupPrometheus, startMetricsServer } from '../templates/exporter/runtime.js';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exporterSpec } from '../src/emit/exporter-spec.js';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { fmt, nsPerOp, percentile, sample, table } from './util.js';
@@ -104,6 +106,47 @@ async function scrapeRow(label: string, spec: ExporterSpec, bounded: number, cap
   return { label: churn ? `${label}, ${Math.round(churn * 100)}% of series written between scrapes` : label, series, g50: percentile(g, 50), g95: percentile(g, 95), h50: percentile(h, 50), h95: percentile(h, 95), s50: percentile(s, 50), ratio: percentile(g, 50) / percentile(h, 50) };
 }
 
+const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+function fetchOnce(port: number, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/metrics', agent, headers: { accept: PROMETHEUS_ACCEPT, 'accept-encoding': 'gzip' } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The generated exporter's server against a typical hand-written prom-client endpoint (text, no gzip). */
+async function httpScrapeRow(spec: ExporterSpec, churn: number) {
+  const { generated, hand, series, writes } = populate(spec, 100, 1e9);
+  const ours = await startMetricsServer(generated, { port: 0 });
+  const theirs = createServer((_req, res) => {
+    void hand.metrics().then((body) => res.writeHead(200, { 'content-type': hand.contentType }).end(body));
+  });
+  await new Promise<void>((r) => theirs.listen(0, '127.0.0.1', r));
+  const agent = new Agent({ keepAlive: true });
+  const portOf = (srv: { address(): unknown }) => (srv.address() as AddressInfo).port;
+  const g: number[] = [];
+  const h: number[] = [];
+  await fetchOnce(portOf(ours), agent);
+  await fetchOnce(portOf(theirs), agent);
+  for (let i = 0; i < 30; i++) {
+    for (let k = 0; k < writes.length * churn; k++) writes[Math.floor(Math.random() * writes.length)]!();
+    g.push(await fetchOnce(portOf(ours), agent));
+    h.push(await fetchOnce(portOf(theirs), agent));
+  }
+  agent.destroy();
+  ours.close();
+  theirs.close();
+  g.sort((a, b) => a - b);
+  h.sort((a, b) => a - b);
+  return { series, g50: percentile(g, 50), g95: percentile(g, 95), h50: percentile(h, 50), h95: percentile(h, 95) };
+}
+
 export async function benchExporter(devskyyCatalog: string): Promise<string> {
   const out: string[] = [];
   const catalog = validateCatalog(devskyyCatalog, readFileSync(devskyyCatalog)).catalog!;
@@ -128,6 +171,15 @@ export async function benchExporter(devskyyCatalog: string): Promise<string> {
       rows.map((r) => [r.label, r.series, fmt(r.g50), fmt(r.g95), fmt(r.h50), fmt(r.h95), fmt(r.s50, 3), fmt(r.ratio)]),
     ),
   );
+
+  // Over HTTP, as Prometheus scrapes: its Accept header (OpenMetrics preferred) and gzip.
+  out.push('\n### Scrape over HTTP on 127.0.0.1, as Prometheus asks (OpenMetrics, gzip), DevSkyy at the full declared product, ms\n');
+  const httpRows: (string | number)[][] = [];
+  for (const churn of [0, 0.1, 1]) {
+    const r = await httpScrapeRow(devskyy, churn);
+    httpRows.push([`${Math.round(churn * 100)} % of series written between scrapes`, r.series, fmt(r.g50), fmt(r.g95), fmt(r.h50), fmt(r.h95), fmt(r.g50 / r.h50)]);
+  }
+  out.push(table(['scrapes', 'series', 'generated p50', 'generated p95', 'prom-client server p50', 'prom-client p95', 'ratio (p50)'], httpRows));
 
   // Hot path.
   const { generated, hand } = populate(syntheticSpec(1), 20, 1e9);

@@ -8,7 +8,7 @@ import { ROOT } from './support/helpers.js';
 import express from 'express';
 import Fastify from 'fastify';
 import type { ExporterSpec, MetricSpec } from '../templates/exporter/runtime.js';
-import { Exporter, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '../templates/exporter/runtime.js';
+import { Exporter, formatOpenMetrics, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '../templates/exporter/runtime.js';
 
 // Copies of ../shared/reference (see test/fixtures/python-reference/README.md).
 const REFERENCE = join(ROOT, 'test', 'fixtures', 'python-reference');
@@ -311,6 +311,8 @@ describe('fast text exposition', () => {
       const ours = (await e.exposition()).body;
       const theirs = await e.registry.metrics();
       expect(ours).toBe(theirs);
+      const om = (await e.exposition('application/openmetrics-text; version=1.0.0')).body;
+      expect(om).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
     }
   });
 
@@ -323,5 +325,6 @@ describe('fast text exposition', () => {
     (e.handle('hSeconds') as { observe(v: number): void }).observe(0.7);
     (e.handle('s') as { observe(v: number): void }).observe(3);
     expect((await e.exposition()).body).toBe(await e.registry.metrics());
+    expect((await e.exposition('application/openmetrics-text')).body).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
   });
 });
