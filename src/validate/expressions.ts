@@ -49,6 +49,7 @@ export function checkExpressions(catalog: Catalog, source: YamlSource): Diagnost
     } else {
       for (const key of ['errors', 'total'] as const) {
         const sel = sli[key];
+        // Checked as it will be used, inside rate(); findings are shifted back by the 5 characters of "rate(".
         const r = ExprChecker.check(`rate(${sel}[5m])`, opts);
         const ast = r.ast;
         const ok = ast?.kind === 'call' && ast.args[0]?.kind === 'selector';
