@@ -124,6 +124,17 @@ describe('faults', () => {
     expect(existsSync(join(dir, '.devskyy-mon', 'state.json'))).toBe(false);
   });
 
+  it('--install-missing without a usable apt-get says exactly what to run', async () => {
+    const dir = await stackDir('minimal');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const r = await runBin(['up', '--runtime', 'native', '--install-missing'], { cwd: dir, env: { PATH: bin } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('missing and devskyy-mon cannot install them here');
+    expect(r.stderr).toContain('apt-get install -y prometheus');
+  });
+
   it('a port in use is named, with the process holding it', async () => {
     const dir = await stackDir('minimal');
     const blocker = createServer();
