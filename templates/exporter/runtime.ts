@@ -838,6 +838,22 @@ function fastFamily(m: StoredMetric, fmt: Format, kinds: ReadonlyMap<string, Met
   const name = escapeText(m.name);
   const key = fmt.rendered;
   const value0 = fmt.value;
+  // First, without allocating: is every series as it was last time? Then the family's text is too.
+  const last = fmt.families.get(m);
+  if (last) {
+    let series = 0;
+    let same = true;
+    for (const k in map) {
+      const s = map[k]! as StoredSeries & Record<symbol, Rendered | undefined>;
+      const hit = s[key];
+      series++;
+      if (!hit || hit.name !== name || (m.type === 'histogram' ? hit.v !== s.count || hit.sum !== s.sum : hit.v !== (s.value ?? 0))) {
+        same = false;
+        break;
+      }
+    }
+    if (same && series + 2 === last.series) return (last.text ??= last.lines.join('\n'));
+  }
   const out: string[] = header(m, fmt, kinds);
   let misses = 0;
   // When no series changed (and none came or went), the whole family is the text of last time.
