@@ -3,11 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
-import { SeriesIndex } from '../promql/series-index.js';
-import { sloRecordNames } from '../emit/slo-rules.js';
-import { parseDuration } from '../util/duration.js';
 import { checkRule } from './rule-checks.js';
-import type { RuleCheckOptions } from './rule-checks.js';
+import { ruleCheckOptions } from '../validate/expressions.js';
 import type { RuleFile } from './rule-file.js';
 import { readRuleFile } from './rule-file.js';
 import { promtoolCheckRules, promtoolTestRules } from './promtool.js';
@@ -35,11 +32,7 @@ async function testFilesBeside(files: readonly string[]): Promise<string[]> {
 /** Our own checks on already-read rule files (pure: no processes, no disk). */
 export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog: Catalog): Diagnostic[] {
   const records = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.kind === 'record').map((r) => r.name)));
-  const opts: RuleCheckOptions = {
-    index: SeriesIndex.of(catalog, [...sloRecordNames(catalog), ...records]),
-    scrapeIntervalSeconds: parseDuration(catalog.scrapeInterval)!,
-    severities: catalog.alerting.severities,
-  };
+  const opts = ruleCheckOptions(catalog, records);
   const out: Diagnostic[] = [];
   const alerts = new Map<string, string>();
   for (const f of ruleFiles) {

@@ -9,9 +9,10 @@ import { parseDuration } from '../util/duration.js';
 import { sloRecordNames } from '../emit/slo-rules.js';
 import { alertSite } from './alert-site.js';
 
-export function ruleCheckOptions(catalog: Catalog): RuleCheckOptions {
+/** What every rule check needs: the catalog's series, its SLO records and any records the rule files add. */
+export function ruleCheckOptions(catalog: Catalog, extraRecords: readonly string[] = []): RuleCheckOptions {
   return {
-    index: SeriesIndex.of(catalog, sloRecordNames(catalog)),
+    index: SeriesIndex.of(catalog, [...sloRecordNames(catalog), ...extraRecords]),
     scrapeIntervalSeconds: parseDuration(catalog.scrapeInterval)!,
     severities: catalog.alerting.severities,
   };

@@ -650,19 +650,20 @@ export class Exporter<M extends object = Record<string, AnyMetric>> {
   recordRequest(method: string, endpoint: string, status: number, seconds: number, requestBytes?: number, responseBytes?: number): void {
     const code = String(status);
     const errorType = status >= 400 ? errorTypeOf(status) : '';
-    const count = (role: string) => {
-      const r = this.recorder(role);
-      if (r) (r.handle as CounterMetric<LabelSet>).inc(r.labels(method, endpoint, code, errorType));
-    };
-    const observe = (role: string, v: number | undefined) => {
-      const r = v === undefined ? undefined : this.recorder(role);
-      if (r) (r.handle as ObserverMetric<LabelSet>).observe(r.labels(method, endpoint, code, errorType), v!);
-    };
-    count('http_requests');
-    observe('http_duration', seconds);
-    observe('http_request_size', requestBytes);
-    observe('http_response_size', responseBytes);
-    if (errorType) count('http_errors');
+    this.recordHttp('http_requests', method, endpoint, code, errorType);
+    this.recordHttp('http_duration', method, endpoint, code, errorType, seconds);
+    if (requestBytes !== undefined) this.recordHttp('http_request_size', method, endpoint, code, errorType, requestBytes);
+    if (responseBytes !== undefined) this.recordHttp('http_response_size', method, endpoint, code, errorType, responseBytes);
+    if (errorType) this.recordHttp('http_errors', method, endpoint, code, errorType);
+  }
+
+  /** One HTTP role: a counter increments, a histogram or summary observes `value`. */
+  private recordHttp(role: string, method: string, endpoint: string, code: string, errorType: string, value?: number): void {
+    const r = this.recorder(role);
+    if (!r) return;
+    const labels = r.labels(method, endpoint, code, errorType);
+    if (value === undefined) (r.handle as CounterMetric<LabelSet>).inc(labels);
+    else (r.handle as ObserverMetric<LabelSet>).observe(labels, value);
   }
 
   recordException(err: unknown): void {
@@ -785,34 +786,36 @@ function escapeText(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+/** Label values (and OpenMetrics HELP) also escape double quotes. */
+function escapeLabel(v: string): string {
+  return escapeText(v).replace(/"/g, '\\"');
+}
+
 /** `a="x",b="y"` for a stored label object, formatted once. */
 function storedLabels(labels: Record<string, string | number>): string {
   let t = labelText0.get(labels);
   if (t === undefined) {
     t = Object.entries(labels)
-      .map(([k, v]) => `${k}="${typeof v === 'string' ? escapeText(v).replace(/"/g, '\\"') : v}"`)
+      .map(([k, v]) => `${k}="${typeof v === 'string' ? escapeLabel(v) : v}"`)
       .join(',');
     labelText0.set(labels, t);
   }
   return t;
 }
 
-/** prom-client's text writer spells NaN "Nan"; byte-identical output keeps that. */
-const TEXT: Format = {
-  openMetrics: false,
-  rendered: Symbol('devskyy-mon.text'),
-  families: new WeakMap(),
-  bodies: new WeakMap(),
-  value: (v) => (Number.isFinite(v) ? `${v}` : Number.isNaN(v) ? 'Nan' : v < 0 ? '-Inf' : '+Inf'),
-};
+function format(openMetrics: boolean, nan: string): Format {
+  return {
+    openMetrics,
+    rendered: Symbol(openMetrics ? 'devskyy-mon.openmetrics' : 'devskyy-mon.text'),
+    families: new WeakMap(),
+    bodies: new WeakMap(),
+    value: (v) => (Number.isFinite(v) ? `${v}` : Number.isNaN(v) ? nan : v < 0 ? '-Inf' : '+Inf'),
+  };
+}
 
-const OM: Format = {
-  openMetrics: true,
-  rendered: Symbol('devskyy-mon.openmetrics'),
-  families: new WeakMap(),
-  bodies: new WeakMap(),
-  value: (v) => (Number.isFinite(v) ? `${v}` : Number.isNaN(v) ? 'NaN' : v < 0 ? '-Inf' : '+Inf'),
-};
+/** prom-client's text writer spells NaN "Nan"; byte-identical output keeps that. */
+const TEXT = format(false, 'Nan');
+const OM = format(true, 'NaN');
 
 /** HELP and TYPE lines: OpenMetrics names counter families without _total and gives info/enum their own types. */
 function header(m: StoredMetric, fmt: Format, kinds: ReadonlyMap<string, MetricType>): [string, string] {
@@ -820,16 +823,20 @@ function header(m: StoredMetric, fmt: Format, kinds: ReadonlyMap<string, MetricT
     const name = escapeText(m.name);
     return [`# HELP ${name} ${escapeText(m.help)}`, `# TYPE ${name} ${m.type}`];
   }
-  const kind = kinds.get(m.name) ?? m.type;
-  let family = m.name;
-  let type = m.type;
-  if (kind === 'counter') family = m.name.replace(/_total$/, '');
+  return omHeader(m.name, m.help, kinds.get(m.name) ?? m.type, m.type);
+}
+
+/** OpenMetrics HELP/TYPE: counter families without _total, info and enum (stateset) with their own types. */
+function omHeader(name: string, help: string, kind: string, promType: string): [string, string] {
+  let family = name;
+  let type = promType;
+  if (kind === 'counter') family = name.replace(/_total$/, '');
   if (kind === 'info') {
-    family = m.name.replace(/_info$/, '');
+    family = name.replace(/_info$/, '');
     type = 'info';
   }
   if (kind === 'enum') type = 'stateset';
-  return [`# HELP ${family} ${escapeHelp(m.help)}`, `# TYPE ${family} ${type}`];
+  return [`# HELP ${family} ${escapeLabel(help)}`, `# TYPE ${family} ${type}`];
 }
 
 function fastFamily(m: StoredMetric, fmt: Format, kinds: ReadonlyMap<string, MetricType>): string | string[] | undefined {
@@ -960,21 +967,6 @@ async function fastBody(registry: client.Registry, fmt: Format, spec?: ExporterS
 // OpenMetrics, formatted from prom-client's JSON so info and enum families carry their OpenMetrics types
 // (info, stateset) the way Prometheus' Python client exposes them.
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function escapeHelp(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function num(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
-}
-
 function labelText(labels: Record<string, string | number>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
@@ -984,19 +976,11 @@ export function formatOpenMetrics(families: client.MetricObjectWithValues<client
   const kinds = new Map((spec?.metrics ?? []).map((m) => [m.name, m.type]));
   const out: string[] = [];
   for (const f of families) {
-    const kind = kinds.get(f.name) ?? f.type;
-    let family = f.name;
-    let type: string = String(f.type);
-    if (kind === 'counter') family = f.name.replace(/_total$/, '');
-    if (kind === 'info') {
-      family = f.name.replace(/_info$/, '');
-      type = 'info';
-    }
-    if (kind === 'enum') type = 'stateset';
-    out.push(`# HELP ${family} ${escapeHelp(f.help)}`, `# TYPE ${family} ${type}`);
+    const kind = kinds.get(f.name) ?? String(f.type);
+    out.push(...omHeader(f.name, f.help, kind, String(f.type)));
     for (const v of f.values) {
-      const name = (v as { metricName?: string }).metricName ?? (kind === 'counter' ? `${family}_total` : f.name);
-      out.push(`${name}${labelText(v.labels as Record<string, string | number>)} ${num(v.value)}`);
+      const name = (v as { metricName?: string }).metricName ?? f.name;
+      out.push(`${name}${labelText(v.labels as Record<string, string | number>)} ${OM.value(v.value)}`);
     }
   }
   out.push('# EOF');

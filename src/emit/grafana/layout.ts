@@ -160,7 +160,19 @@ function variablesFor(metrics: readonly Metric[]): VariablePlan[] {
     .map(([name, v]) => (v.bounded ? { name, label: name, query: `label_values(${v.series}, ${name})` } : { name, label: name, values: [...v.values] }));
 }
 
+const plans = new WeakMap<Catalog, DashboardPlan[]>();
+
+/** The dashboards of a catalog; computed once per catalog (rules, dashboards, Kubernetes and verify all read it). */
 export function dashboardPlans(catalog: Catalog): DashboardPlan[] {
+  let p = plans.get(catalog);
+  if (!p) {
+    p = computePlans(catalog);
+    plans.set(catalog, p);
+  }
+  return p;
+}
+
+function computePlans(catalog: Catalog): DashboardPlan[] {
   const ns = catalog.namespace;
   const out: DashboardPlan[] = [];
   const index = SeriesIndex.of(catalog);
