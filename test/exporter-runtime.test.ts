@@ -327,4 +327,102 @@ describe('fast text exposition', () => {
     expect((await e.exposition()).body).toBe(await e.registry.metrics());
     expect((await e.exposition('application/openmetrics-text')).body).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
   });
+
+  /** Both formats, ours against prom-client's own writer and formatOpenMetrics. */
+  async function expectPromClientOutput(e: Exporter) {
+    expect((await e.exposition()).body).toBe(await e.registry.metrics());
+    expect((await e.exposition('application/openmetrics-text')).body).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
+  }
+
+  it('follows series prom-client adds, removes and resets between scrapes', async () => {
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels: [{ name: 'k', maxValues: 50 }] }), m({ name: 't_h_seconds', type: 'histogram', buckets: [0.5, 1], labels: [{ name: 'k', maxValues: 50 }] })]));
+    const c = e.registry.getSingleMetric('t_c_total') as unknown as { inc(l: object): void; remove(l: object): void; reset(): void };
+    const h = e.registry.getSingleMetric('t_h_seconds') as unknown as { observe(l: object, v: number): void; remove(l: object): void };
+    for (let i = 0; i < 5; i++) c.inc({ k: `v${i}` });
+    h.observe({ k: 'a' }, 0.7);
+    await expectPromClientOutput(e);
+    c.inc({ k: 'new' }); // added after the first listing
+    h.observe({ k: 'b' }, 0.2);
+    await expectPromClientOutput(e);
+    c.remove({ k: 'v2' });
+    h.remove({ k: 'a' });
+    await expectPromClientOutput(e);
+    expect((await e.exposition()).body).not.toContain('k="v2"');
+    c.inc({ k: 'v2' }); // back, now at the end of prom-client's map
+    await expectPromClientOutput(e);
+    c.reset(); // a new map: watched again
+    c.inc({ k: 'after-reset' });
+    await expectPromClientOutput(e);
+    c.inc({ k: 'after-reset-2' });
+    await expectPromClientOutput(e);
+  });
+
+  it('summaries: quantiles change when the window rotates, without an observation', async () => {
+    const e = new Exporter(spec([m({ name: 't_s', type: 'summary', percentiles: [0.5, 0.9], maxAgeSeconds: 0.3, ageBuckets: 1, labels: [{ name: 'k', maxValues: 5 }] })]));
+    const s = e.handle('s') as { observe(l: object, v: number): void };
+    for (let i = 1; i <= 20; i++) s.observe({ k: 'a' }, i);
+    const before = (await e.exposition()).body;
+    expect(before).toMatch(/t_s\{quantile="0.5",k="a"\} (?!0\n)/);
+    await expectPromClientOutput(e);
+    await new Promise((r) => setTimeout(r, 400));
+    const after = (await e.exposition()).body;
+    expect(after).toContain('t_s{quantile="0.5",k="a"} 0\n');
+    await expectPromClientOutput(e);
+  });
+
+  it('serves a multi-piece gzip stream that decodes to the exposition, scrape after scrape', async () => {
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels: [{ name: 'endpoint', maxValues: 20000 }, { name: 'note', maxValues: 3 }] })]));
+    const c = e.handle('cTotal') as { inc(l: object, v?: number): void };
+    // ~1.3 MB of text: several compressed pieces, and a non-ASCII label value so UTF-8 lengths differ from string lengths.
+    for (let i = 0; i < 16000; i++) c.inc({ endpoint: `/api/v1/items/${i}/détails`, note: i % 2 ? 'ü "quoted"' : 'x\\y' }, i);
+    const s = await startMetricsServer(e, { port: 0 });
+    servers.push(s);
+    const port = (s.address() as AddressInfo).port;
+    for (const accept of ['', 'application/openmetrics-text; version=1.0.0']) {
+      for (let round = 0; round < 3; round++) {
+        c.inc({ endpoint: `/api/v1/items/${round}/détails`, note: 'x\\y' });
+        const r = await get(port, '/metrics', { accept, 'accept-encoding': 'gzip' });
+        expect(r.headers['content-encoding']).toBe('gzip');
+        const text = gunzipSync(r.body).toString();
+        expect(text.length).toBeGreaterThan(1_000_000);
+        expect(text).toBe((await e.exposition(accept)).body);
+        // Unchanged since: the kept compressed body, with its length.
+        const again = await get(port, '/metrics', { accept, 'accept-encoding': 'gzip' });
+        expect(again.headers['content-length']).toBe(String(again.body.length));
+        expect(gunzipSync(again.body).toString()).toBe(text);
+      }
+      const plain = await get(port, '/metrics', { accept });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.toString()).toBe((await e.exposition(accept)).body);
+    }
+    // GNU gzip reads it as one ordinary member too.
+    const r = await get(port, '/metrics', { 'accept-encoding': 'gzip' });
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('gzip', ['-dc'], { input: r.body, maxBuffer: 1 << 26 }).toString()).toBe((await e.exposition()).body);
+  });
+
+  it('a client leaving mid-body does not hurt the server', async () => {
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels: [{ name: 'k', maxValues: 20000 }] })]));
+    const c = e.handle('cTotal') as { inc(l: object): void };
+    for (let i = 0; i < 20000; i++) c.inc({ k: `value-${i}` });
+    const s = await startMetricsServer(e, { port: 0 });
+    servers.push(s);
+    const port = (s.address() as AddressInfo).port;
+    for (const encoding of ['gzip', 'identity']) {
+      await new Promise<void>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, path: '/metrics', headers: { 'accept-encoding': encoding } }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => resolve());
+        req.end();
+      });
+      c.inc({ k: 'value-1' });
+    }
+    const r = await get(port, '/metrics', { 'accept-encoding': 'gzip' });
+    expect(gunzipSync(r.body).toString()).toBe((await e.exposition()).body);
+  });
 });
+
