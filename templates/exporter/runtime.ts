@@ -215,7 +215,7 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
       const c = new client.Counter(common);
       const handle = {
         name: spec.name,
-        inc: labelled ? (a?: unknown, b?: number) => c.inc(check(a as LabelSet), b ?? 1) : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
+        inc: labelled ? (a?: unknown, b?: number) => c.inc(check(a as LabelSet), b) : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
         labels: (a?: unknown) => (labelled ? c.labels(L(a)) : { inc: (v?: number) => c.inc(v ?? 1) }),
         reset: () => c.reset(),
       };
