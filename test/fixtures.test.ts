@@ -23,7 +23,7 @@ describe.each(cases)('fixture %s', (name) => {
 
   it('generates the expected files', async () => {
     for (const a of await generate(load())) {
-      if (isRuntimeCopy(a.path)) expectRuntimeCopy(a.content);
+      if (isRuntimeCopy(a.path)) expectRuntimeCopy(a.path, a.content);
       else expectGolden(`../fixtures/${name}/expected/${a.path}`, a.content);
     }
   });

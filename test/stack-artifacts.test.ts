@@ -35,7 +35,7 @@ const byPath = (p: string) => artifacts.find((a) => a.path === p)!;
 describe('DevSkyy stack artifacts', () => {
   it('match the golden files', () => {
     for (const a of artifacts) {
-      if (isRuntimeCopy(a.path)) expectRuntimeCopy(a.content);
+      if (isRuntimeCopy(a.path)) expectRuntimeCopy(a.path, a.content);
       else expectGolden(`devskyy/${a.path}`, a.content);
     }
     // A golden file for an artifact that is no longer generated is stale.

@@ -7,6 +7,8 @@ import { NODE_IMAGE } from './compose.js';
 import { camel, exporterSpec, pascal } from './exporter-spec.js';
 
 export const EXPORTER_DIR = 'exporter';
+/** Static runtime files, copied verbatim from templates/exporter/ (the same code `devskyy-mon serve` runs). */
+const RUNTIME_FILES = ['runtime.ts', 'exposition.ts'] as const;
 /** Versions the generated package pins: the ones devskyy-mon itself is tested with. */
 export const EXPORTER_DEPENDENCIES = { 'prom-client': '15.1.3' } as const;
 export const EXPORTER_DEV_DEPENDENCIES = { typescript: '5.9.3', '@types/node': '20.19.43' } as const;
@@ -114,7 +116,7 @@ export function emitExporter(catalog: Catalog): Artifact[] {
   ].join('\n');
   const dir = EXPORTER_DIR;
   return [
-    { path: `${dir}/runtime.ts`, content: `${marker(catalog.file, '//')}${readTemplateFile('exporter/runtime.ts')}` },
+    ...RUNTIME_FILES.map((f) => ({ path: `${dir}/${f}`, content: `${marker(catalog.file, '//')}${readTemplateFile(`exporter/${f}`)}` })),
     { path: `${dir}/spec.ts`, content: spec },
     { path: `${dir}/metrics.ts`, content: renderTemplate('exporter/metrics.ts.hbs', view) },
     { path: `${dir}/example-server.ts`, content: renderTemplate('exporter/example-server.ts.hbs', view) },
