@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pidsWithEnv, alive } from '../src/runtime/processes.js';
 import { STATE_ENV } from '../src/runtime/state.js';
 import { composeArgs, engineAnswers } from '../src/runtime/compose.js';
+import type { AddressInfo } from 'node:net';
+import { Exporter, startMetricsServer } from '../templates/exporter/runtime.js';
 import { BIN, runBin, tempDir } from './support/helpers.js';
 
 const which = (b: string) => spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim();
@@ -217,3 +219,55 @@ describe('compose runtime (no Docker engine here: a fake docker on PATH)', () =>
     expect(readFileSync(join(dir, 'docker.log'), 'utf8')).toContain('down --remove-orphans');
   });
 });
+
+describe('real Prometheus scraping the runtime', () => {
+  it('reads a 2 MB body streamed and gzip-compressed in several pieces, every sample', async () => {
+    const e = new Exporter({
+      namespace: 't',
+      title: 't',
+      collectors: [],
+      metrics: [
+        { name: 't_requests_total', key: 'requests', type: 'counter', help: 'Requests "quoted" \\ and é.', labels: [{ name: 'endpoint', maxValues: 30000 }], aggregate: 'sum' },
+        { name: 't_latency_seconds', key: 'latency', type: 'histogram', help: 'Latency.', buckets: [0.1, 0.5, 1], labels: [{ name: 'endpoint', maxValues: 30000 }], aggregate: 'sum' },
+      ],
+    });
+    const requests = e.handle('requests') as { inc(l: object, v?: number): void };
+    const latency = e.handle('latency') as { observe(l: object, v: number): void };
+    for (let i = 0; i < 20000; i++) requests.inc({ endpoint: `/api/é/${i}` }, i);
+    for (let i = 0; i < 5000; i++) latency.observe({ endpoint: `/api/é/${i}` }, (i % 10) / 10);
+    const server = await startMetricsServer(e, { port: 0 });
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const dir = tempDir('prom-scrape-');
+    writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, scrape_timeout: 1s }\nscrape_configs:\n  - job_name: big\n    static_configs: [{ targets: ['127.0.0.1:${(server.address() as AddressInfo).port}'] }]\n`);
+    const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const query = async (q: string) => ((await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { value: [number, string] }[] } }).data.result;
+    try {
+      let samples: string | undefined;
+      for (let i = 0; i < 60 && !samples; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        samples = await query('scrape_samples_scraped{job="big"}').then((r) => r[0]?.value[1], () => undefined);
+      }
+      // Prometheus asks for OpenMetrics and gzip: what it read is this streamed body of several ~256 KiB pieces
+      // (fetch, like Go's reader, decodes it as one gzip stream).
+      const sent = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0', 'accept-encoding': 'gzip' } });
+      expect(sent.headers.get('content-encoding')).toBe('gzip');
+      expect((await sent.text()).length).toBeGreaterThan(2_000_000);
+      // 20,000 counters, 5,000 histograms × (3 buckets + +Inf + sum + count), and the runtime's own series.
+      const own = (await e.exposition()).body.split('\n').filter((l) => l && !l.startsWith('#') && !/^t_(requests_total|latency_seconds)/.test(l)).length;
+      expect(Number(samples)).toBe(20000 + 5000 * 6 + own);
+      expect(await query('up{job="big"}').then((r) => r[0]?.value[1])).toBe('1');
+      expect(await query('t_requests_total{endpoint="/api/é/1234"}').then((r) => r[0]?.value[1])).toBe('1234');
+      expect(await query('t_latency_seconds_bucket{endpoint="/api/é/4999",le="1"}').then((r) => r[0]?.value[1])).toBe('1');
+    } finally {
+      prom.kill('SIGKILL');
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
