@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from './support/helpers.js';
@@ -423,6 +423,28 @@ describe('fast text exposition', () => {
     }
     const r = await get(port, '/metrics', { 'accept-encoding': 'gzip' });
     expect(gunzipSync(r.body).toString()).toBe((await e.exposition()).body);
+  });
+
+  it('without zlib.crc32 (Node before 20.15) gzips the whole body instead', async () => {
+    const { createRequire, syncBuiltinESMExports } = await import('node:module');
+    const zlib = createRequire(import.meta.url)('node:zlib') as { crc32?: unknown };
+    const crc32 = zlib.crc32;
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels: [{ name: 'k', maxValues: 9000 }] })]));
+    const c = e.handle('cTotal') as { inc(l: object): void };
+    for (let i = 0; i < 8000; i++) c.inc({ k: `value-${i}` });
+    const s = await startMetricsServer(e, { port: 0 });
+    servers.push(s);
+    zlib.crc32 = undefined;
+    syncBuiltinESMExports();
+    try {
+      const r = await get((s.address() as AddressInfo).port, '/metrics', { 'accept-encoding': 'gzip' });
+      expect(r.headers['content-encoding']).toBe('gzip');
+      // One gzip member of the whole body, as zlib writes it: not the compression thread's pieces.
+      expect(r.body.equals(gzipSync((await e.exposition()).body, { level: 1 }))).toBe(true);
+    } finally {
+      zlib.crc32 = crc32;
+      syncBuiltinESMExports();
+    }
   });
 });
 
