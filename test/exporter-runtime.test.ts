@@ -448,3 +448,19 @@ describe('fast text exposition', () => {
   });
 });
 
+describe('gzip thread', () => {
+  it('a thread that dies fails the scrape it was compressing, and the next scrape starts a new one', async () => {
+    const { GzipThread, GZIP_THREAD } = await import('../templates/exporter/exposition.js');
+    // The real thread's code, behind a listener that exits when handed a chunk saying so.
+    const thread = new GzipThread(`require('node:worker_threads').parentPort.on('message', (m) => { if (m.chunk === 'die') process.exit(3); });\n${GZIP_THREAD}`);
+    await expect(thread.compress((sink) => ['a', 'die', 'b'].forEach(sink), () => undefined)).rejects.toThrow('gzip thread exited with code 3');
+    const text = `${'line of text\n'.repeat(60_000)}é`;
+    const written: Buffer[] = [];
+    const kept = await thread.compress((sink) => {
+      for (let i = 0; i < text.length; i += 65_536) sink(text.slice(i, i + 65_536));
+    }, (b) => written.push(b));
+    expect(gunzipSync(Buffer.concat(written)).toString()).toBe(text);
+    expect(Buffer.concat(kept).equals(Buffer.concat(written))).toBe(true);
+  });
+});
+

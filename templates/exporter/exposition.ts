@@ -503,7 +503,7 @@ async function fastBody(registry: client.Registry, fmt: Format, spec?: ExporterS
  * pieces of ~256 KiB, each ending with a sync flush (byte-aligned, not final), so the pieces concatenate into
  * one deflate stream; the job's end adds an empty final block, the CRC-32 and the length (the gzip trailer).
  */
-const GZIP_THREAD = `
+export const GZIP_THREAD = `
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 const PIECE = ${4 * CHUNK};
@@ -558,14 +558,17 @@ interface GzipJob {
  * core instead of after rendering. One thread per process, started by the first gzip scrape; it never keeps the
  * process alive. libuv's pool is no substitute: its four threads compete with rendering for two cores.
  */
-class GzipThread {
+export class GzipThread {
   private worker?: Worker;
   private readonly jobs = new Map<number, GzipJob>();
   private next = 0;
 
+  /** `source`: the thread's code (tests give one that fails). */
+  constructor(private readonly source = GZIP_THREAD) {}
+
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(GZIP_THREAD, { eval: true });
+    const w = new Worker(this.source, { eval: true });
     w.on('message', (m: { id: number; piece?: Uint8Array; done?: boolean; error?: string }) => {
       const job = this.jobs.get(m.id);
       if (!job) return;
