@@ -215,6 +215,9 @@ describe('metrics server', () => {
 
   it('negotiates OpenMetrics and gzip', async () => {
     const { port } = await server();
+    for (const [header, gzip] of [['gzip;q=0', false], ['gzip;q=0, *', false], ['*', true], ['br, gzip;q=0.5', true], ['identity', false], ['GZIP', true]] as const) {
+      expect((await get(port, '/metrics', { 'accept-encoding': header })).headers['content-encoding'], header).toBe(gzip ? 'gzip' : undefined);
+    }
     const r = await get(port, '/metrics', { accept: 'application/openmetrics-text; version=1.0.0', 'accept-encoding': 'gzip' });
     expect(r.headers['content-encoding']).toBe('gzip');
     expect(String(r.headers['content-type'])).toContain('application/openmetrics-text');

@@ -42,7 +42,17 @@ function gzipped(body: string): Buffer {
   return lastGzip.payload;
 }
 
-const acceptsGzip = (req: IncomingMessage) => /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+/** Does Accept-Encoding allow gzip? By name or by `*`; a weight of q=0 refuses it. */
+function acceptsGzip(req: IncomingMessage): boolean {
+  const weights = new Map<string, number>();
+  for (const part of String(req.headers['accept-encoding'] ?? '').split(',')) {
+    const [coding = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (coding) weights.set(coding, q === undefined ? 1 : Number(q.slice(2)));
+  }
+  const q = weights.get('gzip') ?? weights.get('x-gzip') ?? weights.get('*') ?? 0;
+  return q > 0;
+}
 
 export function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
   const gzip = acceptsGzip(req);
