@@ -614,6 +614,8 @@ export class GzipThread {
     const pieces = [GZIP_HEADER];
     write(GZIP_HEADER);
     const finished = new Promise<void>((resolve, reject) => this.jobs.set(id, { write, pieces, done: (err) => (err ? reject(err) : resolve()) }));
+    // If rendering throws, its error is the one reported; the job's own outcome must not go unhandled.
+    finished.catch(() => undefined);
     try {
       render((chunk) => w.postMessage({ id, chunk }));
     } finally {
