@@ -247,10 +247,14 @@ describe('real Prometheus scraping the runtime', () => {
     const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
     const query = async (q: string) => ((await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { value: [number, string] }[] } }).data.result;
     try {
+      // Wait for a successful scrape; a failed one fails the test at once, with Prometheus' own error.
       let samples: string | undefined;
       for (let i = 0; i < 60 && !samples; i++) {
         await new Promise((r) => setTimeout(r, 500));
-        samples = await query('scrape_samples_scraped{job="big"}').then((r) => r[0]?.value[1], () => undefined);
+        const targets = await fetch(`http://127.0.0.1:${port}/api/v1/targets`).then((r) => r.json() as Promise<{ data: { activeTargets: { health: string; lastError: string }[] } }>, () => undefined);
+        const target = targets?.data.activeTargets[0];
+        expect(target?.lastError ?? '', 'Prometheus could not scrape the exporter').toBe('');
+        if (target?.health === 'up') samples = await query('scrape_samples_scraped{job="big"}').then((r) => r[0]?.value[1]);
       }
       // Prometheus asks for OpenMetrics and gzip: what it read is this streamed body of several ~256 KiB pieces
       // (fetch, like Go's reader, decodes it as one gzip stream).
