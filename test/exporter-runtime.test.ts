@@ -400,6 +400,7 @@ describe('fast text exposition', () => {
     }
     // GNU gzip reads it as one ordinary member too.
     const r = await get(port, '/metrics', { 'accept-encoding': 'gzip' });
+    // A child process with the permission flags, running the built runtime (npm test builds before it tests).
     const { execFileSync } = await import('node:child_process');
     expect(execFileSync('gzip', ['-dc'], { input: r.body, maxBuffer: 1 << 26 }).toString()).toBe((await e.exposition()).body);
   });
@@ -464,6 +465,39 @@ describe('gzip thread', () => {
     }, (b) => written.push(b));
     expect(gunzipSync(Buffer.concat(written)).toString()).toBe(text);
     expect(Buffer.concat(kept).equals(Buffer.concat(written))).toBe(true);
+  });
+
+  it('where no thread may start, says so once and is not asked again', async () => {
+    const { GzipThread } = await import('../templates/exporter/exposition.js');
+    let tries = 0;
+    const thread = new GzipThread(undefined, () => {
+      tries++;
+      throw new Error('ERR_ACCESS_DENIED: worker threads are not allowed');
+    });
+    expect(thread.usable()).toBe(false);
+    expect(thread.usable()).toBe(false);
+    expect(tries).toBe(1);
+  });
+
+  it("under Node's permission model without --allow-worker, gzip scrapes still work (the body is compressed whole)", async () => {
+    // A child process with the permission flags, running the built runtime (npm test builds before it tests).
+    const { execFileSync } = await import('node:child_process');
+    const { tempDir } = await import('./support/helpers.js');
+    const script = join(tempDir('perm-'), 'scrape.mjs');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      script,
+      `const { Exporter, startMetricsServer } = await import(${JSON.stringify(join(ROOT, 'dist', 'templates', 'exporter', 'runtime.js'))});
+const e = new Exporter({ namespace: 't', title: 't', collectors: [], metrics: [{ name: 't_c_total', key: 'c', type: 'counter', help: 'h', labels: [{ name: 'k', maxValues: 9000 }], aggregate: 'sum' }] });
+for (let i = 0; i < 8000; i++) e.handle('c').inc({ k: 'v' + i });
+const s = await startMetricsServer(e, { port: 0 });
+const r = await fetch('http://127.0.0.1:' + s.address().port + '/metrics', { headers: { 'accept-encoding': 'gzip' } });
+console.log(JSON.stringify({ status: r.status, encoding: r.headers.get('content-encoding'), same: (await r.text()) === (await e.exposition()).body }));
+s.close();
+`,
+    );
+    const out = execFileSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(JSON.parse(out)).toEqual({ status: 200, encoding: 'gzip', same: true });
   });
 });
 

@@ -573,12 +573,30 @@ export class GzipThread {
   private readonly jobs = new Map<number, GzipJob>();
   private next = 0;
 
-  /** `source`: the thread's code (tests give one that fails). */
-  constructor(private readonly source = GZIP_THREAD) {}
+  /** Set when no thread can be started here (Node's permission model without --allow-worker, say). */
+  private unavailable = false;
+
+  /** `source`: the thread's code; `spawn`: how a thread starts (tests give ones that fail). */
+  constructor(
+    private readonly source = GZIP_THREAD,
+    private readonly spawn = (code: string) => new Worker(code, { eval: true }),
+  ) {}
+
+  /** Can this process run the thread? Starts it if need be; a refusal is remembered, and the caller compresses itself. */
+  usable(): boolean {
+    if (this.unavailable) return false;
+    try {
+      this.start();
+      return true;
+    } catch {
+      this.unavailable = true;
+      return false;
+    }
+  }
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.source, { eval: true });
+    const w = this.spawn(this.source);
     w.on('message', (m: { id: number; piece?: Uint8Array; done?: boolean; error?: string }) => {
       const job = this.jobs.get(m.id);
       if (!job) return;
@@ -647,8 +665,8 @@ async function streamBody(p: Prepared, res: ServerResponse, contentType: string,
     return;
   }
   let all: Buffer[];
-  // zlib.crc32 arrived in Node 20.15; before it, the body is compressed whole once rendered.
-  if (typeof zlib.crc32 === 'function') all = await gzipThread.compress((sink) => renderBody(p, sink), write);
+  // zlib.crc32 arrived in Node 20.15; before it, or where no thread may start, the body is compressed whole once rendered.
+  if (typeof zlib.crc32 === 'function' && gzipThread.usable()) all = await gzipThread.compress((sink) => renderBody(p, sink), write);
   else {
     const chunks: string[] = [];
     renderBody(p, (c) => void chunks.push(c));
