@@ -15,6 +15,20 @@ export async function sample(n: number, fn: () => unknown): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
+/**
+ * ns per call of each function, best of `rounds` runs of `iterations` calls, the functions taking turns round by
+ * round: a GC or a busy moment of the machine then lands on one run of one side, not on all runs of one side.
+ */
+export function nsPerOpSideBySide(iterations: number, rounds: number, fns: ((i: number) => void)[]): number[] {
+  const best = fns.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, k) => {
+      best[k] = Math.min(best[k]!, nsPerOp(iterations, 1, fn));
+    });
+  }
+  return best;
+}
+
 /** ns per call of a synchronous function, best of `rounds` runs of `iterations` calls. */
 export function nsPerOp(iterations: number, rounds: number, fn: (i: number) => void): number {
   let best = Infinity;

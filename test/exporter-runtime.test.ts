@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from './support/helpers.js';
 import express from 'express';
+import * as client from 'prom-client';
 import Fastify from 'fastify';
 import type { ExporterSpec, MetricSpec } from '../templates/exporter/runtime.js';
 import { Exporter, formatOpenMetrics, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '../templates/exporter/runtime.js';
@@ -73,6 +74,73 @@ describe('cardinality guard', () => {
     expect(body.match(/^t_hits_total\{/gm)).toHaveLength(4);
     expect(body).toContain('t_hits_total{path="/p1"} 2');
     expect(body).toContain(`t_hits_total{path="${OVERFLOW_VALUE}"} 7`);
+  });
+
+  it('remembering the last accepted value never lets a missing, non-string or outside value through', async () => {
+    const e = new Exporter(spec([m({ name: 't_req_total', type: 'counter', labels: [{ name: 'method', values: ['GET'] }, { name: 'path', maxValues: 2 }] })]));
+    const c = e.handle('reqTotal') as { inc(l: object): void };
+    // Missing labels first: the remembered values start as something no label can equal.
+    c.inc({});
+    c.inc({ method: 'GET', path: '/a' });
+    c.inc({ method: 'GET', path: '/a' });
+    c.inc({ method: 'GET' });
+    c.inc({ method: 'PUT', path: '/a' });
+    c.inc({ method: 'GET', path: '/b' });
+    c.inc({ method: 'GET', path: '/c' });
+    c.inc({ method: 'GET', path: 7 });
+    const body = (await e.exposition()).body;
+    const o = OVERFLOW_VALUE;
+    expect(body).toContain(`t_req_total{method="${o}",path=""} 1`); // {}: "" is no method; "" takes a path slot
+    expect(body).toContain('t_req_total{method="GET",path="/a"} 2');
+    expect(body).toContain(`t_req_total{method="GET",path=""} 1`);
+    expect(body).toContain(`t_req_total{method="${o}",path="/a"} 1`);
+    expect(body).toContain(`t_req_total{method="GET",path="${o}"} 3`); // /b, /c and 7: both path slots are taken
+    expect(body).toContain(`t_metrics_overflow_total{metric="t_req_total",label="method"} 2`);
+    expect(body).toContain(`t_metrics_overflow_total{metric="t_req_total",label="path"} 3`);
+  });
+});
+
+describe('hot path into prom-client', () => {
+  const labels = [{ name: 'zeta', values: ['a', 'b'] }, { name: 'alpha', maxValues: 10 }];
+
+  it('counter inc lands in the series prom-client itself uses for the same labels', async () => {
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels })]));
+    const gen = e.handle('cTotal') as { inc(l: object, v?: number): void };
+    const prom = e.registry.getSingleMetric('t_c_total') as client.Counter<string>;
+    gen.inc({ zeta: 'a', alpha: 'x' }); // creates the series (through prom-client)
+    gen.inc({ zeta: 'a', alpha: 'x' }, 2); // updates it in place
+    prom.inc({ alpha: 'x', zeta: 'a' }, 3); // prom-client, other key order
+    prom.labels({ zeta: 'a', alpha: 'x' }).inc();
+    gen.inc({ zeta: 'a', alpha: 'x', extra: 'dropped' } as object); // an undeclared name is dropped, not thrown
+    gen.inc({ zeta: 'b', alpha: 'x', extra: 'dropped' } as object); // also when it creates the series
+    expect((await prom.get()).values.map((v) => [v.labels, v.value])).toEqual([
+      [{ zeta: 'a', alpha: 'x' }, 8],
+      [{ zeta: 'b', alpha: 'x' }, 1],
+    ]);
+    expect(() => gen.inc({ zeta: 'a', alpha: 'x' }, -1)).toThrow('It is not possible to decrease a counter');
+    // Odd values get prom-client's own answer (it throws for these; NaN it would add, as it always has).
+    expect(() => gen.inc({ zeta: 'a', alpha: 'x' }, Infinity)).toThrow('Value is not a valid number');
+    gen.inc({ zeta: 'a', alpha: 'x' }, 0);
+    expect((await prom.get()).values[0]!.value).toBe(8);
+  });
+
+  it('histogram observe counts buckets, sum and count exactly as prom-client does', async () => {
+    const buckets = [0.1, 0.5, 1, 5];
+    const e = new Exporter(spec([m({ name: 't_h_seconds', type: 'histogram', buckets, labels })]));
+    const gen = e.handle('hSeconds') as { observe(l: object, v: number): void };
+    const mine = e.registry.getSingleMetric('t_h_seconds') as client.Histogram<string>;
+    const reference = new client.Histogram({ name: 't_h_seconds', help: 'help', labelNames: ['zeta', 'alpha'], buckets, registers: [] });
+    const values = [0.05, 0.1, 0.1000001, 0.5, 0.7, 1, 4.99, 5, 5.01, 1e9, -3, 0];
+    for (const v of values) {
+      gen.observe({ zeta: 'b', alpha: 'y' }, v);
+      reference.observe({ zeta: 'b', alpha: 'y' }, v);
+    }
+    mine.observe({ alpha: 'y', zeta: 'b' }, 0.3); // prom-client's own call, same series
+    reference.observe({ zeta: 'b', alpha: 'y' }, 0.3);
+    expect((await mine.get()).values).toEqual((await reference.get()).values);
+    expect(Object.keys(mine['hashMap' as keyof typeof mine] as object)).toHaveLength(1);
+    expect(() => gen.observe({ zeta: 'b', alpha: 'y' }, NaN)).toThrow('Value is not a valid number');
+    expect(() => gen.observe({ zeta: 'b', alpha: 'y' }, Infinity)).toThrow('Value is not a valid number');
   });
 });
 

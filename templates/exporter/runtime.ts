@@ -123,6 +123,20 @@ class LabelGuard {
   private readonly names: string[];
   /** The labels to record: the caller's object when every value is allowed (the common, fast case). */
   readonly check: (labels: LabelSet) => LabelSet;
+  /**
+   * A prom-client method behind this metric's own copy of the check:
+   * `(labels, value) => metric[method](check(labels), value ?? otherwise)`.
+   */
+  readonly wrap: (metric: object, method: 'inc' | 'dec' | 'set' | 'observe', otherwise?: number) => (labels: unknown, value?: number) => void;
+  /**
+   * Counter inc and histogram observe, the request hot path: once the labels pass the check, an existing series
+   * is updated in prom-client's own store (its hash map, under the key prom-client's hashObject gives the same
+   * labels), skipping the label-name validation and hashing prom-client repeats on every call. A new series,
+   * an odd value (negative, NaN, infinite) or labels that fail the check go through prom-client, with labels
+   * holding the declared names only (a name the catalog does not declare is dropped rather than thrown).
+   */
+  readonly counter: (metric: client.Counter<string>) => (labels: unknown, value?: number) => void;
+  readonly histogram: (metric: client.Histogram<string>) => (labels: unknown, value: number) => void;
 
   constructor(
     private readonly metric: string,
@@ -133,28 +147,77 @@ class LabelGuard {
     this.allowed = labels.map((l) => (l.values ? new Set(l.values) : undefined));
     this.seen = labels.map((l) => (l.values ? undefined : new Set<string>()));
     this.max = labels.map((l) => l.maxValues ?? Infinity);
-    this.check = this.compile();
+    ({ check: this.check, wrap: this.wrap, counter: this.counter, histogram: this.histogram } = this.compile());
   }
 
   /**
    * A checker specialised to this metric's label names, so the hot path reads each label with a constant key
-   * (one inline cache per label) instead of looping over names. Anything unusual goes to the general path.
+   * (one inline cache per label) instead of looping over names. Each label also remembers the last value it
+   * accepted: callers pass the same string constants again and again, and an identity comparison is cheaper
+   * than a Set lookup (the remembered value starts as a symbol no label can equal). Sets of allowed values hold
+   * strings only, so a non-string fails `has` and takes the general path, like any value outside the domain.
    */
-  private compile(): (labels: LabelSet) => LabelSet {
-    if (!this.names.length) return (l) => l;
+  private compile(): Pick<LabelGuard, 'check' | 'wrap' | 'counter' | 'histogram'> {
+    if (!this.names.length) {
+      const wrap: LabelGuard['wrap'] = (metric, method, otherwise) => (l, v) => void (metric as unknown as Record<string, (l: unknown, v?: number) => void>)[method]!(l, v ?? otherwise);
+      return { check: (l) => l, wrap, counter: (m) => wrap(m, 'inc'), histogram: (m) => wrap(m, 'observe') as (l: unknown, v: number) => void };
+    }
+    const setup: string[] = [];
     const conds = this.names.map((name, i) => {
-      const v = `l[${JSON.stringify(name)}]`;
-      return this.allowed[i]
-        ? `typeof ${v} === 'string' && a[${i}].has(${v})`
-        : `typeof ${v} === 'string' && (s[${i}].has(${v}) || (s[${i}].size < m[${i}] && (s[${i}].add(${v}), true)))`;
+      const v = `v${i}`;
+      const c = `c${i}`;
+      setup.push(`const ${v} = l[${JSON.stringify(name)}];`);
+      const accepted = this.allowed[i] ? `a${i}.has(${v})` : `(s${i}.has(${v}) || (typeof ${v} === 'string' && s${i}.size < m${i} && (s${i}.add(${v}), true)))`;
+      return `(${v} === ${c} || (${accepted} && ((${c} = ${v}), true)))`;
     });
-    const fast = new Function('a', 's', 'm', 'slow', `return function check(l) { return (${conds.join(' && ')}) ? l : slow(l); };`) as (
-      a: (ReadonlySet<string> | undefined)[],
-      s: (Set<string> | undefined)[],
-      m: number[],
-      slow: (l: LabelSet) => LabelSet,
-    ) => (l: LabelSet) => LabelSet;
-    return fast(this.allowed, this.seen, this.max, (l) => this.slow(l));
+    const sets = this.names.map((_, i) => (this.allowed[i] ? `a${i} = a[${i}]` : `s${i} = s[${i}], m${i} = m[${i}]`));
+    const caches = this.names.map((_, i) => `c${i} = none`);
+    const test = `${setup.join(' ')} const ok = ${conds.join(' && ')};`;
+    // prom-client's key for a series: `name:value,` for each label in sorted name order (util.hashObject).
+    const key = '`' + [...this.names.keys()].sort((x, y) => (this.names[x]! < this.names[y]! ? -1 : 1)).map((i) => `${this.names[i]}:\${v${i}},`).join('') + '`';
+    const declared = `{ ${this.names.map((n, i) => `${JSON.stringify(n)}: v${i}`).join(', ')} }`;
+    // Each metric gets its own compiled copy (its name in a comment keeps V8 from sharing one between metrics
+    // with the same label names), so the calls into prom-client see one metric each and stay inlined: code
+    // shared by every metric of an app (62 for DevSkyy) would see them all.
+    const fast = new Function(
+      'a',
+      's',
+      'm',
+      'slow',
+      'none',
+      `// ${this.metric.replace(/[^\w]/g, '_')}
+      const ${sets.join(', ')}; let ${caches.join(', ')};
+      return {
+        check(l) { ${test} return ok ? l : slow(l); },
+        wrap(metric, method, otherwise) { return function guarded(l, value) { ${test} metric[method](ok ? l : slow(l), value === undefined ? otherwise : value); }; },
+        counter(metric) {
+          return function inc(l, value) {
+            ${test}
+            if (!ok) return void metric.inc(slow(l), value);
+            const s = metric.hashMap && metric.hashMap[${key}];
+            if (s !== undefined && (value === undefined || (value >= 0 && value < Infinity))) s.value += value === undefined ? 1 : value;
+            else metric.inc(${declared}, value);
+          };
+        },
+        histogram(metric) {
+          const bounds = metric.upperBounds, keys = bounds.map(String), n = bounds.length;
+          return function observe(l, value) {
+            ${test}
+            if (!ok) return void metric.observe(slow(l), value);
+            const s = metric.hashMap && metric.hashMap[${key}];
+            if (s !== undefined && typeof value === 'number' && value > -Infinity && value < Infinity) {
+              // prom-client's findBound: the first bucket whose bound is >= value; above all, only the count moves.
+              let i = 0;
+              while (i < n && !(value <= bounds[i])) i++;
+              if (i < n) s.bucketValues[keys[i]] += 1;
+              s.sum += value;
+              s.count += 1;
+            } else metric.observe(${declared}, value);
+          };
+        },
+      };`,
+    ) as (a: (ReadonlySet<string> | undefined)[], s: (Set<string> | undefined)[], m: number[], slow: (l: LabelSet) => LabelSet, none: symbol) => ReturnType<LabelGuard['compile']>;
+    return fast(this.allowed, this.seen, this.max, (l) => this.slow(l), Symbol('none'));
   }
 
   /** The general path: fills missing labels with "", folds values outside the domain, drops unknown names. */
@@ -216,7 +279,7 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
       const c = new client.Counter(common);
       const handle = {
         name: spec.name,
-        inc: labelled ? (a?: unknown, b?: number) => c.inc(check(a as LabelSet), b) : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
+        inc: labelled ? guard.counter(c) : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
         labels: (a?: unknown) => (labelled ? c.labels(L(a)) : { inc: (v?: number) => c.inc(v ?? 1) }),
         reset: () => c.reset(),
       };
@@ -226,9 +289,9 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
       const g = new client.Gauge(common);
       const handle = {
         name: spec.name,
-        set: (a?: unknown, b?: unknown) => g.set(L(a), V(a, b) ?? 0),
-        inc: (a?: unknown, b?: unknown) => g.inc(L(a), V(a, b) ?? 1),
-        dec: (a?: unknown, b?: unknown) => g.dec(L(a), V(a, b) ?? 1),
+        set: labelled ? guard.wrap(g, 'set', 0) : (a?: unknown, b?: unknown) => g.set(NO_LABELS, V(a, b) ?? 0),
+        inc: labelled ? guard.wrap(g, 'inc', 1) : (a?: unknown, b?: unknown) => g.inc(NO_LABELS, V(a, b) ?? 1),
+        dec: labelled ? guard.wrap(g, 'dec', 1) : (a?: unknown, b?: unknown) => g.dec(NO_LABELS, V(a, b) ?? 1),
         labels: (a?: unknown) => (labelled ? g.labels(L(a)) : { set: (v: number) => g.set(v), inc: (v?: number) => g.inc(v ?? 1), dec: (v?: number) => g.dec(v ?? 1) }),
         reset: () => g.reset(),
       };
@@ -242,7 +305,7 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
           : new client.Summary({ ...common, percentiles: [...spec.percentiles!], maxAgeSeconds: spec.maxAgeSeconds!, ageBuckets: spec.ageBuckets! });
       const handle = {
         name: spec.name,
-        observe: labelled ? (a?: unknown, b?: number) => o.observe(check(a as LabelSet), b as number) : (a?: unknown, b?: unknown) => o.observe(NO_LABELS, V(a, b) as number),
+        observe: labelled ? (spec.type === 'histogram' ? guard.histogram(o as client.Histogram<string>) : guard.wrap(o, 'observe')) : (a?: unknown, b?: unknown) => o.observe(NO_LABELS, V(a, b) as number),
         labels: (a?: unknown) => (labelled ? o.labels(L(a)) : { observe: (v: number) => o.observe(v) }),
         startTimer: (a?: unknown) => (labelled ? o.startTimer(L(a)) : o.startTimer()),
         reset: () => o.reset(),
