@@ -124,6 +124,27 @@ describe('hot path into prom-client', () => {
     expect((await prom.get()).values[0]!.value).toBe(8);
   });
 
+  it('bound children write the same series; a folded child counts its overflow once', async () => {
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels }), m({ name: 't_h_seconds', type: 'histogram', buckets: [1], labels })]));
+    const c = e.handle('cTotal') as { inc(l: object): void; labels(l: object): { inc(v?: number): void } };
+    const h = e.handle('hSeconds') as { labels(l: object): { observe(v: number): void } };
+    const child = c.labels({ zeta: 'a', alpha: 'x' });
+    for (let i = 0; i < 3; i++) child.inc();
+    child.inc(4);
+    c.inc({ zeta: 'a', alpha: 'x' });
+    const bad = c.labels({ zeta: 'nope', alpha: 'x' });
+    for (let i = 0; i < 5; i++) bad.inc();
+    const hc = h.labels({ zeta: 'b', alpha: 'y' });
+    hc.observe(0.5);
+    hc.observe(2);
+    const body = (await e.exposition()).body;
+    expect(body).toContain('t_c_total{zeta="a",alpha="x"} 8');
+    expect(body).toContain(`t_c_total{zeta="${OVERFLOW_VALUE}",alpha="x"} 5`);
+    expect(body).toContain('t_metrics_overflow_total{metric="t_c_total",label="zeta"} 1');
+    expect(body).toContain('t_h_seconds_bucket{le="1",zeta="b",alpha="y"} 1');
+    expect(body).toContain('t_h_seconds_count{zeta="b",alpha="y"} 2');
+  });
+
   it('histogram observe counts buckets, sum and count exactly as prom-client does', async () => {
     const buckets = [0.1, 0.5, 1, 5];
     const e = new Exporter(spec([m({ name: 't_h_seconds', type: 'histogram', buckets, labels })]));

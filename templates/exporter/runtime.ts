@@ -277,10 +277,17 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
   switch (spec.type) {
     case 'counter': {
       const c = new client.Counter(common);
+      const inc = guard.counter(c);
       const handle = {
         name: spec.name,
-        inc: labelled ? guard.counter(c) : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
-        labels: (a?: unknown) => (labelled ? c.labels(L(a)) : { inc: (v?: number) => c.inc(v ?? 1) }),
+        inc: labelled ? inc : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
+        // A bound child takes the same hot path (its labels, checked once here, then pass by identity); a child
+        // whose labels were folded counts its overflow once, here, and writes to prom-client directly.
+        labels: (a?: unknown) => {
+          if (!labelled) return { inc: (v?: number) => c.inc(v ?? 1) };
+          const l = L(a);
+          return l === a ? { inc: (v?: number) => inc(l, v) } : { inc: (v?: number) => c.inc(l, v ?? 1) };
+        },
         reset: () => c.reset(),
       };
       return { spec, prom: c, handle: handle as unknown as AnyMetric };
@@ -303,10 +310,15 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
         spec.type === 'histogram'
           ? new client.Histogram({ ...common, buckets: [...spec.buckets!] })
           : new client.Summary({ ...common, percentiles: [...spec.percentiles!], maxAgeSeconds: spec.maxAgeSeconds!, ageBuckets: spec.ageBuckets! });
+      const observe = spec.type === 'histogram' ? guard.histogram(o as client.Histogram<string>) : guard.wrap(o, 'observe');
       const handle = {
         name: spec.name,
-        observe: labelled ? (spec.type === 'histogram' ? guard.histogram(o as client.Histogram<string>) : guard.wrap(o, 'observe')) : (a?: unknown, b?: unknown) => o.observe(NO_LABELS, V(a, b) as number),
-        labels: (a?: unknown) => (labelled ? o.labels(L(a)) : { observe: (v: number) => o.observe(v) }),
+        observe: labelled ? observe : (a?: unknown, b?: unknown) => o.observe(NO_LABELS, V(a, b) as number),
+        labels: (a?: unknown) => {
+          if (!labelled) return { observe: (v: number) => o.observe(v) };
+          const l = L(a);
+          return l === a ? { observe: (v: number) => observe(l, v) } : { observe: (v: number) => o.observe(l, v) };
+        },
         startTimer: (a?: unknown) => (labelled ? o.startTimer(L(a)) : o.startTimer()),
         reset: () => o.reset(),
       };
