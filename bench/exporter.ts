@@ -153,20 +153,11 @@ async function httpScrapeRow(spec: ExporterSpec, churn: number, n: number) {
     for (let k = 0; k < writes.length * churn; k++) writes[Math.floor(Math.random() * writes.length)]!();
   };
   const cold = await fetchOnce(portOf(ours), agent);
-  // fetchOnce times itself (first byte sent to last byte received); block() adds only the await around it.
-  const timed = async (port: number, into: number[]) => void into.push(await fetchOnce(port, agent));
-  const g: number[] = [];
-  const h: number[] = [];
-  await block(n, traffic, () => timed(portOf(ours), g));
-  await block(n, traffic, () => timed(portOf(theirs), h));
-  // Warm-up scrapes were recorded too: keep the measured ones.
-  g.splice(0, WARM_UP);
-  h.splice(0, WARM_UP);
+  const g = await block(n, traffic, () => fetchOnce(portOf(ours), agent));
+  const h = await block(n, traffic, () => fetchOnce(portOf(theirs), agent));
   agent.destroy();
   ours.close();
   theirs.close();
-  g.sort((a, b) => a - b);
-  h.sort((a, b) => a - b);
   return { series, cold, g50: percentile(g, 50), g95: percentile(g, 95), g99: percentile(g, 99), h50: percentile(h, 50), h95: percentile(h, 95) };
 }
 

@@ -54,10 +54,15 @@ function acceptsGzip(req: IncomingMessage): boolean {
   return q > 0;
 }
 
+/** Response headers of an exposition body; a streamed one has no length. */
+function bodyHeaders(contentType: string, gzip: boolean, length?: number): Record<string, string | number> {
+  return { 'content-type': contentType, ...(length === undefined ? {} : { 'content-length': length }), ...(gzip ? { 'content-encoding': 'gzip' } : {}), vary: 'Accept, Accept-Encoding' };
+}
+
 export function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
   const gzip = acceptsGzip(req);
   const payload = gzip ? gzipped(body) : Buffer.from(body);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': payload.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}), vary: 'Accept, Accept-Encoding' });
+  res.writeHead(status, bodyHeaders(contentType, gzip, payload.length));
   res.end(req.method === 'HEAD' ? undefined : payload);
 }
 
@@ -310,17 +315,21 @@ interface Prepared {
 
 const kindsOf = new WeakMap<ExporterSpec, ReadonlyMap<string, MetricType>>();
 
+/** Each metric's catalog type by name (info and enum are gauges to prom-client), built once per spec. */
+function kindsFor(spec?: ExporterSpec): ReadonlyMap<string, MetricType> {
+  if (!spec) return new Map();
+  let kinds = kindsOf.get(spec);
+  if (!kinds) kindsOf.set(spec, (kinds = new Map(spec.metrics.map((x) => [x.name, x.type]))));
+  return kinds;
+}
+
 /**
  * Runs the collect hooks, takes each family's series and says whether anything changed since the last
  * rendering in this format; undefined when the registry is one this renderer does not handle (default labels).
  */
 async function prepareBody(registry: client.Registry, fmt: Format, spec?: ExporterSpec): Promise<Prepared | undefined> {
   if (Object.keys((registry as unknown as { _defaultLabels?: object })._defaultLabels ?? {}).length) return undefined;
-  let kinds = spec && kindsOf.get(spec);
-  if (!kinds) {
-    kinds = new Map((spec?.metrics ?? []).map((x) => [x.name, x.type]));
-    if (spec) kindsOf.set(spec, kinds);
-  }
+  const kinds = kindsFor(spec);
   const metrics = registry.getMetricsAsArray() as unknown as StoredMetric[];
   // Collect hooks first, all at once (prom-client runs them concurrently too).
   await Promise.all(metrics.map((m) => (typeof m.collect === 'function' ? m.collect() : undefined)));
@@ -441,7 +450,6 @@ function renderBody(p: Prepared, sink: Sink): void {
     // The same listing as last time: states are rewritten where they are (no new 10k-element array to collect).
     const states = lastKeys === keys ? (lastStates as SeriesState[]) : new Array<SeriesState>(keys!.length);
     let n = 0;
-    const scalar = m.type === 'counter' || m.type === 'gauge';
     let present = keys!;
     for (let i = 0; i < keys!.length; i++) {
       const k = keys![i]!;
@@ -457,7 +465,7 @@ function renderBody(p: Prepared, sink: Sink): void {
       if (!st) byKey.set(k, (st = { v: NaN, sum: NaN, rotated: NaN, prefixes: linePrefixes(m, name, s), vals: [], nums: [], calm: 0 }));
       states[n++] = st;
       const { prefixes, vals } = st;
-      if (!vals.length || (scalar ? !same(st.v, s.value!) : moved(m.type, s, st))) {
+      if (!vals.length || moved(m.type, s, st)) {
         update(m, s, st, buckets, fmt);
         st.text = undefined;
         st.calm = 0;
@@ -496,14 +504,19 @@ function renderBody(p: Prepared, sink: Sink): void {
   sink(parts.join(''));
 }
 
+/** The prepared body as one string. */
+function renderWhole(p: Prepared): string {
+  const chunks: string[] = [];
+  renderBody(p, (c) => void chunks.push(c));
+  return chunks.join('');
+}
+
 /** The whole body as one string: the last one when nothing changed. */
 async function fastBody(registry: client.Registry, fmt: Format, spec?: ExporterSpec): Promise<string | undefined> {
   const p = await prepareBody(registry, fmt, spec);
   if (!p) return undefined;
   if (!p.changed && p.cache.body !== undefined) return p.cache.body;
-  const chunks: string[] = [];
-  renderBody(p, (c) => void chunks.push(c));
-  const body = chunks.join('');
+  const body = renderWhole(p);
   if (p.cache.gen === p.gen) p.cache.body = body;
   return body;
 }
@@ -653,11 +666,11 @@ const gzipThread = new GzipThread();
 async function streamBody(p: Prepared, res: ServerResponse, contentType: string, gzip: boolean): Promise<void> {
   const cached = gzip ? p.cache.gzip : undefined;
   if (!p.changed && cached) {
-    res.writeHead(200, { 'content-type': contentType, 'content-length': cached.length, 'content-encoding': 'gzip', vary: 'Accept, Accept-Encoding' });
+    res.writeHead(200, bodyHeaders(contentType, true, cached.length));
     res.end(cached);
     return;
   }
-  res.writeHead(200, { 'content-type': contentType, ...(gzip ? { 'content-encoding': 'gzip' } : {}), vary: 'Accept, Accept-Encoding' });
+  res.writeHead(200, bodyHeaders(contentType, gzip));
   const write = (b: string | Buffer) => void (res.destroyed || res.write(b));
   if (!gzip) {
     renderBody(p, write);
@@ -668,9 +681,7 @@ async function streamBody(p: Prepared, res: ServerResponse, contentType: string,
   // zlib.crc32 arrived in Node 20.15; before it, or where no thread may start, the body is compressed whole once rendered.
   if (typeof zlib.crc32 === 'function' && gzipThread.usable()) all = await gzipThread.compress((sink) => renderBody(p, sink), write);
   else {
-    const chunks: string[] = [];
-    renderBody(p, (c) => void chunks.push(c));
-    all = [zlib.gzipSync(chunks.join(''), { level: 1 })];
+    all = [zlib.gzipSync(renderWhole(p), { level: 1 })];
     write(all[0]!);
   }
   res.end();
@@ -682,12 +693,12 @@ async function streamBody(p: Prepared, res: ServerResponse, contentType: string,
 // (info, stateset) the way Prometheus' Python client exposes them.
 
 function labelText(labels: Record<string, string | number>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
+  const l = storedLabels(labels);
+  return l ? `{${l}}` : '';
 }
 
 export function formatOpenMetrics(families: client.MetricObjectWithValues<client.MetricValue<string>>[], spec?: ExporterSpec): string {
-  const kinds = new Map((spec?.metrics ?? []).map((m) => [m.name, m.type]));
+  const kinds = kindsFor(spec);
   const out: string[] = [];
   for (const f of families) {
     const kind = kinds.get(f.name) ?? String(f.type);

@@ -273,6 +273,12 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
   const labelled = spec.labels.length > 0;
   const check = guard.check;
   const L = labelled ? (a: unknown): LabelSet => check(a as LabelSet) : (): LabelSet => NO_LABELS;
+  // A bound child: its labels are checked once, here. Passing ones keep the metric's hot path (they then pass by
+  // identity); folded ones count their overflow once, here, and write to prom-client directly.
+  const bind = <C>(a: unknown, fast: (l: LabelSet) => C, direct: (l: LabelSet) => C): C => {
+    const l = L(a);
+    return l === a ? fast(l) : direct(l);
+  };
   const V = (a: unknown, b: unknown): number | undefined => (labelled || (typeof a === 'object' && a !== null) ? b : a) as number | undefined;
   switch (spec.type) {
     case 'counter': {
@@ -281,13 +287,10 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
       const handle = {
         name: spec.name,
         inc: labelled ? inc : (a?: unknown, b?: unknown) => c.inc(NO_LABELS, V(a, b) ?? 1),
-        // A bound child takes the same hot path (its labels, checked once here, then pass by identity); a child
-        // whose labels were folded counts its overflow once, here, and writes to prom-client directly.
-        labels: (a?: unknown) => {
-          if (!labelled) return { inc: (v?: number) => c.inc(v ?? 1) };
-          const l = L(a);
-          return l === a ? { inc: (v?: number) => inc(l, v) } : { inc: (v?: number) => c.inc(l, v ?? 1) };
-        },
+        labels: (a?: unknown) =>
+          labelled
+            ? bind(a, (l) => ({ inc: (v?: number) => inc(l, v) }), (l) => ({ inc: (v?: number) => void c.inc(l, v ?? 1) }))
+            : { inc: (v?: number) => c.inc(v ?? 1) },
         reset: () => c.reset(),
       };
       return { spec, prom: c, handle: handle as unknown as AnyMetric };
@@ -314,11 +317,8 @@ function buildMetric(spec: MetricSpec, registry: client.Registry, guard: LabelGu
       const handle = {
         name: spec.name,
         observe: labelled ? observe : (a?: unknown, b?: unknown) => o.observe(NO_LABELS, V(a, b) as number),
-        labels: (a?: unknown) => {
-          if (!labelled) return { observe: (v: number) => o.observe(v) };
-          const l = L(a);
-          return l === a ? { observe: (v: number) => observe(l, v) } : { observe: (v: number) => o.observe(l, v) };
-        },
+        labels: (a?: unknown) =>
+          labelled ? bind(a, (l) => ({ observe: (v: number) => observe(l, v) }), (l) => ({ observe: (v: number) => o.observe(l, v) })) : { observe: (v: number) => o.observe(v) },
         startTimer: (a?: unknown) => (labelled ? o.startTimer(L(a)) : o.startTimer()),
         reset: () => o.reset(),
       };
