@@ -21,11 +21,15 @@ const stackCmd = () => import('./commands/stack.js');
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const catalogOption = () => new Option('-c, --catalog <file>', 'catalog file').default('catalog.yaml');
 
-function parsePort(v: string): number {
+/** A numeric option's parser: commander reports `expected` when the value fails `ok`. */
+const numberOption = (ok: (n: number) => boolean, expected: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
+  if (!ok(n)) throw new InvalidArgumentError(expected);
   return n;
-}
+};
+
+const parsePort = numberOption((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number from 0 to 65535');
+const positive = (what: string) => numberOption((n) => Number.isFinite(n) && n > 0, `${what} must be a positive number`);
 
 export function buildProgram(io: Io): Command {
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -74,12 +78,6 @@ export function buildProgram(io: Io): Command {
     .option('--demo', 'produce synthetic traffic for every metric', false)
     .option('--default-metrics', "also expose Node's default process metrics (nodejs_*)", false)
     .action(async (o: ServeFlags) => (await import('./commands/serve.js')).runServe(io, o));
-
-  const positive = (what: string) => (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
-    return n;
-  };
 
   program
     .command('up')
@@ -137,11 +135,7 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .option('--no-promtool', 'skip promtool (own checks only)')
     .option('--list-checks', 'list every check with its id, severity and doc line', false)
-    .option('--max-warnings <n>', 'exit 1 when there are more warnings than n', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number of 0 or more');
-      return n;
-    })
+    .option('--max-warnings <n>', 'exit 1 when there are more warnings than n', numberOption((n) => Number.isInteger(n) && n >= 0, 'a whole number of 0 or more'))
     .action(async (files: string[], o: LintFlags) => (await import('./commands/lint-alerts.js')).runLintAlerts(io, files, o));
 
   return program;

@@ -12,12 +12,11 @@ import { Progress } from '../runtime/progress.js';
 import { stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
 import { readState, stateDirFor, writeState } from '../runtime/state.js';
-import { composeArgs, composeCli, engineAnswers, runCompose } from '../runtime/compose.js';
+import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, runCompose } from '../runtime/compose.js';
 import { findBinary } from '../util/binaries.js';
 import { installMissing } from '../runtime/install.js';
 import type { CheckResult } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
-import { waitReady } from '../verify/http.js';
 import { requireCatalog } from './catalog-input.js';
 import { defaultOutDir, planGenerate } from './generate.js';
 import type { Io } from './io.js';
@@ -106,19 +105,9 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   if (runtime === 'compose') {
     const cli = await composeCli();
     io.out(`runtime: compose (${[cli.command, ...cli.prefix].join(' ')})\n`);
-    const r = await runCompose(cli, composeArgs(cli, generatedDir, 'up'));
-    if (r.code !== 0) throw new EnvironmentError(`compose up failed:\n${r.output.split('\n').slice(-20).join('\n')}`);
-    const s = catalog.stack;
-    const comp = (name: string, port: number, readyPath: string) => ({ name, pid: -1, port, url: `http://127.0.0.1:${port}`, command: cli.command, log: '', startedAt: new Date().toISOString(), readyPath });
-    state = {
-      runtime: 'compose',
-      catalog: resolve(flags.catalog),
-      generated: generatedDir,
-      startedAt: new Date().toISOString(),
-      components: [...catalog.services.map((x) => comp(x.name, x.port, x.exporter === 'demo' ? '/health' : x.path)), comp('alertmanager', s.alertmanager.port, '/-/ready'), comp('prometheus', s.prometheus.port, '/-/ready'), comp('grafana', s.grafana.port, '/api/health')],
-    };
+    state = await composeUp({ cli, catalog, catalogFile: flags.catalog, generatedDir });
     await writeState(stateDir, state);
-    for (const c of state.components) await waitReady(`${c.url}${c.readyPath}`, () => (Date.now() - t0 > flags.timeout * 1000 ? `${c.name} not ready` : undefined));
+    await composeReady(state, t0 + flags.timeout * 1000);
   } else {
     if (flags.installMissing) await installMissing(io);
     io.out(`runtime: native (state in ${stateDir})\n`);

@@ -1,6 +1,7 @@
 // docker-compose.yml: exporter(s), Prometheus, Alertmanager and Grafana with safe defaults: loopback-only
 // ports, pinned images, read-only config mounts, health-gated start order, no default password.
 import type { Catalog, Service } from '../model/catalog.js';
+import { readyPathOf } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { marker, yamlArtifact } from './artifact.js';
 import { GRAFANA_ENV } from './grafana/provisioning.js';
@@ -30,7 +31,7 @@ function appService(catalog: Catalog, s: Service): Record<string, unknown> {
     ...source,
     restart: 'unless-stopped',
     ports: [`${catalog.stack.bind}:${s.port}:${s.port}`],
-    healthcheck: healthcheck(`http://127.0.0.1:${s.port}${s.exporter === 'demo' ? '/health' : s.path}`),
+    healthcheck: healthcheck(`http://127.0.0.1:${s.port}${readyPathOf(s)}`),
   };
 }
 

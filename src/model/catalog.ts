@@ -58,6 +58,12 @@ export interface Service {
   monitor: 'ServiceMonitor' | 'PodMonitor';
 }
 
+/** Where a service answers when it is up: the demo exporter's /health, else the path Prometheus scrapes. */
+export const readyPathOf = (s: Service): string => (s.exporter === 'demo' ? '/health' : s.path);
+
+/** The name a running demo exporter has in the stack's state (status, logs, down). */
+export const demoComponent = (s: Service): string => `exporter:${s.name}`;
+
 export interface Alert {
   name: string;
   group: string;

@@ -1,8 +1,12 @@
 // The compose runtime: docker compose (v2 plugin) or docker-compose (v1) on the generated docker-compose.yml.
 import { execa } from 'execa';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EnvironmentError } from '../diagnostics.js';
+import type { Catalog } from '../model/catalog.js';
+import { readyPathOf } from '../model/catalog.js';
 import { findBinary } from '../util/binaries.js';
+import { waitReady } from '../verify/http.js';
+import type { StackState } from './state.js';
 
 export interface ComposeCli {
   command: string;
@@ -49,3 +53,30 @@ export async function runCompose(cli: ComposeCli, args: string[]): Promise<{ cod
   const r = await execa(cli.command, args, { reject: false, all: true });
   return { code: r.exitCode ?? -1, output: String(r.all ?? '') };
 }
+
+/** compose up on the generated folder; the state it returns describes what runs, for status, verify and down. */
+export async function composeUp(o: { cli: ComposeCli; catalog: Catalog; catalogFile: string; generatedDir: string }): Promise<StackState> {
+  const r = await runCompose(o.cli, composeArgs(o.cli, o.generatedDir, 'up'));
+  if (r.code !== 0) throw new EnvironmentError(`compose up failed:\n${r.output.split('\n').slice(-20).join('\n')}`);
+  const s = o.catalog.stack;
+  const startedAt = new Date().toISOString();
+  const comp = (name: string, port: number, readyPath: string) => ({ name, pid: -1, port, url: `http://127.0.0.1:${port}`, command: o.cli.command, log: '', startedAt, readyPath });
+  return {
+    runtime: 'compose',
+    catalog: resolve(o.catalogFile),
+    generated: o.generatedDir,
+    startedAt,
+    components: [
+      ...o.catalog.services.map((x) => comp(x.name, x.port, readyPathOf(x))),
+      comp('alertmanager', s.alertmanager.port, '/-/ready'),
+      comp('prometheus', s.prometheus.port, '/-/ready'),
+      comp('grafana', s.grafana.port, '/api/health'),
+    ],
+  };
+}
+
+/** Waits until every component of a compose stack answers on its readiness URL (v1 has no --wait). */
+export async function composeReady(state: StackState, deadline: number): Promise<void> {
+  for (const c of state.components) await waitReady(`${c.url}${c.readyPath}`, () => (Date.now() > deadline ? `${c.name} not ready` : undefined));
+}
+

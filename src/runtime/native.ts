@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
+import { demoComponent } from '../model/catalog.js';
 import { ALERTMANAGER_TARGETS, PROMETHEUS_TARGETS, TARGETS_DIR, serviceTargetsFile, targetGroups } from '../emit/prometheus-config.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { GRAFANA_ENV } from '../emit/grafana/provisioning.js';
@@ -44,6 +45,9 @@ interface Planned {
 }
 
 const FAST = '5s';
+
+/** The services whose exporter this runtime starts itself (`devskyy-mon serve --demo`). */
+const demoServices = (c: Catalog) => c.services.filter((s) => s.exporter === 'demo');
 
 export async function requireBinaries(): Promise<{ prometheus: string; alertmanager: string; grafana?: string }> {
   const prometheus = await findBinary(['prometheus']);
@@ -84,7 +88,7 @@ async function preparePrometheusDir(o: NativeOptions, ports: Record<string, numb
     await writeFile(join(dir, name), stringify(rules, { lineWidth: 0 }));
   }
   const write = (file: string, targets: string[]) => writeFile(join(dir, TARGETS_DIR, file), JSON.stringify(targetGroups(targets), null, 2) + '\n');
-  for (const s of o.catalog.services) await write(serviceTargetsFile(s), [s.exporter === 'demo' ? `127.0.0.1:${ports[`exporter:${s.name}`]}` : `${s.host}:${s.port}`]);
+  for (const s of o.catalog.services) await write(serviceTargetsFile(s), [s.exporter === 'demo' ? `127.0.0.1:${ports[demoComponent(s)]}` : `${s.host}:${s.port}`]);
   await write(PROMETHEUS_TARGETS, [`127.0.0.1:${ports['prometheus']}`]);
   await write(ALERTMANAGER_TARGETS, [`127.0.0.1:${ports['alertmanager']}`]);
   return dir;
@@ -100,7 +104,7 @@ function tail(file: string, lines = 15): string {
 
 async function choosePorts(o: NativeOptions, withGrafana: boolean): Promise<Record<string, number>> {
   const want: [string, number][] = [
-    ...o.catalog.services.filter((s) => s.exporter === 'demo').map((s): [string, number] => [`exporter:${s.name}`, s.port]),
+    ...demoServices(o.catalog).map((s): [string, number] => [demoComponent(s), s.port]),
     ['alertmanager', o.catalog.stack.alertmanager.port],
     ['prometheus', o.catalog.stack.prometheus.port],
     ...(withGrafana ? [['grafana', o.catalog.stack.grafana.port] as [string, number]] : []),
@@ -131,9 +135,9 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   const promDir = await preparePrometheusDir(o, ports);
   const catalogAbs = resolve(o.catalogFile);
   const planned: Planned[] = [];
-  for (const s of o.catalog.services.filter((x) => x.exporter === 'demo')) {
-    const port = ports[`exporter:${s.name}`]!;
-    planned.push({ name: `exporter:${s.name}`, command: process.execPath, args: [join(packageRoot(), 'bin', 'devskyy-mon.js'), 'serve', '--demo', '--catalog', catalogAbs, '--port', String(port), '--host', '127.0.0.1'], port, readyPath: '/health' });
+  for (const s of demoServices(o.catalog)) {
+    const port = ports[demoComponent(s)]!;
+    planned.push({ name: demoComponent(s), command: process.execPath, args: [join(packageRoot(), 'bin', 'devskyy-mon.js'), 'serve', '--demo', '--catalog', catalogAbs, '--port', String(port), '--host', '127.0.0.1'], port, readyPath: '/health' });
   }
   planned.push({
     name: 'alertmanager',

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Resolves true when nothing listens on host:port. */
 export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -82,8 +83,6 @@ export async function pidsWithEnv(name: string, value: string): Promise<number[]
   }
   return out;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
 export async function stopPid(pid: number, graceMs = 5000): Promise<void> {

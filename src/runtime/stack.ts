@@ -1,7 +1,6 @@
 // up / down / status across runtimes, over the state folder.
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Catalog } from '../model/catalog.js';
 import { EnvironmentError } from '../diagnostics.js';
 import type { StackState } from './state.js';
 import { STATE_ENV, readState, statePaths } from './state.js';
@@ -65,7 +64,7 @@ export interface DownResult {
 }
 
 /** Stops only what this state folder started; safe to run twice; --purge also removes data and logs. */
-export async function stackDown(stateDir: string, opts: { purge?: boolean; catalog?: Catalog } = {}): Promise<DownResult> {
+export async function stackDown(stateDir: string, opts: { purge?: boolean } = {}): Promise<DownResult> {
   const state = await readState(stateDir);
   const result: DownResult = { stopped: [], staleEntries: [], orphans: [] };
   if (state?.runtime === 'compose') {

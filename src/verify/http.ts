@@ -1,4 +1,6 @@
 // Small JSON-over-HTTP helpers for the Prometheus and Alertmanager APIs.
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export async function getJson<T>(url: string, timeoutMs = 5000): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   const body = (await res.json()) as T;
@@ -23,6 +25,6 @@ export async function waitReady(url: string, until: () => string | undefined, in
     } catch {
       /* not yet */
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

@@ -1,6 +1,7 @@
 // verify: proof on the live stack that every target, metric, rule, panel and the alert path work.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import type { Catalog } from '../model/catalog.js';
 import { dashboardPlans } from '../emit/grafana/layout.js';
@@ -52,8 +53,6 @@ export function metadataKeys(m: Pick<Catalog['metrics'][number], 'fullName' | 't
       return { names: [m.fullName], types: [m.type] };
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(deadline: number, attempt: () => Promise<CheckResult>): Promise<CheckResult> {
   let last: CheckResult;
