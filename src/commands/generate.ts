@@ -23,8 +23,9 @@ export interface GenerateFlags {
   target: Target;
 }
 
-export function defaultOutDir(catalogFile: string): string {
-  return join(dirname(catalogFile), 'generated');
+/** The generated folder: --out when given, else generated/ beside the catalog; absolute. */
+export function outDirOf(catalogFile: string, out?: string): string {
+  return resolve(out ?? join(dirname(catalogFile), 'generated'));
 }
 
 const DRIFT: Record<Action['kind'], string> = {
@@ -49,7 +50,7 @@ function driftReport(plan: Plan, rel: string): string {
 /** Plans the output of a catalog; shared by generate and by up (which regenerates when stale). */
 export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
-  const outDir = resolve(flags.out ?? defaultOutDir(flags.catalog));
+  const outDir = outDirOf(flags.catalog, flags.out);
   const st = await stat(outDir).catch(() => undefined);
   if (st && !st.isDirectory()) throw new EnvironmentError(`output folder ${relative(process.cwd(), outDir) || outDir} exists and is not a folder; choose another with --out`);
   // Emitters load here, not at start-up: validating a catalog does not need them.

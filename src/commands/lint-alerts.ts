@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { EnvironmentError, ExitError, hasErrors } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import { formatDiagnostics } from '../format-diagnostics.js';
@@ -7,7 +7,7 @@ import { CHECKS } from '../lint/checks.js';
 import { lintAlerts } from '../lint/lint-alerts.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { requireCatalog } from './catalog-input.js';
-import { defaultOutDir } from './generate.js';
+import { outDirOf } from './generate.js';
 import type { Io } from './io.js';
 
 export interface LintFlags {
@@ -28,7 +28,7 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   let targets = files;
   if (!targets.length) {
-    const out = defaultOutDir(flags.catalog);
+    const out = relative(process.cwd(), outDirOf(flags.catalog)) || '.';
     targets = [join(out, ALERTS_FILE), join(out, RECORDING_FILE)].filter((f) => existsSync(f));
     if (!targets.length) throw new EnvironmentError(`no rule files given and none generated in ${out}; run devskyy-mon generate or name the files`);
   }

@@ -1,6 +1,5 @@
 // up, down, status, verify, logs: the stack commands. Core logic lives in src/runtime and src/verify.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
@@ -18,7 +17,7 @@ import { installMissing } from '../runtime/install.js';
 import type { CheckResult } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
 import { requireCatalog } from './catalog-input.js';
-import { defaultOutDir, planGenerate } from './generate.js';
+import { outDirOf, planGenerate } from './generate.js';
 import type { Io } from './io.js';
 
 export interface StackFlags {
@@ -191,7 +190,7 @@ export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: nu
   const prom = flags.prometheusUrl ?? (state ? urlOf(state, 'prometheus') : undefined);
   const am = flags.alertmanagerUrl ?? (state ? urlOf(state, 'alertmanager') : undefined);
   if (!prom || !am) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url and --alertmanager-url');
-  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? resolve(flags.out ?? defaultOutDir(flags.catalog)), prom, am, flags.timeout);
+  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout);
   if (!ok) throw new ExitError(1);
 }
 
