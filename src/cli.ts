@@ -1,6 +1,4 @@
 // Command-line front end: parses flags, calls the library, prints, returns the exit code.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EnvironmentError, ExitError } from './diagnostics.js';
 import type { OutputFormat } from './format-diagnostics.js';
@@ -11,7 +9,7 @@ import type { ServeFlags } from './commands/serve.js';
 import type { LintFlags } from './commands/lint-alerts.js';
 import type { Io } from './commands/io.js';
 import { processIo } from './commands/io.js';
-import { packageRoot } from './util/package-root.js';
+import { packageVersion } from './util/package-root.js';
 
 // Commands load their modules when they run: `--help` and a quick `validate` do not pay for Grafana's SDK,
 // the Kubernetes models or the runtime.
@@ -32,7 +30,7 @@ const parsePort = numberOption((n) => Number.isInteger(n) && n >= 0 && n <= 6553
 const positive = (what: string) => numberOption((n) => Number.isFinite(n) && n > 0, `${what} must be a positive number`);
 
 export function buildProgram(io: Io): Command {
-  const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  const version = packageVersion();
   const program = new Command('devskyy-mon')
     .description('Monitoring stack as code: one metric catalog -> exporter, rules, dashboards, Alertmanager, Compose.')
     .version(version)

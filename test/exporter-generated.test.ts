@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DEVSKYY, MINIMAL } from './support/helpers.js';
 import { tsc, writeExporter } from './support/exporter-build.js';
 import { parseExposition } from './support/exposition.js';
-import { Exporter, startDemoTraffic } from '../templates/exporter/runtime.js';
+import { Exporter } from '@devskyy-mon/runtime';
+import { startDemoTraffic } from '@devskyy-mon/runtime/demo';
 import { exporterSpec } from '../src/emit/exporter-spec.js';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { readFileSync } from 'node:fs';
@@ -51,8 +52,8 @@ describe('generated exporter (DevSkyy)', () => {
     const dir = await writeExporter(DEVSKYY);
     const built = await tsc(dir);
     expect(built.output).toBe('');
-    const mod = (await import(join(dir, 'dist', 'metrics.js'))) as { exporter: Exporter<object>; startDemoTraffic: typeof startDemoTraffic };
-    const demo = mod.startDemoTraffic(mod.exporter, { seed: 7 });
+    const mod = (await import(join(dir, 'dist', 'metrics.js'))) as { exporter: Exporter<object> };
+    const demo = startDemoTraffic(mod.exporter, { seed: 7 });
     demo.stop();
     const compiled = parseExposition((await mod.exporter.exposition()).body);
 

@@ -8,8 +8,8 @@ import { ROOT } from './support/helpers.js';
 import express from 'express';
 import * as client from 'prom-client';
 import Fastify from 'fastify';
-import type { ExporterSpec, MetricSpec } from '../templates/exporter/runtime.js';
-import { Exporter, formatOpenMetrics, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '../templates/exporter/runtime.js';
+import type { ExporterSpec, MetricSpec } from '@devskyy-mon/runtime';
+import { Exporter, formatFamilies, OVERFLOW_VALUE, UNMATCHED_ROUTE, httpHandler, normalizePath, setupPrometheus, startMetricsServer, trackDuration, trackOperation } from '@devskyy-mon/runtime';
 
 // Copies of ../shared/reference (see test/fixtures/python-reference/README.md).
 const REFERENCE = join(ROOT, 'test', 'fixtures', 'python-reference');
@@ -100,33 +100,41 @@ describe('cardinality guard', () => {
   });
 });
 
-describe('hot path into prom-client', () => {
+describe("the runtime's own series storage, through prom-client's public API", () => {
   const labels = [{ name: 'zeta', values: ['a', 'b'] }, { name: 'alpha', maxValues: 10 }];
 
-  it('counter inc lands in the series prom-client itself uses for the same labels', async () => {
+  it('counter inc: one series whatever the key order, undeclared names dropped, odd increments refused', async () => {
     const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels })]));
     const gen = e.handle('cTotal') as { inc(l: object, v?: number): void };
-    const prom = e.registry.getSingleMetric('t_c_total') as client.Counter<string>;
-    gen.inc({ zeta: 'a', alpha: 'x' }); // creates the series (through prom-client)
-    gen.inc({ zeta: 'a', alpha: 'x' }, 2); // updates it in place
-    prom.inc({ alpha: 'x', zeta: 'a' }, 3); // prom-client, other key order
-    prom.labels({ zeta: 'a', alpha: 'x' }).inc();
-    gen.inc({ zeta: 'a', alpha: 'x', extra: 'dropped' } as object); // an undeclared name is dropped, not thrown
+    const family = e.registry.getSingleMetric('t_c_total')!;
+    gen.inc({ zeta: 'a', alpha: 'x' });
+    gen.inc({ zeta: 'a', alpha: 'x' }, 2);
+    gen.inc({ alpha: 'x', zeta: 'a' }, 3); // other key order, same series
+    gen.inc({ zeta: 'a', alpha: 'x', extra: 'dropped' } as object, 2); // an undeclared name is dropped, not thrown
     gen.inc({ zeta: 'b', alpha: 'x', extra: 'dropped' } as object); // also when it creates the series
-    expect((await prom.get()).values.map((v) => [v.labels, v.value])).toEqual([
+    expect((await family.get()).values.map((v) => [v.labels, v.value])).toEqual([
       [{ zeta: 'a', alpha: 'x' }, 8],
       [{ zeta: 'b', alpha: 'x' }, 1],
     ]);
-    expect(() => gen.inc({ zeta: 'a', alpha: 'x' }, -1)).toThrow('It is not possible to decrease a counter');
-    // Odd values get prom-client's own answer (it throws for these; NaN it would add, as it always has).
-    expect(() => gen.inc({ zeta: 'a', alpha: 'x' }, Infinity)).toThrow('Value is not a valid number');
+    for (const bad of [-1, Infinity, NaN]) expect(() => gen.inc({ zeta: 'a', alpha: 'x' }, bad)).toThrow(RangeError);
     gen.inc({ zeta: 'a', alpha: 'x' }, 0);
-    expect((await prom.get()).values[0]!.value).toBe(8);
+    expect((await family.get()).values[0]!.value).toBe(8);
+  });
+
+  it('a label named like an Object.prototype member is a label like any other', async () => {
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels: [{ name: 'constructor', maxValues: 3 }, { name: 'toString', values: ['x'] }] })]));
+    const c = e.handle('cTotal') as { inc(l: object): void };
+    c.inc({}); // both missing: "" and the overflow value, never the inherited functions
+    c.inc({ constructor: 'k', toString: 'x' });
+    const body = (await e.exposition()).body;
+    expect(body).toContain('t_c_total{constructor="",toString="__overflow__"} 1');
+    expect(body).toContain('t_c_total{constructor="k",toString="x"} 1');
+    expect(body).not.toContain('function');
   });
 
   it('bound children write the same series; a folded child counts its overflow once', async () => {
     const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels }), m({ name: 't_h_seconds', type: 'histogram', buckets: [1], labels })]));
-    const c = e.handle('cTotal') as { inc(l: object): void; labels(l: object): { inc(v?: number): void } };
+    const c = e.handle('cTotal') as { inc(l: object): void; labels(l: object): { inc(v?: number): void }; reset(): void };
     const h = e.handle('hSeconds') as { labels(l: object): { observe(v: number): void } };
     const child = c.labels({ zeta: 'a', alpha: 'x' });
     for (let i = 0; i < 3; i++) child.inc();
@@ -143,25 +151,49 @@ describe('hot path into prom-client', () => {
     expect(body).toContain('t_metrics_overflow_total{metric="t_c_total",label="zeta"} 1');
     expect(body).toContain('t_h_seconds_bucket{le="1",zeta="b",alpha="y"} 1');
     expect(body).toContain('t_h_seconds_count{zeta="b",alpha="y"} 2');
+    // After a reset a bound child writes a new series instead of a forgotten one.
+    c.reset();
+    child.inc();
+    expect((await e.exposition()).body).toContain('t_c_total{zeta="a",alpha="x"} 1');
   });
 
-  it('histogram observe counts buckets, sum and count exactly as prom-client does', async () => {
+  it("histogram observe: the same values as prom-client's own Histogram for the same observations", async () => {
     const buckets = [0.1, 0.5, 1, 5];
     const e = new Exporter(spec([m({ name: 't_h_seconds', type: 'histogram', buckets, labels })]));
     const gen = e.handle('hSeconds') as { observe(l: object, v: number): void };
-    const mine = e.registry.getSingleMetric('t_h_seconds') as client.Histogram<string>;
+    const mine = e.registry.getSingleMetric('t_h_seconds')!;
     const reference = new client.Histogram({ name: 't_h_seconds', help: 'help', labelNames: ['zeta', 'alpha'], buckets, registers: [] });
-    const values = [0.05, 0.1, 0.1000001, 0.5, 0.7, 1, 4.99, 5, 5.01, 1e9, -3, 0];
+    const values = [0.05, 0.1, 0.1000001, 0.5, 0.7, 1, 4.99, 5, 5.01, 1e9, -3, 0, 0.3];
     for (const v of values) {
       gen.observe({ zeta: 'b', alpha: 'y' }, v);
       reference.observe({ zeta: 'b', alpha: 'y' }, v);
     }
-    mine.observe({ alpha: 'y', zeta: 'b' }, 0.3); // prom-client's own call, same series
-    reference.observe({ zeta: 'b', alpha: 'y' }, 0.3);
-    expect((await mine.get()).values).toEqual((await reference.get()).values);
-    expect(Object.keys(mine['hashMap' as keyof typeof mine] as object)).toHaveLength(1);
-    expect(() => gen.observe({ zeta: 'b', alpha: 'y' }, NaN)).toThrow('Value is not a valid number');
-    expect(() => gen.observe({ zeta: 'b', alpha: 'y' }, Infinity)).toThrow('Value is not a valid number');
+    const strip = (vs: { labels: object; value: number; metricName?: string }[]) => vs.map(({ labels: l, value, metricName }) => ({ labels: l, value, metricName }));
+    expect(strip((await mine.get()).values)).toEqual(strip((await reference.get()).values));
+    const ref = new client.Registry();
+    ref.registerMetric(reference);
+    expect((await e.registry.getSingleMetricAsString('t_h_seconds'))).toBe(await ref.getSingleMetricAsString('t_h_seconds'));
+    for (const bad of [NaN, Infinity]) expect(() => gen.observe({ zeta: 'b', alpha: 'y' }, bad)).toThrow('not a valid number');
+  });
+
+  it("live beside the application's own prom-client metrics, default metrics and default labels in one registry", async () => {
+    const registry = new client.Registry();
+    const own = new client.Counter({ name: 'app_jobs_total', help: 'Jobs.', registers: [registry] });
+    own.inc(2);
+    const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels })]), { registry });
+    (e.handle('cTotal') as { inc(l: object): void }).inc({ zeta: 'a', alpha: 'x' });
+    let body = (await e.exposition()).body;
+    expect(body).toBe(await registry.metrics());
+    expect(body).toContain('app_jobs_total 2');
+    const withDefaults = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels })]), { defaultMetrics: true });
+    expect((await withDefaults.exposition()).body).toContain('process_cpu_user_seconds_total');
+    registry.setDefaultLabels({ region: 'eu' });
+    body = (await e.exposition()).body;
+    expect(body).toContain('t_c_total{zeta="a",alpha="x",region="eu"} 1');
+    expect(body).toContain('app_jobs_total{region="eu"} 2');
+    expect((await registry.metrics()).includes('devskyy_mon')).toBe(false);
+    registry.resetMetrics();
+    expect((await e.exposition()).body).not.toContain('t_c_total{');
   });
 });
 
@@ -334,7 +366,7 @@ describe('HTTP middleware', () => {
   it('Express: route templates as endpoint, unmatched routes collapsed, errors and exceptions counted, /metrics served', async () => {
     const e = new Exporter(httpSpec);
     const app = express();
-    setupPrometheus(app as never, e);
+    setupPrometheus(app as never, e, { health: true });
     app.get('/users/:id', (_req, res) => void res.json({ ok: true }));
     app.get('/boom', () => {
       throw new RangeError('boom');
@@ -359,6 +391,19 @@ describe('HTTP middleware', () => {
     expect(body).toContain('t_request_duration_seconds_count{method="GET",endpoint="/users/:id"} 2');
     expect(body).toContain('t_in_flight 0');
     expect((await get(port, '/health')).body.toString()).toBe('{"status":"healthy","components":{}}');
+  });
+
+  it("takes nothing of the app's route space but the metrics path unless asked (the app's own /health stays its own)", async () => {
+    const e = new Exporter(httpSpec);
+    const app = express();
+    setupPrometheus(app as never, e);
+    app.get('/health', (_req, res) => void res.json({ app: 'ready' }));
+    const s = app.listen(0, '127.0.0.1');
+    servers.push(s);
+    await new Promise((r) => s.once('listening', r));
+    const port = (s.address() as AddressInfo).port;
+    expect((await get(port, '/health')).body.toString()).toBe('{"app":"ready"}');
+    expect((await get(port, '/metrics')).body.toString()).toContain('t_requests_total{method="GET",endpoint="/health",status="200"} 1');
   });
 
   it('Fastify: hooks record requests with the route template', async () => {
@@ -392,7 +437,7 @@ describe('fast text exposition', () => {
   it.each(catalogs)('is byte-identical to prom-client for %s, scrape after scrape, as series change', async (file) => {
     const { validateCatalog } = await import('../src/load/load-catalog.js');
     const { exporterSpec } = await import('../src/emit/exporter-spec.js');
-    const { startDemoTraffic: demo } = await import('../templates/exporter/runtime.js');
+    const { startDemoTraffic: demo } = await import('@devskyy-mon/runtime/demo');
     const catalog = validateCatalog(file, readFileSync(join(ROOT, file))).catalog!;
     const e = new Exporter(exporterSpec(catalog));
     for (let i = 0; i < 3; i++) {
@@ -404,7 +449,7 @@ describe('fast text exposition', () => {
       const theirs = await e.registry.metrics();
       expect(ours).toBe(theirs);
       const om = (await e.exposition('application/openmetrics-text; version=1.0.0')).body;
-      expect(om).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
+      expect(om).toBe(formatFamilies(await e.registry.getMetricsAsJSON(), true, e.kinds));
     }
   });
 
@@ -417,19 +462,20 @@ describe('fast text exposition', () => {
     (e.handle('hSeconds') as { observe(v: number): void }).observe(0.7);
     (e.handle('s') as { observe(v: number): void }).observe(3);
     expect((await e.exposition()).body).toBe(await e.registry.metrics());
-    expect((await e.exposition('application/openmetrics-text')).body).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
+    expect((await e.exposition('application/openmetrics-text')).body).toBe(formatFamilies(await e.registry.getMetricsAsJSON(), true, e.kinds));
   });
 
   /** Both formats, ours against prom-client's own writer and formatOpenMetrics. */
   async function expectPromClientOutput(e: Exporter) {
     expect((await e.exposition()).body).toBe(await e.registry.metrics());
-    expect((await e.exposition('application/openmetrics-text')).body).toBe(formatOpenMetrics(await e.registry.getMetricsAsJSON(), e.spec));
+    expect((await e.exposition('application/openmetrics-text')).body).toBe(formatFamilies(await e.registry.getMetricsAsJSON(), true, e.kinds));
   }
 
-  it('follows series prom-client adds, removes and resets between scrapes', async () => {
+  it('follows series added, removed and reset between scrapes', async () => {
     const e = new Exporter(spec([m({ name: 't_c_total', type: 'counter', labels: [{ name: 'k', maxValues: 50 }] }), m({ name: 't_h_seconds', type: 'histogram', buckets: [0.5, 1], labels: [{ name: 'k', maxValues: 50 }] })]));
     const c = e.registry.getSingleMetric('t_c_total') as unknown as { inc(l: object): void; remove(l: object): void; reset(): void };
     const h = e.registry.getSingleMetric('t_h_seconds') as unknown as { observe(l: object, v: number): void; remove(l: object): void };
+    // (The families registered in the registry are the runtime's own: inc/observe/remove/reset as prom-client's.)
     for (let i = 0; i < 5; i++) c.inc({ k: `v${i}` });
     h.observe({ k: 'a' }, 0.7);
     await expectPromClientOutput(e);
@@ -458,7 +504,8 @@ describe('fast text exposition', () => {
     await expectPromClientOutput(e);
     await new Promise((r) => setTimeout(r, 400));
     const after = (await e.exposition()).body;
-    expect(after).toContain('t_s{quantile="0.5",k="a"} 0\n');
+    // An empty window has no quantiles: NaN, as Prometheus' Go client writes (prom-client wrote 0, a value nobody observed).
+    expect(after).toContain('t_s{quantile="0.5",k="a"} Nan\n');
     await expectPromClientOutput(e);
   });
 
@@ -543,7 +590,7 @@ describe('fast text exposition', () => {
 
 describe('gzip thread', () => {
   it('a thread that dies fails the scrape it was compressing, and the next scrape starts a new one', async () => {
-    const { GzipThread, GZIP_THREAD } = await import('../templates/exporter/exposition.js');
+    const { GzipThread, GZIP_THREAD } = await import('@devskyy-mon/runtime');
     // The real thread's code, behind a listener that exits when handed a chunk saying so.
     const thread = new GzipThread(`require('node:worker_threads').parentPort.on('message', (m) => { if (m.chunk === 'die') process.exit(3); });\n${GZIP_THREAD}`);
     await expect(thread.compress((sink) => ['a', 'die', 'b'].forEach(sink), () => undefined)).rejects.toThrow('gzip thread exited with code 3');
@@ -557,7 +604,7 @@ describe('gzip thread', () => {
   });
 
   it('where no thread may start, says so once and is not asked again', async () => {
-    const { GzipThread } = await import('../templates/exporter/exposition.js');
+    const { GzipThread } = await import('@devskyy-mon/runtime');
     let tries = 0;
     const thread = new GzipThread(undefined, () => {
       tries++;
@@ -576,7 +623,7 @@ describe('gzip thread', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(
       script,
-      `const { Exporter, startMetricsServer } = await import(${JSON.stringify(join(ROOT, 'dist', 'templates', 'exporter', 'runtime.js'))});
+      `const { Exporter, startMetricsServer } = await import(${JSON.stringify(join(ROOT, 'packages', 'runtime', 'dist', 'esm', 'index.js'))});
 const e = new Exporter({ namespace: 't', title: 't', collectors: [], metrics: [{ name: 't_c_total', key: 'c', type: 'counter', help: 'h', labels: [{ name: 'k', maxValues: 9000 }], aggregate: 'sum' }] });
 for (let i = 0; i < 8000; i++) e.handle('c').inc({ k: 'v' + i });
 const s = await startMetricsServer(e, { port: 0 });

@@ -8,7 +8,7 @@ import { pidsWithEnv, alive } from '../src/runtime/processes.js';
 import { STATE_ENV } from '../src/runtime/state.js';
 import { composeArgs, engineAnswers } from '../src/runtime/compose.js';
 import type { AddressInfo } from 'node:net';
-import { Exporter, startMetricsServer } from '../templates/exporter/runtime.js';
+import { Exporter, startMetricsServer } from '@devskyy-mon/runtime';
 import { BIN, runBin, tempDir } from './support/helpers.js';
 
 const which = (b: string) => spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim();

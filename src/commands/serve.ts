@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvironmentError } from '../diagnostics.js';
 import { exporterSpec } from '../emit/exporter-spec.js';
-import { Exporter, startDemoTraffic, startMetricsServer } from '../../templates/exporter/runtime.js';
+import { Exporter, startMetricsServer } from '@devskyy-mon/runtime';
+import { startDemoTraffic } from '@devskyy-mon/runtime/demo';
 import { requireCatalog } from './catalog-input.js';
 import type { Io } from './io.js';
 

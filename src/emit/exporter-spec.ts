@@ -1,6 +1,6 @@
 // The catalog as the exporter runtime reads it: one builder for the generated spec.ts and for `serve`.
+import type { ExporterSpec, MetricSpec } from '@devskyy-mon/runtime';
 import type { Catalog, Metric } from '../model/catalog.js';
-import type { ExporterSpec, MetricSpec } from '../../templates/exporter/runtime.js';
 
 export function camel(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -17,7 +17,12 @@ export function metricSpec(m: Metric): MetricSpec {
     key: camel(m.name),
     type: m.type,
     help: m.help,
-    labels: m.labels.map((l) => ({ name: l.name, ...(l.values ? { values: [...l.values] } : {}), ...(l.maxValues !== undefined ? { maxValues: l.maxValues } : {}) })),
+    labels: m.labels.map((l) => ({
+      name: l.name,
+      ...(l.values ? { values: [...l.values] } : {}),
+      ...(l.maxValues !== undefined ? { maxValues: l.maxValues } : {}),
+      ...(l.meaning ? { meaning: l.meaning } : {}),
+    })),
     ...(m.buckets ? { buckets: [...m.buckets] } : {}),
     ...(m.percentiles ? { percentiles: [...m.percentiles], maxAgeSeconds: m.maxAgeSeconds!, ageBuckets: m.ageBuckets! } : {}),
     ...(m.states ? { states: [...m.states] } : {}),
@@ -32,6 +37,12 @@ export function exporterSpec(catalog: Catalog): ExporterSpec {
     namespace: catalog.namespace,
     title: catalog.title,
     metrics: catalog.metrics.map(metricSpec),
-    collectors: [...catalog.collectors.values()].map((c) => ({ id: c.id, ttlSeconds: c.ttlSeconds, timeoutSeconds: c.timeoutSeconds, ...(c.builtin ? { builtin: c.builtin } : {}) })),
+    collectors: [...catalog.collectors.values()].map((c) => ({
+      id: c.id,
+      ttlSeconds: c.ttlSeconds,
+      timeoutSeconds: c.timeoutSeconds,
+      ...(c.builtin ? { builtin: c.builtin } : {}),
+      ...(c.scope ? { scope: c.scope } : {}),
+    })),
   };
 }

@@ -22,6 +22,7 @@ function labelsOf(raw: RawCatalog): Map<string, Label> {
       description: l.description,
       ...(l.values ? { values: l.values } : {}),
       ...(l.max_values !== undefined ? { maxValues: l.max_values } : {}),
+      ...(l.meaning ? { meaning: l.meaning } : {}),
     });
   }
   return out;
@@ -92,6 +93,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
             ttlSeconds: parseDuration(c.ttl)!,
             timeoutSeconds: parseDuration(c.timeout ?? '5s')!,
             ...(c.builtin ? { builtin: c.builtin } : {}),
+            ...(c.scope ? { scope: c.scope } : {}),
           },
         ]),
     ),

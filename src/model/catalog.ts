@@ -10,7 +10,12 @@ export interface Label {
   description: string;
   values?: readonly string[];
   maxValues?: number;
+  /** What the exporter runtime fills the label with when it records requests itself (HTTP roles). */
+  meaning?: LabelMeaning;
 }
+
+/** The request facts the runtime can fill a label with (see @devskyy-mon/runtime's LabelMeaning). */
+export type LabelMeaning = 'method' | 'route' | 'status_code' | 'status_class' | 'error_type';
 
 export interface Collector {
   id: string;
@@ -18,6 +23,8 @@ export interface Collector {
   ttlSeconds: number;
   timeoutSeconds: number;
   builtin?: 'system' | 'process';
+  /** process: each cluster worker reads its own state; shared: one reading for all (run in the primary). */
+  scope?: 'process' | 'shared';
 }
 
 export interface Metric {

@@ -27,6 +27,7 @@ export interface RawLabel {
   description: string;
   values?: string[];
   max_values?: number;
+  meaning?: 'method' | 'route' | 'status_code' | 'status_class' | 'error_type';
 }
 
 export interface RawCollector {
@@ -34,6 +35,7 @@ export interface RawCollector {
   ttl: string;
   timeout?: string;
   builtin?: 'system' | 'process';
+  scope?: 'process' | 'shared';
 }
 
 export interface RawMetric {

@@ -16,8 +16,3 @@ export function renderTemplate(name: string, view: unknown): string {
   }
   return t(view);
 }
-
-/** Reads a static file shipped in templates/ (runtime code copied into generated folders). */
-export function readTemplateFile(name: string): string {
-  return readFileSync(join(packageRoot(), 'templates', name), 'utf8');
-}

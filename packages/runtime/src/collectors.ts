@@ -1,0 +1,69 @@
+// Collectors: application functions polled at scrape time, cached for the catalog's TTL, bounded by a timeout.
+// A failing collector never fails the scrape: its metrics are emptied and its success gauge says 0.
+import type { CollectorSpec } from './spec.js';
+
+/** One sample a collector reports: the series' labels (omitted for a metric without labels) and its value. */
+export interface CollectorSample {
+  labels?: Record<string, string>;
+  value: number;
+}
+
+/** What a collector returns: per metric key, a value (no labels) or samples. */
+export type CollectorResult = Record<string, number | readonly CollectorSample[] | undefined>;
+export type CollectorFn = () => CollectorResult | Promise<CollectorResult>;
+
+export class CollectorRunner {
+  private last: { at: number; result: CollectorResult } | undefined;
+  private inflight: Promise<CollectorResult | undefined> | undefined;
+  /** Counts finished runs, good or failed: a metric re-applies its samples only after a new one. */
+  runs = 0;
+
+  constructor(
+    readonly spec: CollectorSpec,
+    private readonly fn: CollectorFn,
+    private readonly report: (ok: boolean, seconds: number) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  private refresh(): Promise<CollectorResult | undefined> {
+    this.inflight ??= (async () => {
+      const start = this.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`collector ${this.spec.id} timed out after ${this.spec.timeoutSeconds}s`)), this.spec.timeoutSeconds * 1000);
+        });
+        const result = await Promise.race([Promise.resolve().then(this.fn), timeout]);
+        this.runs++;
+        this.last = { at: this.now(), result };
+        this.report(true, (this.now() - start) / 1000);
+        return result;
+      } catch {
+        // Last good values are dropped: stale numbers are worse than none.
+        this.runs++;
+        this.last = undefined;
+        this.report(false, (this.now() - start) / 1000);
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+        this.inflight = undefined;
+      }
+    })();
+    return this.inflight;
+  }
+
+  /** Fresh cache: served as is. Stale but recent (< 2 TTL): served while a refresh runs. Else: waits. */
+  async get(): Promise<CollectorResult | undefined> {
+    const ttl = this.spec.ttlSeconds * 1000;
+    if (this.last) {
+      const age = this.now() - this.last.at;
+      if (age < ttl) return this.last.result;
+      if (age < 2 * ttl) {
+        void this.refresh();
+        return this.last.result;
+      }
+    }
+    return this.refresh();
+  }
+}
+
