@@ -15,13 +15,30 @@ describe('multi-process (node:cluster)', () => {
           if (m) resolve(Number(m[1]));
         });
         child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-        setTimeout(() => reject(new Error('cluster app did not start')), 20_000).unref();
+        setTimeout(() => reject(new Error('cluster app did not start')), 50_000).unref();
       });
       const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(body).toMatch(/^c_jobs_total 30$/m); // summed: 10 + 20
       expect(body).toMatch(/^c_in_flight 3$/m); // summed: 1 + 2
       expect(body).toMatch(/^c_uptime_seconds 200$/m); // max, not 300
       expect(body).toMatch(/^c_info\{version="2.0.0"\} 1$/m); // first, not 2
+      // Summaries merge the workers' sketches: each worker observed 10, so every quantile is 10 (not 20, their sum).
+      expect(body).toMatch(/^c_latency_seconds\{quantile="0.5"\} 10$/m);
+      expect(body).toMatch(/^c_latency_seconds\{quantile="0.99"\} 10$/m);
+      expect(body).toMatch(/^c_latency_seconds_count 2$/m);
+      // A shared collector runs once, in the primary (7, not 14); a per-process one in every worker (5 + 5).
+      expect(body).toMatch(/^c_queue_depth 7$/m);
+      expect(body).toMatch(/^c_heap_bytes 10$/m);
+      // The application's own prom-client metrics are combined by prom-client's AggregatorRegistry.
+      expect(body).toMatch(/^app_own_total 3$/m);
+      // The primary negotiates like a worker would: OpenMetrics when asked, text when OpenMetrics has q=0.
+      const om = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+      expect(om.headers.get('content-type')).toContain('application/openmetrics-text');
+      const omBody = await om.text();
+      expect(omBody).toMatch(/^# TYPE c_jobs counter$/m);
+      expect(omBody.endsWith('# EOF\n')).toBe(true);
+      const refused = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { accept: 'application/openmetrics-text; q=0, text/plain' } });
+      expect(refused.headers.get('content-type')).toContain('text/plain');
     } finally {
       child.kill('SIGTERM');
     }

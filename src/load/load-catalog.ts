@@ -7,6 +7,7 @@ import { buildCatalog } from '../model/build.js';
 import { validateSchema } from '../validate/schema.js';
 import { checkSemantics } from '../validate/semantic.js';
 import { checkExpressions } from '../validate/expressions.js';
+import { checkStatusDomains } from '../validate/status-domain.js';
 import { YamlSource } from './yaml-source.js';
 
 export interface LoadResult {
@@ -26,7 +27,7 @@ export function validateCatalog(file: string, content: string | Uint8Array): Loa
   const semantic = checkSemantics(raw, source);
   if (hasErrors(semantic)) return { source, diagnostics: semantic };
   const catalog = buildCatalog(raw, file);
-  const diagnostics = [...semantic, ...checkExpressions(catalog, source)];
+  const diagnostics = [...semantic, ...checkExpressions(catalog, source), ...checkStatusDomains(catalog, source)];
   return { source, diagnostics, ...(hasErrors(diagnostics) ? {} : { catalog }) };
 }
 

@@ -1,4 +1,5 @@
 // Rules the JSON Schema cannot express: Prometheus naming, references, collisions, buckets, expressions.
+import { labelMeaning } from '@devskyy-mon/runtime/spec';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import type { RawCatalog, RawMetric } from '../model/raw.js';
@@ -106,12 +107,22 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
     else if (!role.types.includes(m.type)) report('role-type', `role ${m.role} needs a ${role.types.join(' or ')}, not a ${m.type}`, at('role'));
     else if (role.system && (!m.collector || raw.collectors?.[m.collector]?.builtin !== 'system')) {
       report('role-type', `role ${m.role} is filled by the builtin system collector; set collector to one with builtin: system`, at('role'));
+    } else if (m.role.startsWith('http_')) {
+      // The runtime fills a request label by its meaning; one it cannot fill would always be "".
+      (m.labels ?? []).forEach((id, j) => {
+        const def = raw.labels?.[id];
+        if (def && !labelMeaning({ name: def.name ?? id, ...(def.meaning ? { meaning: def.meaning } : {}) })) {
+          report('role-label', `role ${m.role} is recorded by the runtime, which cannot fill label "${def.name ?? id}"; give the label a meaning (${LABEL_MEANINGS.join(', ')})`, at('labels', j));
+        }
+      });
     }
   }
   if (!raw.categories.some((c) => c.id === m.category)) {
     report('category-unknown', `category "${m.category}" is not defined under categories${didYouMean(m.category, raw.categories.map((c) => c.id))}`, at('category'));
   }
 }
+
+const LABEL_MEANINGS = ['method', 'route', 'status_code', 'status_class', 'error_type'] as const;
 
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
 export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {

@@ -2,7 +2,7 @@
 // scrape shows every family with data. What `devskyy-mon serve --demo` and the generated demo server run.
 import type { CollectorResult, CollectorSample } from './collectors.js';
 import type { Exporter } from './exporter.js';
-import { labelMeaning } from './exporter.js';
+import { labelMeaning } from './spec.js';
 import type { CounterMetric, EnumMetric, GaugeMetric, InfoMetric, ObserverMetric } from './handles.js';
 import type { LabelSet } from './label-guard.js';
 import type { LabelSpec, MetricSpec } from './spec.js';

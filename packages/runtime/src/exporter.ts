@@ -12,6 +12,7 @@ import { buildMetric } from './handles.js';
 import type { LabelSet } from './label-guard.js';
 import { errorTypeOf, statusClassOf } from './paths.js';
 import type { CollectorSpec, ExporterSpec, LabelMeaning, MetricSpec, MetricType } from './spec.js';
+import { labelMeaning } from './spec.js';
 import { readSystem } from './system.js';
 import { exposition, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsOpenMetrics } from './exposition.js';
 
@@ -34,25 +35,6 @@ export interface HealthReport {
 
 const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Meaning by conventional label name, for specs that do not declare it. */
-const MEANING_BY_NAME: Record<string, LabelMeaning> = {
-  method: 'method',
-  endpoint: 'route',
-  route: 'route',
-  path: 'route',
-  handler: 'route',
-  status: 'status_code',
-  status_code: 'status_code',
-  code: 'status_code',
-  status_class: 'status_class',
-  error_type: 'error_type',
-};
-
-/** What a request label holds: its declared meaning, else the one its conventional name implies. */
-export function labelMeaning(label: { name: string; meaning?: LabelMeaning }): LabelMeaning | undefined {
-  return label.meaning ?? (Object.hasOwn(MEANING_BY_NAME, label.name) ? MEANING_BY_NAME[label.name] : undefined);
-}
 
 function checkSpec(spec: ExporterSpec): void {
   for (const m of spec.metrics) {

@@ -1,11 +1,11 @@
 // @devskyy-mon/runtime: what devskyy-mon's generated exporters import. See README.md for the API.
 export type { Aggregate, CollectorSpec, ExporterSpec, LabelMeaning, LabelSpec, MetricSpec, MetricType } from './spec.js';
-export { OVERFLOW_VALUE } from './spec.js';
+export { labelMeaning, OVERFLOW_VALUE } from './spec.js';
 export type { LabelSet } from './label-guard.js';
 export type { AnyMetric, CounterMetric, EnumMetric, GaugeMetric, HistogramMetric, InfoMetric, ObserverMetric, SummaryMetric } from './handles.js';
 export type { CollectorFn, CollectorResult, CollectorSample } from './collectors.js';
 export type { ExporterOptions, HealthReport } from './exporter.js';
-export { Exporter, labelMeaning } from './exporter.js';
+export { Exporter } from './exporter.js';
 export { exposition, formatFamilies, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsOpenMetrics } from './exposition.js';
 export { ALPHA as QUANTILE_RELATIVE_ERROR } from './quantiles.js';
 export type { MetricsServerOptions } from './http.js';

@@ -75,5 +75,24 @@ export interface ExporterSpec {
   collectors: readonly CollectorSpec[];
 }
 
+/** Meaning by conventional label name, for specs that do not declare it. */
+const MEANING_BY_NAME: Record<string, LabelMeaning> = {
+  method: 'method',
+  endpoint: 'route',
+  route: 'route',
+  path: 'route',
+  handler: 'route',
+  status: 'status_code',
+  status_code: 'status_code',
+  code: 'status_code',
+  status_class: 'status_class',
+  error_type: 'error_type',
+};
+
+/** What a request label holds: its declared meaning, else the one its conventional name implies. */
+export function labelMeaning(label: { name: string; meaning?: LabelMeaning }): LabelMeaning | undefined {
+  return label.meaning ?? (Object.hasOwn(MEANING_BY_NAME, label.name) ? MEANING_BY_NAME[label.name] : undefined);
+}
+
 /** The label value recorded instead of a value outside the label's declared domain. */
 export const OVERFLOW_VALUE = '__overflow__';
