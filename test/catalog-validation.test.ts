@@ -32,7 +32,7 @@ const CASES: BadCase[] = [
   { name: 'unit without suffix', yaml: edit('name: http_request_duration_seconds\n    type: histogram', 'name: http_request_duration\n    type: histogram'), check: 'unit-suffix', at: 'http_request_duration\n' },
   { name: 'unknown label reference', yaml: edit('labels: [method, route]', 'labels: [method, rout]'), check: 'label-unknown', at: 'rout]' },
   { name: 'reserved le on histogram', yaml: edit('  route:\n    description: Route template of the request path.', '  le:\n    description: Route template of the request path.').replace(/route\]/g, 'le]').replace('[method, route, status]', '[method, le, status]').replace(/\(route\)/g, '(le)').replace('"{{route}}"', '"{{le}}"'), check: 'label-reserved', at: 'le]', nth: 0 },
-  { name: 'label with __ prefix', yaml: edit('  route:\n', '  __route:\n').replace(/\broute\b/g, '__route').replace('  ____route:', '  __route:'), check: 'label-reserved', at: '__route:' },
+  { name: 'label with __ prefix', yaml: edit('  route:\n', '  __route:\n').replace(/\broute\b/g, '__route').replace('  ____route:', '  __route:').replace('meaning: __route', 'meaning: route'), check: 'label-reserved', at: '__route:' },
   { name: 'invalid label name', yaml: edit('  status:\n    description', '  http-status:\n    description').replace('[method, route, status]', '[method, route, http-status]'), check: 'label-name', at: 'http-status:' },
   { name: 'unsorted buckets', yaml: edit('    role: http_duration', '    role: http_duration\n    buckets: [0.1, 0.5, 0.25]'), check: 'buckets', at: '0.25' },
   { name: 'duplicate bucket', yaml: edit('    role: http_duration', '    role: http_duration\n    buckets: [0.1, 0.1]'), check: 'buckets', at: '0.1]' },
@@ -48,7 +48,7 @@ const CASES: BadCase[] = [
   { name: 'missing required key', yaml: edit('    help: HTTP requests being served.\n', ''), check: 'schema-required', at: 'name: http_requests_in_flight' },
   { name: 'bad type value', yaml: edit('type: gauge', 'type: gage'), check: 'schema-enum', at: 'gage' },
   { name: 'bad duration', yaml: edit('scrape_interval: 15s', 'scrape_interval: 15 seconds'), check: 'schema-duration', at: '15 seconds' },
-  { name: 'number where a string is needed (YAML 1.1 trap)', yaml: edit('values: ["200", "201"', 'values: [200, "201"'), check: 'schema-type', at: '200, ' },
+  { name: 'number where a string is needed (YAML 1.1 trap)', yaml: edit('values: [GET, POST', 'values: [200, POST'), check: 'schema-type', at: '200, ' },
   { name: 'wrong apiVersion', yaml: edit('apiVersion: devskyy-mon/v1', 'apiVersion: devskyy-mon/v2'), check: 'schema-const', at: 'devskyy-mon/v2' },
   { name: 'unknown YAML tag', yaml: edit('namespace: myapp', 'namespace: !custom myapp'), check: 'yaml-unknown-tag', at: '!custom' },
   { name: '__proto__ key', yaml: edit('title: My App', 'title: My App\n__proto__:\n  polluted: true'), check: 'yaml-unsafe-key', at: '__proto__' },
@@ -62,6 +62,7 @@ const CASES: BadCase[] = [
   { name: 'alert expression syntax error', yaml: edit('[5m]))) > 0.5', '[5m])) > 0.5'), check: 'promql/syntax' },
   { name: 'histogram_quantile drops le', yaml: edit('histogram_quantile(0.95, sum by (le) (rate(myapp_http_request_duration_seconds_bucket[5m]))) > 0.5', 'histogram_quantile(0.95, sum(rate(myapp_http_request_duration_seconds_bucket[5m]))) > 0.5'), check: 'promql/histogram-quantile-le', at: 'sum(rate(myapp_http_request_duration_seconds_bucket' },
   { name: 'severity outside the set', yaml: edit('severity: warning', 'severity: warn'), check: 'alert/severity-unknown', at: 'warn\n' },
+  { name: 'HTTP-role metric with a label the runtime cannot fill', yaml: edit('    meaning: route\n', '    name: where\n'), check: 'role-label', at: 'route, status]' },
   { name: 'scrape timeout longer than interval', yaml: edit('scrape_timeout: 10s', 'scrape_timeout: 20s'), check: 'scrape-timeout', at: '20s' },
 ];
 
@@ -95,6 +96,21 @@ describe('bad catalogs', () => {
     const yaml = edit('name: http_requests_in_flight', 'name: http-requests-in-flight').replace('labels: [method, route]', 'labels: [method, rout]');
     const checks = validateCatalog('catalog.yaml', yaml).diagnostics.map((d) => d.check);
     expect(checks).toEqual(expect.arrayContaining(['metric-name', 'label-unknown']));
+  });
+
+  it('warns where a status matcher selects codes the enum cannot hold (they would fold into __overflow__)', () => {
+    const yaml = edit('    meaning: status_code\n    # A bound rather than an enum, so every 5xx counts as one (63 codes are registered with IANA).\n    max_values: 63', '    values: ["200", "500", "503"]').replace(
+      'alerts:\n',
+      'alerts:\n  - { name: ServerErrors, expr: \'sum(rate(myapp_http_requests_total{status=~"5.."}[5m])) > 1\', for: 5m, severity: warning, summary: Server errors, description: Too many. }\n',
+    );
+    const r = validateCatalog('catalog.yaml', yaml);
+    expect(r.catalog).toBeDefined();
+    const w = r.diagnostics.find((d) => d.check === 'status-domain');
+    expect(w?.severity).toBe('warning');
+    expect(w?.message).toContain('501, 502, 504');
+    expect(w?.start).toEqual(positionOf(yaml, 'status=~"5.."', 0));
+    // A bounded label (the shipped catalogs) or a list that holds every selected code: no warning.
+    expect(validateCatalog('catalog.yaml', edit('alerts:\n', 'alerts:\n  - { name: ServerErrors, expr: \'sum(rate(myapp_http_requests_total{status=~"5.."}[5m])) > 1\', for: 5m, severity: warning, summary: Server errors, description: Too many. }\n')).diagnostics.filter((d) => d.check === 'status-domain')).toEqual([]);
   });
 
   it('suggests the key that was meant', () => {

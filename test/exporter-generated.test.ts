@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { DEVSKYY, MINIMAL } from './support/helpers.js';
 import { tsc, writeExporter } from './support/exporter-build.js';
@@ -87,5 +88,55 @@ describe('generated exporter (DevSkyy)', () => {
     const dir = await writeExporter(MINIMAL);
     const r = await tsc(dir, ['--noEmit']);
     expect(r.output).toBe('');
+  });
+
+  it('the generated example and demo servers run under node --disallow-code-generation-from-strings (gzip, OpenMetrics, /health)', async () => {
+    const dir = await writeExporter(DEVSKYY);
+    expect((await tsc(dir)).output).toBe('');
+    const scrape = async (port: number, path: string, headers: Record<string, string> = {}) => {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
+      return { status: r.status, type: r.headers.get('content-type') ?? '', encoding: r.headers.get('content-encoding'), body: await r.text() };
+    };
+    const started = async (args: string[], pattern: RegExp) => {
+      const child = execa(process.execPath, ['--disallow-code-generation-from-strings', ...args], { cwd: dir, reject: false, all: true });
+      let out = '';
+      const ports = await new Promise<number[]>((resolve, reject) => {
+        child.all!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = pattern.exec(out);
+          if (m) resolve(m.slice(1).map(Number));
+        });
+        void child.then(() => reject(new Error(`exited: ${out}`)));
+      });
+      return { child, ports };
+    };
+    // The demo server, on a port the OS picks (it prints the address it listens on).
+    const demo = await started(['dist/demo-server.js', '--port', '0'], /demo exporter on http:\/\/127\.0\.0\.1:(\d+)\/metrics/);
+    try {
+      const [port] = demo.ports as [number];
+      const gz = await scrape(port, '/metrics', { 'accept-encoding': 'gzip' });
+      expect(gz.status).toBe(200);
+      expect(gz.encoding).toBe('gzip');
+      expect(gz.body).toContain('devskyy_requests_total{');
+      const om = await scrape(port, '/metrics', { accept: 'application/openmetrics-text; version=1.0.0' });
+      expect(om.type).toContain('application/openmetrics-text');
+      expect(om.body.endsWith('# EOF\n')).toBe(true);
+      // The demo moves the health state too: 503 is its answer while "unhealthy".
+      const health = await scrape(port, '/health');
+      expect(JSON.parse(health.body)).toHaveProperty('status');
+      expect([200, 503]).toContain(health.status);
+    } finally {
+      demo.child.kill('SIGTERM');
+    }
+    // The example server: the application on one port, metrics on another (both chosen by the OS here).
+    const example = await started(['dist/example-server.js', '--port', '0', '--metrics-port', '0'], /app on http:\/\/127\.0\.0\.1:(\d+), metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/);
+    try {
+      const [app, metrics] = example.ports as [number, number];
+      expect((await scrape(app, '/api/v1/items/42')).status).toBe(200);
+      const body = (await scrape(metrics, '/metrics', { 'accept-encoding': 'gzip' })).body;
+      expect(body).toContain('devskyy_requests_total{method="GET",endpoint="/api/v1/items/{id}",status="200"} 1');
+    } finally {
+      example.child.kill('SIGTERM');
+    }
   });
 });

@@ -9,7 +9,7 @@ import { generate } from '../src/generate.js';
 import type { Artifact } from '../src/emit/artifact.js';
 import type { Catalog } from '../src/model/catalog.js';
 import { checkDashboard } from '../src/emit/grafana/check.js';
-import { DEVSKYY, ROOT, expectGolden, expectRuntimeCopy, isRuntimeCopy, runInProcess, tempDir } from './support/helpers.js';
+import { DEVSKYY, ROOT, expectGolden, runInProcess, tempDir } from './support/helpers.js';
 
 function load(text: string, file = DEVSKYY): Catalog {
   const r = validateCatalog(file, text);
@@ -34,16 +34,22 @@ const byPath = (p: string) => artifacts.find((a) => a.path === p)!;
 
 describe('DevSkyy stack artifacts', () => {
   it('match the golden files', () => {
-    for (const a of artifacts) {
-      if (isRuntimeCopy(a.path)) expectRuntimeCopy(a.path, a.content);
-      else expectGolden(`devskyy/${a.path}`, a.content);
-    }
+    for (const a of artifacts) expectGolden(`devskyy/${a.path}`, a.content);
     // A golden file for an artifact that is no longer generated is stale.
     const goldenDir = join(ROOT, 'test', 'golden', 'devskyy');
     const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
     if (process.env['UPDATE_GOLDEN'] !== '1') {
-      expect(walk(goldenDir).map((p) => p.slice(goldenDir.length + 1)).sort()).toEqual(artifacts.map((a) => a.path).filter((p) => !isRuntimeCopy(p)).sort());
+      expect(walk(goldenDir).map((p) => p.slice(goldenDir.length + 1)).sort()).toEqual(artifacts.map((a) => a.path).sort());
     }
+  });
+
+  it('carry no runtime source: the exporter imports @devskyy-mon/runtime at the CLI\'s version', () => {
+    const runtimeCode = /\bclass \w*(Family|LabelGuard|GzipThread|CollectorRunner)\b|GZIP_THREAD|function normalizePath/;
+    expect(artifacts.filter((a) => runtimeCode.test(a.content)).map((a) => a.path)).toEqual([]);
+    expect(byPath('exporter/metrics.ts').content).toContain("from '@devskyy-mon/runtime'");
+    const pkg = JSON.parse(byPath('exporter/package.json').content) as { dependencies: Record<string, string> };
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(pkg.dependencies).toEqual({ '@devskyy-mon/runtime': own.version, 'prom-client': '^15.1.3' });
   });
 
   it('are byte-identical across runs', async () => {
