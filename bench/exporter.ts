@@ -26,8 +26,8 @@ function combos(m: MetricSpec, bounded: number, cap: number): Record<string, str
   return out;
 }
 
-/** Fills an exporter through the generated API and a hand-written prom-client registry with the same data. */
-function populate(spec: ExporterSpec, bounded: number, cap: number) {
+/** Fills an exporter through the generated API and a hand-written prom-client registry with the same data (or only one side). */
+function populate(spec: ExporterSpec, bounded: number, cap: number, sides: { generated?: boolean; hand?: boolean } = { generated: true, hand: true }) {
   const generated = new Exporter(spec);
   const hand = new client.Registry();
   let series = 0;
@@ -36,44 +36,66 @@ function populate(spec: ExporterSpec, bounded: number, cap: number) {
   for (const m of spec.metrics) {
     if (m.collector || m.type === 'info' || m.type === 'enum') continue;
     const labelNames = m.labels.map((l) => l.name);
-    const h = generated.handle(m.key) as unknown as Handle;
-    const raw =
-      m.type === 'counter'
+    const h = sides.generated ? (generated.handle(m.key) as unknown as Handle) : undefined;
+    const raw = !sides.hand
+      ? undefined
+      : m.type === 'counter'
         ? new client.Counter({ name: m.name, help: m.help, labelNames, registers: [hand] })
         : m.type === 'gauge'
           ? new client.Gauge({ name: m.name, help: m.help, labelNames, registers: [hand] })
           : m.type === 'histogram'
             ? new client.Histogram({ name: m.name, help: m.help, labelNames, buckets: [...m.buckets!], registers: [hand] })
             : new client.Summary({ name: m.name, help: m.help, labelNames, percentiles: [...m.percentiles!], registers: [hand] });
-    for (const labels of combos(m, bounded, cap)) {
-      writes.push(() => {
-        if (m.type === 'counter') {
-          h.inc(labels, 1);
-          (raw as client.Counter).inc(labels, 1);
-        } else if (m.type === 'gauge') {
-          h.set(labels, Math.random());
-          (raw as client.Gauge).set(labels, Math.random());
-        } else {
-          h.observe(labels, Math.random());
-          (raw as client.Histogram).observe(labels, Math.random());
-        }
-      });
+    const write = (labels: Record<string, string>, v: number) => {
       if (m.type === 'counter') {
-        h.inc(labels, 1);
-        (raw as client.Counter).inc(labels, 1);
-        series += 1;
+        h?.inc(labels, 1);
+        (raw as client.Counter | undefined)?.inc(labels, 1);
       } else if (m.type === 'gauge') {
-        h.set(labels, 1);
-        (raw as client.Gauge).set(labels, 1);
-        series += 1;
+        h?.set(labels, v);
+        (raw as client.Gauge | undefined)?.set(labels, v);
       } else {
-        h.observe(labels, 0.1);
-        (raw as client.Histogram).observe(labels, 0.1);
-        series += m.type === 'histogram' ? m.buckets!.length + 3 : m.percentiles!.length + 2;
+        h?.observe(labels, v);
+        (raw as client.Histogram | undefined)?.observe(labels, v);
       }
+    };
+    for (const labels of combos(m, bounded, cap)) {
+      writes.push(() => write(labels, Math.random()));
+      write(labels, m.type === 'gauge' ? 1 : 0.1);
+      series += m.type === 'histogram' ? m.buckets!.length + 3 : m.type === 'summary' ? m.percentiles!.length + 2 : 1;
     }
   }
   return { generated, hand, series, writes };
+}
+
+/**
+ * Heap held by each side for the same series, after a full collection: the exporter after one scrape in each
+ * format (its renderer keeps each series' lines), prom-client's registry after one scrape. Needs --expose-gc.
+ */
+async function heapRow(spec: ExporterSpec, bounded: number): Promise<{ ours: number; theirs: number } | undefined> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  const held = async (build: () => Promise<unknown>) => {
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = await build();
+    gc();
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    return { bytes: after - before, kept };
+  };
+  const ours = await held(async () => {
+    const { generated } = populate(spec, bounded, 1e9, { generated: true });
+    await generated.exposition();
+    await generated.exposition('application/openmetrics-text');
+    return generated;
+  });
+  const theirs = await held(async () => {
+    const { hand } = populate(spec, bounded, 1e9, { hand: true });
+    await hand.metrics();
+    return hand;
+  });
+  return { ours: ours.bytes, theirs: theirs.bytes };
 }
 
 function syntheticSpec(families: number): ExporterSpec {
@@ -194,6 +216,13 @@ export async function benchExporter(devskyyCatalog: string): Promise<string> {
     httpRows.push([`${Math.round(churn * 100)} % of series written between scrapes`, r.series, fmt(r.g50), fmt(r.g95), fmt(r.g99), fmt(r.cold), fmt(r.h50), fmt(r.h95), fmt(r.g50 / r.h50)]);
   }
   out.push(table(['scrapes', 'series', 'generated p50', 'generated p95', 'generated p99', 'generated cold (first scrape)', 'prom-client server p50', 'prom-client p95', 'ratio (p50)'], httpRows));
+
+  // Memory.
+  const heap = await heapRow(devskyy, 100);
+  if (heap) {
+    out.push('\n### Heap after a full GC, DevSkyy at the full declared product (MB)\n');
+    out.push(table(['side', 'heap held'], [['generated (after one text and one OpenMetrics scrape)', fmt(heap.ours / 1e6)], ['hand-written prom-client (after one scrape)', fmt(heap.theirs / 1e6)], ['ratio', fmt(heap.ours / heap.theirs)]]));
+  }
 
   // Hot path.
   const { generated, hand } = populate(syntheticSpec(1), 20, 1e9);
