@@ -52,6 +52,14 @@ describe('DevSkyy stack artifacts', () => {
     expect(pkg.dependencies).toEqual({ '@devskyy-mon/runtime': own.version, 'prom-client': '^15.1.3' });
   });
 
+  it('alert on the cardinality guard folding values (with promtool tests), unless the catalog turns it off', async () => {
+    expect(byPath('prometheus/alerts.yml').content).toContain('alert: DevskyyLabelValuesOverflow');
+    expect(byPath('prometheus/alerts.yml').content).toContain('increase(devskyy_metrics_overflow_total[10m])');
+    expect(byPath('prometheus/tests/alerts.test.yml').content).toContain('alertname: DevskyyLabelValuesOverflow');
+    const off = await generate(load(devskyyText.replace('alerting:\n', 'alerting:\n  overflow_alert: false\n')));
+    expect(off.find((a) => a.path === 'prometheus/alerts.yml')!.content).not.toContain('LabelValuesOverflow');
+  });
+
   it('are byte-identical across runs', async () => {
     const again = await generate(load(devskyyText));
     expect(again).toEqual(artifacts);

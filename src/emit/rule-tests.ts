@@ -90,7 +90,7 @@ export class ScenarioBuilder {
   private readonly job: string;
   private readonly instance: string;
 
-  constructor(private readonly catalog: Catalog) {
+  constructor(catalog: Catalog) {
     this.index = SeriesIndex.of(catalog);
     this.records = recordsOf(recordingRuleFile(catalog).groups.flatMap((g) => g.rules as PromRecordRule[]));
     const svc = catalog.services[0]!;
@@ -112,15 +112,13 @@ export class ScenarioBuilder {
 
   private instances(selectors: { name: string; matchers: Matcher[] }[], thresholds: number[]): Instance[] {
     const out: Instance[] = [];
-    const byMetric = new Map<string, Matcher[][]>();
+    const byMetric = new Map<Metric, Matcher[][]>();
     for (const s of selectors) {
       const ref = this.index.get(s.name);
       if (!ref) throw new Unsupported(`${s.name} is not a catalog series`);
-      const key = ref.metric.fullName;
-      byMetric.set(key, [...(byMetric.get(key) ?? []), s.matchers]);
+      byMetric.set(ref.metric, [...(byMetric.get(ref.metric) ?? []), s.matchers]);
     }
-    for (const [fullName, matcherSets] of byMetric) {
-      const metric = this.catalog.metrics.find((m) => m.fullName === fullName)!;
+    for (const [metric, matcherSets] of byMetric) {
       const seen = new Set<string>();
       matcherSets.forEach((mine, i) => {
         const labels: Record<string, string> = { job: this.job, instance: this.instance };

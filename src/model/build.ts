@@ -1,3 +1,4 @@
+import { overflowAlert, runtimeMetrics } from './runtime-metrics.js';
 import type { RawCatalog, RawMetric } from './raw.js';
 import type { Catalog, Label, Metric, Service } from './catalog.js';
 import { parseDuration } from '../util/duration.js';
@@ -72,17 +73,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     ...(s.build ? { build: s.build } : {}),
     monitor: s.monitor ?? 'ServiceMonitor',
   }));
-  return {
-    file,
-    namespace: raw.namespace,
-    title: raw.title ?? raw.namespace,
-    scrapeInterval,
-    scrapeTimeout,
-    evaluationInterval: raw.defaults?.evaluation_interval ?? scrapeInterval,
-    services,
-    categories: raw.categories.map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
-    labels,
-    collectors: new Map(
+  const collectors: Catalog['collectors'] = new Map(
       Object.entries(raw.collectors ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([id, c]) => [
@@ -96,7 +87,18 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
             ...(c.scope ? { scope: c.scope } : {}),
           },
         ]),
-    ),
+    );
+  return {
+    file,
+    namespace: raw.namespace,
+    title: raw.title ?? raw.namespace,
+    scrapeInterval,
+    scrapeTimeout,
+    evaluationInterval: raw.defaults?.evaluation_interval ?? scrapeInterval,
+    services,
+    categories: raw.categories.map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
+    labels,
+    collectors,
     metrics: raw.metrics.map((m, i) => metricOf(raw, m, i, labels)),
     alerting: {
       group: alertGroup,
@@ -104,7 +106,8 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       severities: raw.alerting?.severities ?? DEFAULT_SEVERITIES,
       ...(raw.alerting?.runbook_base_url ? { runbookBaseUrl: raw.alerting.runbook_base_url } : {}),
     },
-    alerts: (raw.alerts ?? []).map((a, i) => ({
+    alerts: [
+      ...(raw.alerts ?? []).map((a, i) => ({
       name: a.name,
       group: a.group ?? alertGroup,
       expr: a.expr.trim(),
@@ -118,6 +121,9 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       ...(a.note ? { note: a.note } : {}),
       path: ['alerts', i],
     })),
+      ...(raw.alerting?.overflow_alert === false ? [] : [overflowAlert(raw.namespace, alertGroup, raw.alerting?.severities ?? DEFAULT_SEVERITIES)]),
+    ],
+    runtimeMetrics: runtimeMetrics(raw.namespace, collectors.values()),
     recordingRules: (raw.recording_rules ?? []).map((r, i) => ({
       record: r.record,
       expr: r.expr.trim(),

@@ -152,6 +152,8 @@ export interface Catalog {
   metrics: readonly Metric[];
   alerting: { group: string; interval?: string; severities: readonly string[]; runbookBaseUrl?: string };
   alerts: readonly Alert[];
+  /** Families the exporter runtime adds to every target (overflow counter, collector bookkeeping). */
+  runtimeMetrics: readonly Metric[];
   recordingRules: readonly RecordingRule[];
   slos: readonly Slo[];
   dashboards: readonly Dashboard[];

@@ -127,7 +127,7 @@ export interface RawCatalog {
   labels?: Record<string, RawLabel>;
   collectors?: Record<string, RawCollector>;
   metrics: RawMetric[];
-  alerting?: { group?: string; interval?: string; severities?: string[]; runbook_base_url?: string };
+  alerting?: { group?: string; interval?: string; severities?: string[]; runbook_base_url?: string; overflow_alert?: boolean };
   alerts?: RawAlert[];
   recording_rules?: RawRecordingRule[];
   slos?: RawSlo[];

@@ -11,7 +11,7 @@ export interface Usage {
 /** Which metrics every expression reads, keyed by the metric's full name. */
 export function metricUsage(catalog: Catalog): Map<string, Usage> {
   const index = SeriesIndex.of(catalog);
-  const usage = new Map<string, Usage>(catalog.metrics.map((m) => [m.fullName, { alerts: [], panels: [], slos: [] }]));
+  const usage = new Map<string, Usage>([...catalog.metrics, ...catalog.runtimeMetrics].map((m) => [m.fullName, { alerts: [], panels: [], slos: [] }]));
   const used = (expr: string) => metricsIn(expr, index);
   for (const a of catalog.alerts) for (const m of used(a.expr)) usage.get(m)!.alerts.push(a.name);
   for (const d of catalog.dashboards) {

@@ -34,7 +34,7 @@ export class SeriesIndex {
   }
 
   static of(catalog: Catalog, extraRecords: Iterable<string> = []): SeriesIndex {
-    return new SeriesIndex(catalog.namespace, catalog.metrics, [...catalog.recordingRules.map((r) => r.record), ...extraRecords]);
+    return new SeriesIndex(catalog.namespace, [...catalog.metrics, ...catalog.runtimeMetrics], [...catalog.recordingRules.map((r) => r.record), ...extraRecords]);
   }
 
   get(name: string): SeriesRef | undefined {
