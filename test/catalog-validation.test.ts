@@ -160,7 +160,7 @@ describe('the shipped catalogs', () => {
     const counts: Record<string, number> = {};
     for (const m of c.metrics) counts[m.type] = (counts[m.type] ?? 0) + 1;
     expect(counts).toEqual({ counter: 24, gauge: 21, histogram: 12, summary: 3, info: 1, enum: 1 });
-    expect(c.alerts.map((a) => a.name)).toEqual(['HighErrorRate', 'SlowRequests', 'HighCPU', 'HighMemory', 'DatabasePoolExhaustion', 'GDPRProcessingDelay']);
+    expect(c.alerts.map((a) => a.name)).toEqual(['HighErrorRate', 'SlowRequests', 'HighCPU', 'HighMemory', 'DatabasePoolExhaustion', 'GDPRProcessingDelay', 'DevskyyLabelValuesOverflow']);
     expect(c.dashboards.find((d) => d.id === 'overview')!.panels).toHaveLength(8);
     expect(c.metrics.find((m) => m.seedName === 'webhook_retry_count')!.fullName).toBe('devskyy_webhook_retry_count_total');
     expect(c.metrics.find((m) => m.seedName === 'platform')!.fullName).toBe('devskyy_platform_info');

@@ -89,7 +89,7 @@ describe('DevSkyy stack artifacts', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const tests = (parse(byPath('prometheus/tests/alerts.test.yml').content) as { tests: { name: string }[] }).tests.map((t) => t.name);
     const alerts = (parse(byPath('prometheus/alerts.yml').content) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((x) => x.alert));
-    expect(alerts).toHaveLength(10);
+    expect(alerts).toHaveLength(11);
     for (const a of alerts) expect(tests).toEqual(expect.arrayContaining([`${a} fires`, `${a} stays silent`]));
   });
 
