@@ -140,7 +140,7 @@ export function buildProgram(io: Io): Command {
     .option('--target <host:port>', 'where Prometheus scrapes the app (default: the URL scraped, or 127.0.0.1:8000 for a file)')
     .addOption(new Option('--exporter <kind>', 'external: your app is scraped; demo: devskyy-mon serves the catalog with synthetic traffic').choices(['external', 'demo']).default('external'))
     .option('--title <title>', 'stack title (default: the namespace)')
-    .option('--untyped-as-gauge', 'import untyped families as gauges (Prometheus still reports them as unknown)', false)
+    .option('--skip-untyped', 'leave untyped families out (by default they are declared gauges, as Prometheus treats them)', false)
     .option('--list-standard', 'name every process/runtime family summarised in the report', false)
     .option('-f, --force', 'overwrite a catalog that import did not write or that was edited since', false)
     .option('--dry-run', 'print the catalog on stdout (report on stderr); write nothing', false)

@@ -24,7 +24,7 @@ export interface ImportFlags {
   target?: string;
   exporter: 'demo' | 'external';
   title?: string;
-  untypedAsGauge: boolean;
+  skipUntyped: boolean;
   listStandard: boolean;
   force: boolean;
   dryRun: boolean;
@@ -42,7 +42,7 @@ function targetOf(flag: string | undefined): { host: string; port: number } {
 function printReport(io: Io, r: ImportReport, out: string, written: boolean): void {
   const lines: string[] = [];
   lines.push(`${written ? 'wrote' : 'would write'} ${out}: namespace ${r.namespace}, ${r.metrics} metrics from ${r.families} ${r.format === 'openmetrics' ? 'OpenMetrics' : 'text 0.0.4'} families, ${r.labels} labels, ${r.alerts} alerts, ${r.recordingRules} recording rules, ${r.dashboards} dashboards (${r.panels} panels)`);
-  for (const s of r.summarised) lines.push(`summarised: ${s.count} ${s.prefix}* families${s.families ? `: ${s.families.join(', ')}` : ' (not copied; --list-standard lists them)'}`);
+  for (const s of r.summarised) lines.push(`summarised, not copied: ${s.count} ${s.prefix} famil${s.count === 1 ? 'y' : 'ies'}${s.families ? `: ${s.families.join(', ')}` : ' (--list-standard names them)'}`);
   for (const s of r.renamed) lines.push(`renamed: ${s.exposed} -> ${s.catalog}`);
   for (const s of r.skipped) lines.push(`not imported: ${s.name}: ${s.reason}`);
   for (const n of r.notCarried) lines.push(`not carried over: ${n.what} (${n.source}): ${n.reason}`);
@@ -73,7 +73,7 @@ export async function runImport(io: Io, f: ImportFlags): Promise<void> {
       schemaRef,
       ...(f.namespace ? { namespace: f.namespace } : {}),
       ...(f.title ? { title: f.title } : {}),
-      untypedAsGauge: f.untypedAsGauge,
+      skipUntyped: f.skipUntyped,
       listStandard: f.listStandard,
       service: serviceOf(f, addr),
     });

@@ -24,7 +24,7 @@ export interface ImportOptions {
   service: ServiceDraft;
   namespace?: string;
   title?: string;
-  untypedAsGauge?: boolean;
+  skipUntyped?: boolean;
   /** List each standard (process/runtime) family in the report, not only their count. */
   listStandard?: boolean;
   /** Path of the JSON Schema relative to the catalog, for the editor comment. */
@@ -117,7 +117,7 @@ function dropInvalid(raw: RawCatalog, comments: DraftComments, diags: readonly D
 }
 
 export function importCatalog(expo: Exposition, rules: readonly TextInput[], dashboards: readonly TextInput[], o: ImportOptions): ImportResult {
-  const draft = inferMetrics(expo, { service: o.service, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.title ? { title: o.title } : {}), ...(o.untypedAsGauge ? { untypedAsGauge: true } : {}) });
+  const draft = inferMetrics(expo, { service: o.service, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.title ? { title: o.title } : {}), ...(o.skipUntyped ? { skipUntyped: true } : {}) });
   const { raw, comments, findings } = draft;
   const ns = raw.namespace;
   const notCarried: NotCarried[] = [];

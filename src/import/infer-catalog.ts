@@ -38,7 +38,7 @@ export interface MetricsDraft {
   raw: RawCatalog;
   comments: DraftComments;
   findings: ImportFinding[];
-  /** Standard and runtime families, counted per prefix. */
+  /** Standard and runtime families, per prefix (as shown: go_*, process_*, ...). */
   summarised: { prefix: string; families: string[] }[];
   skipped: SkippedFamily[];
   /** Families whose series the catalog's exporter exposes under another name: exposed -> catalog full name. */
@@ -52,8 +52,8 @@ export interface InferOptions {
   namespace?: string;
   service: ServiceDraft;
   title?: string;
-  /** Import untyped families as gauges (Prometheus reports their type as unknown, so verify will flag them). */
-  untypedAsGauge?: boolean;
+  /** Leave untyped families out (by default they become gauges: Prometheus treats untyped samples as gauges). */
+  skipUntyped?: boolean;
 }
 
 export function emptyComments(): DraftComments {
@@ -73,15 +73,23 @@ export function inferNamespace(names: readonly string[]): string | undefined {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
+
 /** Families the devskyy-mon exporter runtime adds itself; importing them would declare them twice. */
 function runtimeFamily(ns: string, name: string): boolean {
   return name === `${ns}_metrics_overflow` || name === `${ns}_metrics_overflow_total` || name.startsWith(`${ns}_scrape_collector_`);
 }
 
-function labelNamesOf(f: ExposedFamily, drop: readonly string[]): string[] {
+/** Label names with a value somewhere: Prometheus drops a label whose value is empty, so it never stores it. */
+function labelNamesOf(f: ExposedFamily): { names: string[]; empty: string[] } {
   const names = new Set<string>();
-  for (const s of f.samples) for (const k of Object.keys(s.labels)) if (!drop.includes(k)) names.add(k);
-  return [...names];
+  const all = new Set<string>();
+  for (const s of f.samples) {
+    for (const [k, v] of Object.entries(s.labels)) {
+      all.add(k);
+      if (v !== '') names.add(k);
+    }
+  }
+  return { names: [...names], empty: [...all].filter((k) => !names.has(k)) };
 }
 
 function distinct(values: readonly string[]): string[] {
@@ -141,11 +149,12 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
   for (const f of expo.families) {
     const std = standardPrefix(f.name);
     if (std && !f.name.startsWith(prefix)) {
-      summarised.set(std, [...(summarised.get(std) ?? []), f.name]);
+      summarised.set(`${std}*`, [...(summarised.get(`${std}*`) ?? []), f.name]);
       continue;
     }
     if (runtimeFamily(ns, f.name)) {
-      summarised.set(`${prefix}(devskyy-mon runtime)`, [...(summarised.get(`${prefix}(devskyy-mon runtime)`) ?? []), f.name]);
+      const reserved = `${prefix}scrape_collector_* and ${prefix}metrics_overflow_total (names the devskyy-mon exporter runtime adds itself)`;
+      summarised.set(reserved, [...(summarised.get(reserved) ?? []), f.name]);
       continue;
     }
     if (!f.name.startsWith(prefix)) {
@@ -157,7 +166,9 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
     const help = f.help || `${f.name} (the exporter exposes no HELP)`;
     if (!f.help) findings.push({ severity: 'warning', subject: f.name, message: 'no HELP exposed; a placeholder HELP was written, so verify will report the HELP as different' });
     let metric: RawMetric | undefined;
-    let labelNames = labelNamesOf(f, []);
+    const labelSet = labelNamesOf(f);
+    let labelNames = labelSet.names;
+    if (labelSet.empty.length) notes.push(`label${labelSet.empty.length > 1 ? 's' : ''} ${labelSet.empty.join(', ')} always empty: not declared (Prometheus drops empty labels)`);
     const samplesSeen = f.samples.length;
     switch (f.type) {
       case 'counter': {
@@ -186,13 +197,13 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
         break;
       }
       case 'unknown':
-        if (!o.untypedAsGauge) {
-          skipped.push({ name: f.name, reason: 'untyped: the catalog has no untyped type (--untyped-as-gauge imports it as a gauge; verify then reports its type as unknown)' });
+        if (o.skipUntyped) {
+          skipped.push({ name: f.name, reason: 'untyped (--skip-untyped)' });
           continue;
         }
         metric = { name: stem, type: 'gauge', help, category: '' };
-        notes.push('untyped in the exposition: declared a gauge (--untyped-as-gauge)');
-        findings.push({ severity: 'warning', subject: f.name, message: 'untyped; declared a gauge, and Prometheus will report its type as unknown' });
+        notes.push('untyped in the exposition: declared a gauge, as Prometheus treats untyped samples (it reports the type as unknown)');
+        findings.push({ severity: 'info', subject: f.name, message: 'untyped; declared a gauge' });
         break;
       case 'histogram': {
         const buckets = distinct(f.samples.filter((s) => s.name.endsWith('_bucket') && s.labels['le'] !== undefined).map((s) => s.labels['le']!))
@@ -278,7 +289,7 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
       entry.families.push(p.family.name);
       for (const s of p.family.samples) {
         const v = s.labels[l];
-        if (v !== undefined && v !== '__overflow__') entry.values.push(v);
+        if (v !== undefined && v !== '' && v !== '__overflow__') entry.values.push(v);
       }
       seen.set(l, entry);
     }
