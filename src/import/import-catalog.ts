@@ -60,7 +60,9 @@ export interface ImportResult {
 function exprFindings(subject: string, expr: string, opts: ReturnType<typeof ruleCheckOptions>): { findings: ImportFinding[]; error?: string } {
   const r = ExprChecker.check(expr, opts);
   const findings = r.findings.map((f): ImportFinding => ({ severity: f.severity === 'error' ? 'warning' : 'info', subject, message: `[${f.check}] ${f.message}` }));
-  const err = r.findings.find((f) => f.severity === 'error');
+  // A query of a metric the import did not bring (another job's, or a typo) would be a panel without data and an
+  // alert that never fires: it stays out, with the finding, like an error.
+  const err = r.findings.find((f) => f.severity === 'error' || f.check === 'promql/unknown-metric');
   return { findings, ...(err ? { error: `[${err.check}] ${err.message}` } : {}) };
 }
 
