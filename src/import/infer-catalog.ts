@@ -153,6 +153,10 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
       continue;
     }
     if (runtimeFamily(ns, f.name)) {
+      if (f.name === `${prefix}scrape_collector_success` && f.samples.length) {
+        const ids = distinct(f.samples.map((s) => s.labels['collector'] ?? '').filter(Boolean));
+        findings.push({ severity: 'info', subject: f.name, message: `the source runs ${ids.length} devskyy-mon collector(s) (${ids.join(', ')}); which metrics they fill is not in an exposition: declare them under collectors: and set collector: on those metrics` });
+      }
       const reserved = `${prefix}scrape_collector_* and ${prefix}metrics_overflow_total (names the devskyy-mon exporter runtime adds itself)`;
       summarised.set(reserved, [...(summarised.get(reserved) ?? []), f.name]);
       continue;
