@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { parseExposition } from '../src/import/exposition.js';
 import { importCatalog } from '../src/import/import-catalog.js';
 import { shapeLabel } from '../src/import/label-shape.js';
+import { withoutVariables } from '../src/import/grafana-dashboards.js';
 import { loadCatalog, validateCatalog } from '../src/load/load-catalog.js';
 import type { Catalog } from '../src/model/catalog.js';
 import type { RawCatalog } from '../src/model/raw.js';
@@ -138,6 +139,9 @@ describe('import from the Python client expositions (../shared/reference)', () =
       expect(m('devskyy_health_status').states).toEqual(['healthy', 'degraded', 'unhealthy']);
       expect(m('devskyy_escape_example').help).toBe('Help with a backslash \\ and a\nnewline');
       expect(m('devskyy_escape_example').labels[0]!.values).toEqual(['a "quoted" \\ value\nnext']);
+      // Info labels change with each release: a bound, not an enum of the one version seen.
+      expect(c.labels.get('version')).toMatchObject({ maxValues: 20 });
+      expect(r.text).toContain('an info label (a version, a build) changes with each release');
       if (file.includes('openmetrics')) {
         // OpenMetrics families name a counter without _total and an info without _info: seed_name keeps them.
         expect(m('devskyy_webhook_retry_count_total').seedName).toBe('webhook_retry_count');
@@ -186,6 +190,13 @@ describe('import from rule files and dashboards', () => {
     expect(r.report.notCarried.find((n) => n.what === 'alert Typo')?.reason).toMatch(/app_reqests_total.*did you mean app_requests_total/);
     expect(r.report.notCarried.some((n) => n.what === 'annotation owner of alert Errors')).toBe(true);
     expect(r.text).toContain('no severity label: declared warning');
+  });
+
+  it('takes Grafana variables out of a query, or says it cannot', () => {
+    expect(withoutVariables('rate(x_total{job=~"$job", code="500"}[$__rate_interval])')).toEqual({ expr: 'rate(x_total{code="500"}[5m])', changed: true });
+    expect(withoutVariables('sum(rate(x_total{instance="${instance}"}[${__interval}]))')).toEqual({ expr: 'sum(rate(x_total[5m]))', changed: true });
+    expect(withoutVariables('topk($n, x)')).toBeUndefined();
+    expect(withoutVariables('up')).toEqual({ expr: 'up', changed: false });
   });
 
   it('carries Grafana panels over where the catalog can say the same, and lists the rest', () => {

@@ -40,7 +40,7 @@ function flatPanels(panels: unknown): Dict[] {
  */
 export function withoutVariables(expr: string): { expr: string; changed: boolean } | undefined {
   let out = expr.replace(/\$\{?__(rate_interval|interval|range)\}?/g, '5m');
-  out = out.replace(/\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|=|!=|!~)\s*"\$\{?[a-zA-Z_][a-zA-Z0-9_]*(?::[a-z]+)?\}?"\s*,?/g, '');
+  out = out.replace(/\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|=|!=|!~)\s*"\$\{?[a-zA-Z_][a-zA-Z0-9_]*(?::[a-z]+)?\}?"\s*,?\s*/g, '');
   out = out.replace(/,\s*\}/g, '}').replace(/\{\s*\}/g, '');
   if (out.includes('$')) return undefined;
   return { expr: out, changed: out !== expr };

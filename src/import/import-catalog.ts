@@ -126,6 +126,8 @@ export function importCatalog(expo: Exposition, rules: readonly TextInput[], das
   comments.header.push(
     `Imported by devskyy-mon import from ${o.source} (${expo.format === 'openmetrics' ? 'OpenMetrics' : 'Prometheus text 0.0.4'}).`,
     'Comments say what was inferred; review them, then run devskyy-mon validate and generate.',
+    'Label enums hold the values seen while importing: values outside an enum fold into __overflow__ in the',
+    'generated exporter, so add the ones the app can also produce.',
   );
 
   // Expressions are checked against the metrics just imported (and the records the rule files define).

@@ -286,11 +286,12 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
   }
 
   // Labels: one definition per exposed name, from every value seen on any family.
-  const seen = new Map<string, { values: string[]; families: string[] }>();
+  const seen = new Map<string, { values: string[]; families: string[]; infoOnly: boolean }>();
   for (const p of pending) {
     for (const l of p.labelNames) {
-      const entry = seen.get(l) ?? { values: [], families: [] };
-      entry.families.push(p.family.name);
+      const entry = seen.get(l) ?? { values: [], families: [], infoOnly: true };
+      entry.families.push(`${prefix}${p.metric.name}`);
+      entry.infoOnly &&= p.metric.type === 'info';
       for (const s of p.family.samples) {
         const v = s.labels[l];
         if (v !== undefined && v !== '' && v !== '__overflow__') entry.values.push(v);
@@ -301,7 +302,7 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
   const labels: Record<string, RawLabel> = {};
   const labelComments = new Map<string, string[]>();
   for (const [name, e] of [...seen.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const shape = shapeLabel(name, e.values);
+    const shape = shapeLabel(name, e.values, e.infoOnly);
     const fams = distinct(e.families);
     labels[name] = {
       description: `The ${name} label of ${fams.length === 1 ? fams[0] : `${fams[0]} and ${fams.length - 1} more famil${fams.length === 2 ? 'y' : 'ies'}`}.`,

@@ -47,14 +47,17 @@ export function boundWithHeadroom(seen: number): number {
   return Math.ceil(Math.max(seen * 2, seen + 10) / 10) * 10;
 }
 
-export function shapeLabel(name: string, seen: readonly string[]): LabelShape {
+/** `infoOnly`: the label is on info metrics alone, which describe a build or a host and change with it. */
+export function shapeLabel(name: string, seen: readonly string[], infoOnly = false): LabelShape {
   const values = [...new Set(seen)];
   const unbounded = unboundedReason(name, values);
   const n = values.length;
   const counted = `${n} value${n === 1 ? '' : 's'} seen`;
-  if (!unbounded && n > 0 && n <= ENUM_MAX) {
-    return { values: values.sort(compareValues), comment: `${counted}; declared as an enum (values outside it fold into __overflow__ in the generated exporter)` };
+  if (infoOnly && !unbounded) {
+    const maxValues = boundWithHeadroom(n);
+    return { maxValues, comment: `${counted}; an info label (a version, a build) changes with each release, so a bound of ${maxValues}, not an enum` };
   }
+  if (!unbounded && n > 0 && n <= ENUM_MAX) return { values: values.sort(compareValues), comment: `${counted}; declared as an enum` };
   const maxValues = boundWithHeadroom(n);
   if (unbounded) return { maxValues, unbounded, comment: `${counted}; looks unbounded: ${unbounded}. Bound set to ${maxValues}; normalise or drop this label in the app` };
   return { maxValues, comment: `${counted} (more than ${ENUM_MAX}); bound set to ${maxValues} for headroom` };
