@@ -321,7 +321,7 @@ export function inferMetrics(expo: Exposition, o: InferOptions): MetricsDraft {
   const catId = (g: string) => (onlyOther ? 'metrics' : categoryOf(g));
   const categories = distinct(pending.map((p) => catId(p.group)))
     .sort((a, b) => (a === 'other' ? 1 : b === 'other' ? -1 : a.localeCompare(b)))
-    .map((id) => ({ id, title: ACRONYMS[id] ?? id.charAt(0).toUpperCase() + id.slice(1), description: `Families named ${id === 'other' || id === 'metrics' ? `${prefix}*` : `${prefix}${id}_*`} in the exposition.` }));
+    .map((id) => ({ id, title: ACRONYMS[id] ?? id.charAt(0).toUpperCase() + id.slice(1), description: id === 'other' ? 'Families outside the name groups above.' : id === 'metrics' ? `Every family named ${prefix}* in the exposition.` : `Families named ${prefix}${id}_* in the exposition.` }));
   const catOrder = new Map(categories.map((c, i) => [c.id, i]));
 
   // Buckets and percentiles: the most common set becomes the default; others stay on their metric.
