@@ -177,7 +177,7 @@ describe('import from rule files and dashboards', () => {
   const expo = '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200"} 1\napp_requests_total{code="500"} 1\n';
 
   it('carries alerts and records from plain files and PrometheusRule objects, and reports expressions that do not fit the metrics', () => {
-    const plain = 'groups:\n  - name: app\n    interval: 1m\n    rules:\n      - alert: Errors\n        expr: sum(rate(app_requests_total{code="500"}[5m])) > 1\n        for: 10m\n        labels: { severity: critical, team: web }\n        annotations: { summary: Errors, description: "{{ $value }} errors/s", runbook_url: "https://runbooks.example/errors", owner: web }\n      - alert: Typo\n        expr: rate(app_reqests_total[5m]) > 1\n      - record: app:requests:rate5m\n        expr: sum(rate(app_requests_total[5m]))\n';
+    const plain = 'groups:\n  - name: app\n    interval: 1m\n    limit: 10\n    rules:\n      - alert: Errors\n        expr: sum(rate(app_requests_total{code="500"}[5m])) > 1\n        for: 10m\n        labels: { severity: critical, team: web }\n        annotations: { summary: Errors, description: "{{ $value }} errors/s", runbook_url: "https://runbooks.example/errors", owner: web }\n      - alert: Typo\n        expr: rate(app_reqests_total[5m]) > 1\n      - record: app:requests:rate5m\n        expr: sum(rate(app_requests_total[5m]))\n';
     const operator = 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: { name: app }\nspec:\n  groups:\n    - name: app-extra\n      rules:\n        - alert: NoTraffic\n          expr: app:requests:rate5m == 0\n          annotations: { message: No traffic }\n';
     const r = importText(expo, { rules: [{ file: 'plain.yml', text: plain }, { file: 'op.yaml', text: operator }] });
     // Valid; what the catalog's own checks say about the imported rules is passed on.
@@ -189,6 +189,7 @@ describe('import from rule files and dashboards', () => {
     expect(r.raw.recording_rules!.map((x) => x.record)).toEqual(['app:requests:rate5m']);
     expect(r.report.notCarried.find((n) => n.what === 'alert Typo')?.reason).toMatch(/app_reqests_total.*did you mean app_requests_total/);
     expect(r.report.notCarried.some((n) => n.what === 'annotation owner of alert Errors')).toBe(true);
+    expect(r.report.notCarried.some((n) => n.what === 'limit of group app')).toBe(true);
     expect(r.text).toContain('no severity label: declared warning');
   });
 
@@ -207,6 +208,7 @@ describe('import from rule files and dashboards', () => {
         { type: 'row', title: 'Traffic', collapsed: true, panels: [{ type: 'graph', title: 'Rate', yaxes: [{ format: 'reqps' }], targets: [{ refId: 'A', expr: 'sum by (code) (rate(app_requests_total{code=~"$code"}[$__rate_interval]))', legendFormat: '{{code}}' }] }] },
         { type: 'stat', title: 'Two', fieldConfig: { defaults: { unit: 'short' } }, targets: [{ refId: 'A', expr: 'sum(app_requests_total)' }, { refId: 'B', expr: 'count(app_requests_total)' }] },
         { type: 'text', title: 'Notes' },
+        { type: 'timeseries', title: 'Logs', datasource: { type: 'loki', uid: 'l' }, targets: [{ refId: 'A', expr: 'sum(rate({app="shop"}[5m]))' }] },
         { type: 'timeseries', title: 'Other app', targets: [{ refId: 'A', expr: 'rate(other_thing_total[5m])' }] },
       ],
     };
@@ -226,6 +228,7 @@ describe('import from rule files and dashboards', () => {
     ]);
     const what = r.report.notCarried.map((n) => n.what);
     expect(what).toContain('panel "Notes" of "App"');
+    expect(r.report.notCarried.find((n) => n.what === '1 query(ies) of panel "Logs" of "App"')?.reason).toBe('data source loki is not Prometheus');
     expect(what).toContain('panel "Other app" of "App"');
     expect(what).toContain('1 template variable(s) of "App"');
     expect(r.text).toContain('Grafana variables removed');
@@ -321,9 +324,13 @@ describe('import command', () => {
     writeFileSync(join(dir, 'bad.txt'), '# TYPE app_x sometype\napp_x 1\n');
     const bad = await runInProcess(['import', '--from-metrics', 'bad.txt', '--out', 'other.yaml'], dir);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('bad.txt: error [import/exposition] line 1: unknown metric type "sometype"');
+    expect(bad.stderr).toContain('bad.txt:1:1: error [import/exposition] unknown metric type "sometype"');
+    writeFileSync(join(dir, 'broken.txt'), '# TYPE a gauge\na{x="1" 1\n');
+    const broken = await runInProcess(['import', '--from-metrics', 'broken.txt', '--out', 'other.yaml'], dir);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('broken.txt:2:1: error [import/exposition] cannot read "a{x="1" 1"');
     const missing = await runInProcess(['import', '--from-metrics', 'nope.txt', '--out', 'other.yaml'], dir);
     expect(missing.code).toBe(2);
-    expect(readdirSync(dir).sort()).toEqual(['.devskyy-mon-manifest.import.catalog.yaml.json', 'bad.txt', 'catalog.yaml', 'm.txt']);
+    expect(readdirSync(dir).sort()).toEqual(['.devskyy-mon-manifest.import.catalog.yaml.json', 'bad.txt', 'broken.txt', 'catalog.yaml', 'm.txt']);
   });
 });

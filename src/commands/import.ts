@@ -58,7 +58,7 @@ export async function runImport(io: Io, f: ImportFlags): Promise<void> {
     expo = parseExposition(expoInput.text, expoInput.contentType);
   } catch (err) {
     if (!(err instanceof ExpositionError)) throw err;
-    io.err(`${f.fromMetrics}: error [import/exposition] ${err.message}\n`);
+    io.err(`${f.fromMetrics}${err.line ? `:${err.line}:1` : ''}: error [import/exposition] ${err.message}\n`);
     throw new ExitError(1);
   }
   const where = expoInput.target ?? (isUrl(f.fromMetrics) ? undefined : { ...targetOf(f.target), path: '/metrics', scheme: 'http' as const });
@@ -76,6 +76,7 @@ export async function runImport(io: Io, f: ImportFlags): Promise<void> {
       skipUntyped: f.skipUntyped,
       listStandard: f.listStandard,
       service: serviceOf(f, addr),
+      ...(!expoInput.target && !f.target ? { serviceNote: `services: the scrape address 127.0.0.1:8000 is assumed (read from a file); pass --target host:port or edit it.` } : {}),
     });
   } catch (err) {
     if (err instanceof RuleFileError || err instanceof DashboardError) {

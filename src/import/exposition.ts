@@ -33,7 +33,15 @@ export interface Exposition {
   families: ExposedFamily[];
 }
 
-export class ExpositionError extends Error {}
+export class ExpositionError extends Error {
+  constructor(
+    message: string,
+    /** 1-based line of the input, when known. */
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** Sample-name suffixes each declared type owns, OpenMetrics and text 0.0.4 together. */
 const SUFFIXES: Record<ExposedType, readonly string[]> = {
@@ -69,6 +77,8 @@ export function parseExposition(text: string, contentType = ''): Exposition {
   const declared = new Map<string, { type: ExposedType; unit?: string; line: number }>();
   const order: string[] = [];
   const kept: string[] = [];
+  /** Line number in the input of each kept line, for the library's errors. */
+  const keptAt: number[] = [];
   const firstLine = new Map<string, number>();
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -77,12 +87,13 @@ export function parseExposition(text: string, contentType = ''): Exposition {
       if (!meta || meta.kind === 'EOF') return;
       if (meta.kind === 'HELP') {
         kept.push(line);
+        keptAt.push(i + 1);
         return;
       }
       const entry = declared.get(meta.name) ?? { type: 'unknown' as ExposedType, line: i + 1 };
       if (meta.kind === 'TYPE') {
         const t = meta.rest.toLowerCase() === 'untyped' ? 'unknown' : meta.rest.toLowerCase();
-        if (!TYPES.has(t)) throw new ExpositionError(`line ${i + 1}: unknown metric type "${meta.rest}"`);
+        if (!TYPES.has(t)) throw new ExpositionError(`unknown metric type "${meta.rest}"`, i + 1);
         entry.type = t as ExposedType;
       } else if (meta.rest) entry.unit = meta.rest;
       if (!declared.has(meta.name)) order.push(meta.name);
@@ -94,6 +105,7 @@ export function parseExposition(text: string, contentType = ''): Exposition {
       if (!firstLine.has(name)) firstLine.set(name, i + 1);
     }
     kept.push(line);
+    keptAt.push(i + 1);
   });
   kept.push(''); // the library drops the last sample when the text does not end in a newline
 
@@ -101,7 +113,11 @@ export function parseExposition(text: string, contentType = ''): Exposition {
   try {
     parsed = parsePrometheusTextFormat(kept.join('\n'));
   } catch (err) {
-    throw new ExpositionError((err as Error).message);
+    // The library names the line it could not read, not its number: find it.
+    const message = (err as Error).message;
+    const bad = message.replace(/^Encountered invalid line: /, '');
+    const at = kept.indexOf(bad);
+    throw at >= 0 ? new ExpositionError(`cannot read "${bad.slice(0, 120)}"`, keptAt[at]) : new ExpositionError(message);
   }
   const help = new Map<string, string>();
   const bySampleName = new Map<string, Sample[]>();

@@ -84,7 +84,12 @@ export function importDashboards(inputs: readonly TextInput[]): ImportedDashboar
         out.notCarried.push({ source: input.file, what: where, reason: `panel type ${String(p['type'])} has no catalog equivalent` });
         continue;
       }
-      const targets = (Array.isArray(p['targets']) ? p['targets'] : []).filter(isDict).filter((t) => str(t['expr']) && t['hide'] !== true);
+      // Loki and other data sources also call their query `expr`: only Prometheus' PromQL is carried.
+      const dsType = (x: Dict) => (isDict(x['datasource']) ? str(x['datasource']['type']) : undefined);
+      const promql = (t: Dict) => (dsType(t) ?? dsType(p) ?? 'prometheus') === 'prometheus';
+      const all = (Array.isArray(p['targets']) ? p['targets'] : []).filter(isDict).filter((t) => str(t['expr']) && t['hide'] !== true);
+      const targets = all.filter(promql);
+      if (targets.length < all.length) out.notCarried.push({ source: input.file, what: `${all.length - targets.length} query(ies) of ${where}`, reason: `data source ${dsType(all.find((t) => !promql(t))!) ?? dsType(p)} is not Prometheus` });
       if (!targets.length) {
         out.notCarried.push({ source: input.file, what: where, reason: 'no PromQL query' });
         continue;

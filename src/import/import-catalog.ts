@@ -27,6 +27,8 @@ export interface ImportOptions {
   skipUntyped?: boolean;
   /** List each standard (process/runtime) family in the report, not only their count. */
   listStandard?: boolean;
+  /** A line for the header about the scrape address, when it was assumed. */
+  serviceNote?: string;
   /** Path of the JSON Schema relative to the catalog, for the editor comment. */
   schemaRef?: string;
 }
@@ -128,6 +130,7 @@ export function importCatalog(expo: Exposition, rules: readonly TextInput[], das
     'Comments say what was inferred; review them, then run devskyy-mon validate and generate.',
     'Label enums hold the values seen while importing: values outside an enum fold into __overflow__ in the',
     'generated exporter, so add the ones the app can also produce.',
+    ...(o.serviceNote ? [o.serviceNote] : []),
   );
 
   // Expressions are checked against the metrics just imported (and the records the rule files define).

@@ -70,11 +70,14 @@ export function importRuleFiles(inputs: readonly TextInput[], ns: string): Impor
           continue;
         }
         const interval = str(g.interval);
+        for (const k of Object.keys(g).filter((k) => !['name', 'interval', 'rules'].includes(k))) r.notCarried.push({ source: input.file, what: `${k} of group ${group}`, reason: 'the catalog has no per-group setting for it' });
         for (const rule of rules) {
           if (!isDict(rule)) continue;
           const expr = str(rule['expr'])?.trim();
           if (!expr) continue;
           const alert = str(rule['alert']);
+          const known = ['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'];
+          for (const k of Object.keys(rule).filter((k) => !known.includes(k))) r.notCarried.push({ source: input.file, what: `${k} of ${alert ? `alert ${alert}` : `record ${str(rule['record'])}`}`, reason: 'not a rule field the catalog carries' });
           if (alert !== undefined) {
             if (!r.alerting) r.alerting = { group, ...(interval ? { interval } : {}) };
             else if (interval && group !== r.alerting.group) r.notCarried.push({ source: input.file, what: `interval ${interval} of group ${group}`, reason: 'the catalog sets an interval only for its default alert group' });
