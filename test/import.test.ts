@@ -79,6 +79,9 @@ describe('exposition parsing', () => {
     expect(byName['devskyy_escape_example']!.samples[0]!.labels['path']).toBe('a "quoted" \\ value\nnext');
     const unit = parseExposition('# TYPE app_latency_seconds histogram\n# UNIT app_latency_seconds seconds\n# HELP app_latency_seconds Latency.\napp_latency_seconds_bucket{le="1"} 1\napp_latency_seconds_bucket{le="+Inf"} 1\napp_latency_seconds_count 1\napp_latency_seconds_sum 0.5\n# EOF');
     expect(unit.families[0]).toMatchObject({ name: 'app_latency_seconds', type: 'histogram', unit: 'seconds', help: 'Latency.' });
+    // An exemplar after the value does not disturb the sample.
+    const ex = parseExposition('# TYPE a_seconds histogram\na_seconds_bucket{le="1",path="/x"} 3 # {trace_id="abc def"} 0.5 1.6e9\na_seconds_bucket{le="+Inf",path="/x"} 4\na_seconds_count{path="/x"} 4\na_seconds_sum{path="/x"} 2\n# EOF\n');
+    expect(ex.families[0]!.samples[0]).toEqual({ name: 'a_seconds_bucket', labels: { le: '1', path: '/x' }, value: 3 });
   });
 
   it('folds the Python client text 0.0.4 _created gauges into their counters and keeps the last sample without a newline', () => {
