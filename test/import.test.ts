@@ -5,7 +5,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { alertRuleFile, recordingRuleFile } from '../src/emit/rules.js';
 import { parseExposition } from '../src/import/exposition.js';
 import { importCatalog } from '../src/import/import-catalog.js';
 import { shapeLabel } from '../src/import/label-shape.js';
@@ -194,6 +195,14 @@ describe('import from rule files and dashboards', () => {
     expect(r.report.notCarried.some((n) => n.what === 'annotation owner of alert Errors')).toBe(true);
     expect(r.report.notCarried.some((n) => n.what === 'limit of group app')).toBe(true);
     expect(r.text).toContain('no severity label: declared warning');
+
+    // What generate writes from this catalog imports back to the same alerts and recording rules.
+    const c = r.catalog.catalog!;
+    const back = importText(expo, { rules: [{ file: 'alerts.yml', text: stringify(alertRuleFile(c)) }, { file: 'recording_rules.yml', text: stringify(recordingRuleFile(c)) }] });
+    const again = back.catalog.catalog!;
+    const strip = (x: Catalog) => ({ alerts: x.alerts.map(({ path: _p, ...a }) => a), records: x.recordingRules.map(({ path: _p, ...rec }) => rec), alerting: x.alerting });
+    expect(strip(again)).toEqual(strip(c));
+    expect(again.recordingRules).toHaveLength(1);
   });
 
   it('takes Grafana variables out of a query, or says it cannot', () => {
