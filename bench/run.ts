@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchExporter } from './exporter.js';
 import { benchGenerate } from './generate.js';
+import { benchImport } from './import.js';
 import { benchLint } from './lint.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -11,5 +12,6 @@ const only = process.argv[2];
 const out: string[] = [`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`];
 if (!only || only === 'generate') out.push(benchGenerate(root));
 if (!only || only === 'lint') out.push(benchLint(devskyy));
+if (!only || only === 'import') out.push(await benchImport(join(root, 'bin', 'devskyy-mon.js')));
 if (!only || only === 'exporter') out.push(await benchExporter(devskyy));
 process.stdout.write(out.join('\n'));

@@ -7,6 +7,7 @@ import type { StackFlags, UpFlags } from './commands/stack.js';
 import { TEMPLATES } from './commands/init.js';
 import type { ServeFlags } from './commands/serve.js';
 import type { LintFlags } from './commands/lint-alerts.js';
+import type { ImportFlags } from './commands/import.js';
 import type { Io } from './commands/io.js';
 import { processIo } from './commands/io.js';
 import { packageVersion } from './util/package-root.js';
@@ -124,6 +125,25 @@ export function buildProgram(io: Io): Command {
     .addOption(catalogOption())
     .option('-n, --lines <n>', 'lines from the end', positive('--lines'), 100)
     .action(async (component: string | undefined, o: StackFlags & { lines: number }) => (await stackCmd()).runLogs(io, { ...o, format: 'text', ...(component ? { component } : {}) }));
+
+  program
+    .command('import')
+    .description('start a catalog from what a team already has: a /metrics URL or saved exposition, rule files, Grafana dashboards')
+    .requiredOption('--from-metrics <url|file>', 'a live /metrics URL or a saved text 0.0.4 / OpenMetrics exposition')
+    .option('--from-rules <files...>', 'Prometheus rule files (plain or PrometheusRule objects)')
+    .option('--from-dashboards <files...>', 'Grafana dashboard JSON files')
+    .option('-o, --out <file>', 'catalog to write', 'catalog.yaml')
+    .option('--namespace <ns>', 'metric name prefix (default: the one most families share)')
+    .option('--service <name>', 'scrape job name (default: the namespace)')
+    .option('--target <host:port>', 'where Prometheus scrapes the app (default: the URL scraped, or 127.0.0.1:8000 for a file)')
+    .addOption(new Option('--exporter <kind>', 'external: your app is scraped; demo: devskyy-mon serves the catalog with synthetic traffic').choices(['external', 'demo']).default('external'))
+    .option('--title <title>', 'stack title (default: the namespace)')
+    .option('--skip-untyped', 'leave untyped families out (by default they are declared gauges, as Prometheus treats them)', false)
+    .option('--list-standard', 'name every process/runtime family summarised in the report', false)
+    .option('-f, --force', 'overwrite a catalog that import did not write or that was edited since', false)
+    .option('--dry-run', 'print the catalog on stdout (report on stderr); write nothing', false)
+    .addOption(formatOption())
+    .action(async (o: ImportFlags) => (await import('./commands/import.js')).runImport(io, o));
 
   program
     .command('lint-alerts')

@@ -30,4 +30,8 @@ export { checkDashboard } from './emit/grafana/check.js';
 export { alertRuleFile, recordingRuleFile } from './emit/rules.js';
 export { ruleTests } from './emit/rule-tests.js';
 export { KubernetesTargetError } from './emit/kubernetes-error.js';
+export { parseExposition, ExpositionError } from './import/exposition.js';
+export type { Exposition, ExposedFamily } from './import/exposition.js';
+export { importCatalog } from './import/import-catalog.js';
+export type { ImportOptions, ImportReport, ImportResult } from './import/import-catalog.js';
 export { main } from './cli.js';

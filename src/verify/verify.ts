@@ -49,6 +49,10 @@ export function metadataKeys(m: Pick<Catalog['metrics'][number], 'fullName' | 't
       return { names: [m.fullName.replace(/_info$/, ''), m.fullName], types: ['info', 'gauge'] };
     case 'enum':
       return { names: [m.fullName], types: ['stateset', 'gauge'] };
+    case 'gauge':
+      // An exporter that declares no type (untyped, e.g. node_exporter's netstat and vmstat families) is
+      // reported as unknown; Prometheus treats its samples as a gauge's.
+      return { names: [m.fullName], types: ['gauge', 'unknown'] };
     default:
       return { names: [m.fullName], types: [m.type] };
   }
