@@ -78,6 +78,10 @@ export function importRuleFiles(inputs: readonly TextInput[], ns: string): Impor
           const alert = str(rule['alert']);
           const known = ['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'];
           for (const k of Object.keys(rule).filter((k) => !known.includes(k))) r.notCarried.push({ source: input.file, what: `${k} of ${alert ? `alert ${alert}` : `record ${str(rule['record'])}`}`, reason: 'not a rule field the catalog carries' });
+          if (alert !== undefined && expr.includes(`${ns}_metrics_overflow_total`) && alert.endsWith('LabelValuesOverflow')) {
+            r.notCarried.push({ source: input.file, what: `alert ${alert}`, reason: "written by devskyy-mon from the runtime's cardinality guard; generate writes it again (alerting.overflow_alert)" });
+            continue;
+          }
           if (alert !== undefined) {
             if (!r.alerting) r.alerting = { group, ...(interval ? { interval } : {}) };
             else if (interval && group !== r.alerting.group) r.notCarried.push({ source: input.file, what: `interval ${interval} of group ${group}`, reason: 'the catalog sets an interval only for its default alert group' });
