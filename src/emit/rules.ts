@@ -21,7 +21,8 @@ function alertRule(catalog: Catalog, a: Alert, links: ReturnType<typeof alertPan
     expr: a.expr,
     ...(a.for ? { for: a.for } : {}),
     ...(a.keepFiringFor ? { keep_firing_for: a.keepFiringFor } : {}),
-    labels: { ...sortedRecord(a.labels), severity: a.severity },
+    // namespace and service tell this catalog's alerts from another's in a shared Prometheus; the catalog's own labels win.
+    labels: sortedRecord({ namespace: catalog.namespace, service: catalog.services[0]!.name, ...a.labels, severity: a.severity }),
     annotations: {
       summary: a.summary,
       description: a.description,
@@ -50,7 +51,8 @@ export function alertRuleFile(catalog: Catalog): PromRuleFile {
     rules: alerts.map((a) => alertRule(catalog, a, links)),
   }));
   if (catalog.slos.length) {
-    groups.push({ name: `${catalog.namespace}_slo_alerts`, rules: catalog.slos.flatMap((s) => sloAlerts(s, catalog.alerting.runbookBaseUrl)) });
+    const runbookBase = catalog.alerting.runbookBaseUrl;
+    groups.push({ name: `${catalog.namespace}_slo_alerts`, rules: catalog.slos.flatMap((s) => sloAlerts(catalog, s, { ...(runbookBase ? { runbookBase } : {}) })) });
   }
   return { groups };
 }
@@ -61,7 +63,7 @@ export function recordingRuleFile(catalog: Catalog): PromRuleFile {
     rules: rules.map((r): PromRecordRule => ({ record: r.record, expr: r.expr, ...(Object.keys(r.labels).length ? { labels: sortedRecord(r.labels) } : {}) })),
   }));
   // One group per SLO: its rules depend on each other in order, and a group evaluates sequentially.
-  for (const s of catalog.slos) groups.push({ name: `${catalog.namespace}_slo_${s.name}`, rules: sloRecordingRules(catalog, s) });
+  for (const s of catalog.slos) groups.push({ name: `${catalog.namespace}_${s.service}_slo_${s.name}`, rules: sloRecordingRules(catalog, s) });
   return { groups };
 }
 

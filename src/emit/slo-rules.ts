@@ -35,6 +35,16 @@ function withMatchers(fullName: string, matchers?: string): string {
   return matchers ? `${fullName}{${matchers}}` : fullName;
 }
 
+/** The labels that tell one SLO's series and alerts apart in a Prometheus shared by many catalogs (Sloth's sloth_service / sloth_slo). */
+export function sloLabels(catalog: Catalog, slo: Slo): { namespace: string; service: string; slo: string } {
+  return { namespace: catalog.namespace, service: slo.service, slo: slo.name };
+}
+
+/** `{namespace="…",service="…",slo="…"}`: selects one SLO's records and nothing of another catalog's. */
+export function sloSelector(catalog: Catalog, slo: Slo): string {
+  return `{${Object.entries(sloLabels(catalog, slo)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+}
+
 function fiveMinuteRates(catalog: Catalog, slo: Slo): { errors: string; total: string } {
   if (slo.sli.kind === 'ratio') {
     return { errors: `sum(rate(${slo.sli.errors}[5m]))`, total: `sum(rate(${slo.sli.total}[5m]))` };
@@ -49,11 +59,13 @@ function fiveMinuteRates(catalog: Catalog, slo: Slo): { errors: string; total: s
 }
 
 export function sloRecordingRules(catalog: Catalog, slo: Slo): PromRecordRule[] {
-  const labels = { slo: slo.name };
-  const sel = (name: string) => `${name}{slo="${slo.name}"}`;
+  const labels = sloLabels(catalog, slo);
+  const sel = (name: string) => `${name}${sloSelector(catalog, slo)}`;
   const rates = fiveMinuteRates(catalog, slo);
   const rules: PromRecordRule[] = [
-    { record: SLO_RECORDS.errors, expr: rates.errors, labels },
+    // A healthy service has no error series at all: "or 0 * total" makes the error rate 0, not absent, wherever
+    // there are events, so the SLI, the burn-rate alerts and the budget panels read 0 instead of going blank.
+    { record: SLO_RECORDS.errors, expr: `${rates.errors} or 0 * ${rates.total}`, labels },
     { record: SLO_RECORDS.total, expr: rates.total, labels },
     { record: SLO_RECORDS.ratio('5m'), expr: `${sel(SLO_RECORDS.errors)} / ${sel(SLO_RECORDS.total)}`, labels },
   ];
@@ -72,24 +84,56 @@ export function errorBudget(slo: Slo): number {
   return Number((1 - slo.objective / 100).toPrecision(6));
 }
 
-export function sloAlerts(slo: Slo, runbookBase?: string): PromAlertRule[] {
+/** One burn-rate condition of an alert: both windows above factor × budget. */
+export interface BurnWindow {
+  burn: 'fast' | 'slow';
+  long: string;
+  short: string;
+  factor: number;
+  /** The error ratio both windows must exceed. */
+  threshold: number;
+}
+
+export function burnWindows(slo: Slo): BurnWindow[] {
   const budget = errorBudget(slo);
-  const ratio = (w: string) => `${SLO_RECORDS.ratio(w)}{slo="${slo.name}"}`;
-  const threshold = (factor: number) => Number((factor * budget).toPrecision(6));
-  const make = (kind: 'page' | 'ticket'): PromAlertRule => {
-    const expr = BURN_RATES[kind].map(([long, short, f]) => `(${ratio(long)} > ${threshold(f)} and ${ratio(short)} > ${threshold(f)})`).join('\nor\n');
-    const fast = kind === 'page';
+  const of = (burn: 'fast' | 'slow', rows: typeof BURN_RATES.page | typeof BURN_RATES.ticket): BurnWindow[] =>
+    rows.map(([long, short, factor]) => ({ burn, long, short, factor, threshold: Number((factor * budget).toPrecision(6)) }));
+  return [...of('fast', BURN_RATES.page), ...of('slow', BURN_RATES.ticket)];
+}
+
+export function sloAlertName(slo: Slo, burn: 'fast' | 'slow'): string {
+  return `${pascal(slo.name)}ErrorBudgetBurn${burn === 'fast' ? 'Fast' : 'Slow'}`;
+}
+
+export interface SloAlertLinks {
+  runbookBase?: string;
+  /** The SLO's dashboard, for the dashboard_url annotation. */
+  dashboardUrl?: string;
+}
+
+export function sloAlerts(catalog: Catalog, slo: Slo, links: SloAlertLinks = {}): PromAlertRule[] {
+  const budget = errorBudget(slo);
+  const ratio = (w: string) => `${SLO_RECORDS.ratio(w)}${sloSelector(catalog, slo)}`;
+  const windows = burnWindows(slo);
+  const make = (burn: 'fast' | 'slow'): PromAlertRule => {
+    const expr = windows
+      .filter((w) => w.burn === burn)
+      .map((w) => `(${ratio(w.long)} > ${w.threshold} and ${ratio(w.short)} > ${w.threshold})`)
+      .join('\nor\n');
+    const fast = burn === 'fast';
     return {
-      alert: `${pascal(slo.name)}ErrorBudgetBurn${fast ? 'Fast' : 'Slow'}`,
+      alert: sloAlertName(slo, burn),
       expr,
       for: fast ? '2m' : '15m',
-      labels: { severity: fast ? 'critical' : 'warning', slo: slo.name },
+      // burn tells the fast/slow pair apart for inhibition, whatever severities the catalog uses.
+      labels: { burn, ...sloLabels(catalog, slo), severity: fast ? 'critical' : 'warning' },
       annotations: {
-        summary: `${slo.name} SLO (${slo.objective}% over ${slo.window}) is burning its error budget ${fast ? 'fast' : 'steadily'}`,
+        summary: `${slo.service} ${slo.name} SLO (${slo.objective}% over ${slo.window}) is burning its error budget ${fast ? 'fast' : 'steadily'}`,
         description: `${slo.description}. Error ratio {{ $value | humanizePercentage }}; at this rate the ${slo.window} budget of ${(budget * 100).toPrecision(3)}% runs out ${fast ? 'within days' : 'before the window ends'}.`,
-        ...(runbookBase ? { runbook_url: `${runbookBase.replace(/\/$/, '')}/slo-${slo.name.replace(/_/g, '-')}` } : {}),
+        ...(links.runbookBase ? { runbook_url: `${links.runbookBase.replace(/\/$/, '')}/slo-${slo.name.replace(/_/g, '-')}` } : {}),
+        ...(links.dashboardUrl ? { dashboard_url: links.dashboardUrl } : {}),
       },
     };
   };
-  return [make('page'), make('ticket')];
+  return [make('fast'), make('slow')];
 }

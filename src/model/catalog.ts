@@ -1,5 +1,6 @@
 // The normalised catalog every emitter reads: defaults applied, names expanded, references resolved.
 import type { PathSegment } from '../load/yaml-source.js';
+import type { RawReceiver } from './raw.js';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'enum';
 
@@ -96,6 +97,8 @@ export interface Slo {
   description: string;
   objective: number;
   window: string;
+  /** The service it belongs to: a label on every SLO series and alert. */
+  service: string;
   sli: Sli;
   path: readonly PathSegment[];
 }
@@ -128,6 +131,18 @@ export interface Category {
 export interface Component {
   port: number;
   image: string;
+  /** Where users reach it, when declared (links, --web.external-url). */
+  externalUrl?: string;
+}
+
+/** An Alertmanager integration as declared; secrets are paths of files Alertmanager reads. */
+export type Receiver = RawReceiver;
+
+export interface Route {
+  receiver: string;
+  severity?: string;
+  team?: string;
+  continue: boolean;
 }
 
 export interface Catalog {
@@ -150,6 +165,10 @@ export interface Catalog {
   dashboards: readonly Dashboard[];
   alertmanager: {
     webhookUrl?: string;
+    /** Receiver of alerts no route matches; absent with no receivers: a null receiver. */
+    defaultReceiver?: string;
+    receivers: readonly Receiver[];
+    routes: readonly Route[];
     groupBy: readonly string[];
     groupWait: string;
     groupInterval: string;
@@ -161,8 +180,17 @@ export interface Catalog {
     release: string;
     dashboardLabel: string;
     dashboardFolder: string;
+    datasourceUid: string;
     commonLabels: Readonly<Record<string, string>>;
   };
+}
+
+/** Where users reach a component: its declared external URL, else the loopback address and port it publishes. */
+export function componentUrl(catalog: Pick<Catalog, 'stack'>, name: 'prometheus' | 'alertmanager' | 'grafana'): string {
+  const c = catalog.stack[name];
+  if (c.externalUrl) return c.externalUrl;
+  const host = catalog.stack.bind === '0.0.0.0' ? '127.0.0.1' : catalog.stack.bind;
+  return `http://${host}:${c.port}`;
 }
 
 /** Every series name a metric exposes, as Prometheus' own clients expose it. */
