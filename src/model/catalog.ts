@@ -193,6 +193,15 @@ export function componentUrl(catalog: Pick<Catalog, 'stack'>, name: 'prometheus'
   return `http://${host}:${c.port}`;
 }
 
+/**
+ * Prometheus' and Alertmanager's --web.external-url: the declared URL, else where this runtime publishes it. The route
+ * prefix stays "/" so the component keeps answering at its root (what readiness checks and verify call) when the
+ * external URL has a path a proxy strips.
+ */
+export function webExternalUrlArgs(catalog: Pick<Catalog, 'stack'>, name: 'prometheus' | 'alertmanager', localUrl: string): string[] {
+  return [`--web.external-url=${catalog.stack[name].externalUrl ?? localUrl}`, '--web.route-prefix=/'];
+}
+
 /** Every series name a metric exposes, as Prometheus' own clients expose it. */
 export function exposedSeriesNames(m: Pick<Metric, 'fullName' | 'type'>): string[] {
   const n = m.fullName;
