@@ -156,7 +156,8 @@ export function emitKubernetes(catalog: Catalog): Artifact[] {
   files.push({ file: 'alertmanager-config.yaml', object: validated(new AlertmanagerConfig({ metadata: { name: amName, labels }, spec: alertmanagerConfigSpec(r, secretName) }), `AlertmanagerConfig ${amName}`) });
 
   for (const plan of dashboardPlans(catalog)) {
-    const json = JSON.stringify(dashboardJson(catalog, plan));
+    // The datasource variable defaults to kube-prometheus-stack's Prometheus (uid "prometheus" unless declared).
+    const json = JSON.stringify(dashboardJson(catalog, plan, k.datasourceUid));
     const bytes = Buffer.byteLength(json);
     if (bytes > CONFIGMAP_LIMIT - 4096) {
       throw new KubernetesTargetError(`dashboard "${plan.title}" is ${bytes} bytes; a ConfigMap holds at most 1 MiB. Move some of its metrics to another category (one dashboard per category) or shorten it`);

@@ -1,5 +1,7 @@
 // prometheus/alerts.yml and prometheus/recording_rules.yml from the catalog's alerts, recording rules and SLOs.
-import type { Alert, Catalog } from '../model/catalog.js';
+import type { Alert, Catalog, Slo } from '../model/catalog.js';
+import { componentUrl } from '../model/catalog.js';
+import { sloDashboardRef } from './grafana/layout.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 import type { PromAlertRule, PromRecordRule, PromRuleFile, PromRuleGroup } from './rule-types.js';
@@ -52,7 +54,11 @@ export function alertRuleFile(catalog: Catalog): PromRuleFile {
   }));
   if (catalog.slos.length) {
     const runbookBase = catalog.alerting.runbookBaseUrl;
-    groups.push({ name: `${catalog.namespace}_slo_alerts`, rules: catalog.slos.flatMap((s) => sloAlerts(catalog, s, { ...(runbookBase ? { runbookBase } : {}) })) });
+    const dashboardUrl = (s: Slo) => {
+      const d = sloDashboardRef(catalog, s);
+      return `${componentUrl(catalog, 'grafana')}/d/${d.uid}/${d.slug}`;
+    };
+    groups.push({ name: `${catalog.namespace}_slo_alerts`, rules: catalog.slos.flatMap((s) => sloAlerts(catalog, s, { ...(runbookBase ? { runbookBase } : {}), dashboardUrl: dashboardUrl(s) })) });
   }
   return { groups };
 }
