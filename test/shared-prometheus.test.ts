@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../src/runtime/processes.js';
+import { validateCatalog } from '../src/load/load-catalog.js';
+import { dashboardPlans } from '../src/emit/grafana/layout.js';
 import { BIN, DEVSKYY, ROOT, runInProcess, tempDir } from './support/helpers.js';
 
 const ORDERS = join(ROOT, 'test', 'fixtures', 'shared', 'orders.yaml');
@@ -115,6 +117,18 @@ describe('two catalogs in one Prometheus', () => {
       expect(groups.map((g) => g.name)).toEqual(expect.arrayContaining(['devskyy_devskyy_slo_availability', 'orders_orders-api_slo_availability', 'devskyy_slo_alerts', 'orders_slo_alerts']));
       expect(groups.flatMap((g) => g.rules.filter((r) => r.health !== 'ok' || r.lastError).map((r) => `${g.name}/${r.name}: ${r.lastError}`))).toEqual([]);
       expect(log).not.toMatch(/duplicate sample|same labelset|out of order/i);
+      // The SLO dashboards' queries (what verify runs, read from the same model) return each catalog's own series.
+      for (const file of [DEVSKYY, ORDERS]) {
+        const catalog = validateCatalog(file, readFileSync(file, 'utf8')).catalog!;
+        const slo = dashboardPlans(catalog).filter((d) => d.tags.includes('slo'));
+        expect(slo).toHaveLength(2);
+        for (const d of slo) {
+          for (const t of d.panels.flatMap((p) => p.targets)) {
+            const result = (await api<{ result: Series[] }>(`/api/v1/query?query=${encodeURIComponent(t.expr)}`))?.result ?? [];
+            expect(result.map((r) => r.metric['namespace']), `${d.title}: ${t.expr}`).toEqual([catalog.namespace]);
+          }
+        }
+      }
     } finally {
       for (const c of children) c.kill('SIGKILL');
     }

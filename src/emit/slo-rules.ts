@@ -101,6 +101,12 @@ export function burnWindows(slo: Slo): BurnWindow[] {
   return [...of('fast', BURN_RATES.page), ...of('slow', BURN_RATES.ticket)];
 }
 
+/** A fast burn pages with the catalog's first (highest) severity, a slow burn takes the second. */
+export function sloSeverity(catalog: Catalog, burn: 'fast' | 'slow'): string {
+  const s = catalog.alerting.severities;
+  return burn === 'fast' ? s[0]! : (s[1] ?? s[0]!);
+}
+
 export function sloAlertName(slo: Slo, burn: 'fast' | 'slow'): string {
   return `${pascal(slo.name)}ErrorBudgetBurn${burn === 'fast' ? 'Fast' : 'Slow'}`;
 }
@@ -126,7 +132,7 @@ export function sloAlerts(catalog: Catalog, slo: Slo, links: SloAlertLinks = {})
       expr,
       for: fast ? '2m' : '15m',
       // burn tells the fast/slow pair apart for inhibition, whatever severities the catalog uses.
-      labels: { burn, ...sloLabels(catalog, slo), severity: fast ? 'critical' : 'warning' },
+      labels: { burn, ...sloLabels(catalog, slo), severity: sloSeverity(catalog, burn) },
       annotations: {
         summary: `${slo.service} ${slo.name} SLO (${slo.objective}% over ${slo.window}) is burning its error budget ${fast ? 'fast' : 'steadily'}`,
         description: `${slo.description}. Error ratio {{ $value | humanizePercentage }}; at this rate the ${slo.window} budget of ${(budget * 100).toPrecision(3)}% runs out ${fast ? 'within days' : 'before the window ends'}.`,

@@ -8,7 +8,7 @@ import { parseDuration } from '../util/duration.js';
 import { selectorMatches, Unsupported } from '../promql/steady-eval.js';
 import type { ScenarioBuilder } from './rule-tests.js';
 import type { BurnWindow } from './slo-rules.js';
-import { SLO_RECORDS, SLO_WINDOWS, burnWindows, sloAlertName, sloLabels, sloSelector } from './slo-rules.js';
+import { SLO_RECORDS, SLO_WINDOWS, burnWindows, sloAlertName, sloSeverity, sloLabels, sloSelector } from './slo-rules.js';
 
 const STEP = 60;
 /** Rules evaluate every 5 minutes in these tests: the burn windows reach 3 days, and 5m keeps promtool quick. */
@@ -168,7 +168,7 @@ export function sloTests(catalog: Catalog, b: ScenarioBuilder): { tests: unknown
       const at = evalAt(phases.reduce((n, p) => n + p.minutes, 0) - 5);
       const pair = (x: BurnWindow) => `${SLO_RECORDS.ratio(x.long)}${sel} > ${x.threshold} and ${SLO_RECORDS.ratio(x.short)}${sel} > ${x.threshold}`;
       const alertname = sloAlertName(slo, w.burn);
-      const severity = w.burn === 'fast' ? 'critical' : 'warning';
+      const severity = sloSeverity(catalog, w.burn);
       tests.push({
         name,
         interval: `${STEP}s`,
