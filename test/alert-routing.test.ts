@@ -66,6 +66,16 @@ describe('Alertmanager receivers', () => {
     expect(r.diagnostics.map((d) => d.check)).toEqual(expect.arrayContaining(['alertmanager/receiver-unknown', 'alertmanager/severity-unknown']));
   });
 
+  it('says what a receiver and a route must hold', () => {
+    const r = load('alertmanager:\n  receivers:\n    - name: ops\n    - { name: two, slack: { api_url_file: /x, channel: "#a" }, webhook: { url: "https://x.example.com" } }\n  routes:\n    - { receiver: ops }\n');
+    const messages = r.diagnostics.map((d) => `${d.line}: ${d.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/receivers\[0\]: A receiver: a name and exactly one of slack, pagerduty, email, opsgenie, webhook/),
+      expect.stringMatching(/receivers\[1\]: A receiver: a name and exactly one of/),
+      expect.stringMatching(/routes\[0\]: A route: a receiver and what it matches, a severity, a team or both/),
+    ]);
+  });
+
   it('routes by severity and by team label (amtool config routes test)', () => {
     const c = catalogWith(
       [
