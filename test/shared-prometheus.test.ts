@@ -61,6 +61,45 @@ describe('two catalogs in one Prometheus', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   }, 180_000);
 
+  it('one catalog with two services: each SLO counts only its own service\'s series (job)', async () => {
+    const dir = tempDir('two-services-');
+    const catalog = join(dir, 'catalog.yaml');
+    const text = readFileSync(ORDERS, 'utf8')
+      .replace('  - name: orders-api\n    port: 8101\n    exporter: demo\n', '  - name: orders-api\n    port: 8101\n    exporter: demo\n  - name: orders-worker\n    port: 8102\n    exporter: demo\n')
+      .replace('slos:\n', 'slos:\n  - name: worker_availability\n    service: orders-worker\n    description: Worker requests without a server error\n    objective: 99\n    sli:\n      errors: orders_http_requests_total{status=~"5.."}\n      total: orders_http_requests_total\n');
+    writeFileSync(catalog, text);
+    const out = join(dir, 'out');
+    const r = await runInProcess(['generate', '--catalog', catalog, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const recording = readFileSync(join(out, 'prometheus', 'recording_rules.yml'), 'utf8');
+    expect(recording).toContain('sum(rate(orders_http_requests_total{job="orders-api",status=~"5.."}[5m]))');
+    expect(recording).toContain('sum(rate(orders_http_requests_total{job="orders-worker",status=~"5.."}[5m]))');
+    expect(recording).toContain('orders_http_request_duration_seconds_count{job="orders-api",method="GET"}');
+    // The API healthy, the worker failing every request: each SLO sees its own.
+    const sel = (service: string, slo: string) => `{namespace="orders", service="${service}", slo="${slo}"}`;
+    const test = {
+      rule_files: ruleFiles([out]),
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            { series: 'orders_http_requests_total{job="orders-api", instance="a", method="GET", route="/", status="200"}', values: '0+60x30' },
+            { series: 'orders_http_requests_total{job="orders-worker", instance="w", method="GET", route="/", status="500"}', values: '0+60x30' },
+          ],
+          promql_expr_test: [
+            { expr: 'slo:sli_error:ratio_rate5m{slo="availability"}', eval_time: '20m', exp_samples: [{ labels: `slo:sli_error:ratio_rate5m${sel('orders-api', 'availability')}`, value: 0 }] },
+            { expr: 'slo:sli_error:ratio_rate5m{slo="worker_availability"}', eval_time: '20m', exp_samples: [{ labels: `slo:sli_error:ratio_rate5m${sel('orders-worker', 'worker_availability')}`, value: 1 }] },
+          ],
+        },
+      ],
+    };
+    const file = join(dir, 'two-services.test.yml');
+    writeFileSync(file, stringify(test));
+    const p = spawnSync('promtool', ['test', 'rules', file, join(out, 'prometheus', 'tests', 'slo.test.yml')], { encoding: 'utf8' });
+    expect(p.status, p.stdout + p.stderr).toBe(0);
+  }, 180_000);
+
   it('load into one real Prometheus: every rule evaluates without error and each SLO has its own series', async () => {
     const out = await generateBoth();
     const dir = tempDir('shared-live-');

@@ -118,8 +118,9 @@ export class ScenarioBuilder {
    * Labels of one series of a catalog metric (job and instance included) that satisfy `mine` and, where a label
    * allows it, none of `others`.
    */
-  seriesLabels(metric: Metric, mine: Matcher[], others: Matcher[][] = []): Record<string, string> {
-    const labels: Record<string, string> = { job: this.job, instance: this.instance };
+  seriesLabels(metric: Metric, mine: Matcher[], others: Matcher[][] = [], service?: string): Record<string, string> {
+    const svc = service === undefined ? undefined : this.catalog.services.find((s) => s.name === service);
+    const labels: Record<string, string> = svc ? { job: svc.name, instance: `${svc.host}:${svc.port}` } : { job: this.job, instance: this.instance };
     for (const l of metric.labels) labels[l.name] = this.pickValue(metric, l.name, mine, others);
     return labels;
   }

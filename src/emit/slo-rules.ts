@@ -1,6 +1,7 @@
 // SLOs as SLI recording rules and multi-window, multi-burn-rate alerts (Google SRE workbook, chapter 5).
 import type { Catalog, Slo } from '../model/catalog.js';
 import type { PromAlertRule, PromRecordRule } from './rule-types.js';
+import { parsePromQL } from '../promql/ast.js';
 
 /** Windows the burn-rate alerts read; only 5m is computed from raw series, the rest from the 5m records. */
 export const SLO_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
@@ -45,13 +46,31 @@ export function sloSelector(catalog: Catalog, slo: Slo): string {
   return `{${Object.entries(sloLabels(catalog, slo)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
 }
 
+/**
+ * With several services in a catalog, an SLO counts only its own service's series: the job label is the service name
+ * in every target (scrape job, ServiceMonitor relabeling). A selector that already matches on job is left alone.
+ */
+export function serviceMatcher(catalog: Catalog, slo: Slo): string | undefined {
+  return catalog.services.length > 1 ? `job=${JSON.stringify(slo.service)}` : undefined;
+}
+
+function scoped(selector: string, matcher: string | undefined): string {
+  const parsed = parsePromQL(selector);
+  if (!matcher || !parsed.ok || parsed.expr.kind !== 'selector' || parsed.expr.matchers.some((m) => m.label === 'job')) return selector;
+  const open = selector.indexOf('{');
+  if (open < 0) return `${selector.trimEnd()}{${matcher}}`;
+  const empty = selector.slice(open + 1).trimStart().startsWith('}');
+  return `${selector.slice(0, open + 1)}${matcher}${empty ? '' : ','}${selector.slice(open + 1)}`;
+}
+
 function fiveMinuteRates(catalog: Catalog, slo: Slo): { errors: string; total: string } {
+  const job = serviceMatcher(catalog, slo);
   if (slo.sli.kind === 'ratio') {
-    return { errors: `sum(rate(${slo.sli.errors}[5m]))`, total: `sum(rate(${slo.sli.total}[5m]))` };
+    return { errors: `sum(rate(${scoped(slo.sli.errors, job)}[5m]))`, total: `sum(rate(${scoped(slo.sli.total, job)}[5m]))` };
   }
   const h = slo.sli.histogram;
   const metric = catalog.metrics.find((m) => m.name === h || m.fullName === h)!;
-  const m = slo.sli.matchers;
+  const m = [job, slo.sli.matchers].filter(Boolean).join(',') || undefined;
   const count = withMatchers(`${metric.fullName}_count`, m);
   const good = `${metric.fullName}_bucket{${[leMatcher(slo.sli.le), m].filter(Boolean).join(',')}}`;
   // Slow events are all events minus those within the threshold bucket.

@@ -66,7 +66,7 @@ function sliSeries(catalog: Catalog, slo: Slo, b: ScenarioBuilder): SliSeries {
     const sli = slo.sli;
     const metric: Metric = catalog.metrics.find((m) => m.name === sli.histogram || m.fullName === sli.histogram)!;
     const matchers = sli.matchers ? selectorOf(`${metric.fullName}_count{${sli.matchers}}`).matchers : [];
-    const labels = b.seriesLabels(metric, matchers);
+    const labels = b.seriesLabels(metric, matchers, [], slo.service);
     return {
       write: (phases) => [
         { series: seriesText(`${metric.fullName}_count`, labels), values: counterValues(phases, all) },
@@ -78,10 +78,10 @@ function sliSeries(catalog: Catalog, slo: Slo, b: ScenarioBuilder): SliSeries {
   const total = selectorOf(slo.sli.total);
   const errorMetric = b.metricOf(errors.name);
   const totalMetric = b.metricOf(total.name);
-  const badLabels = b.seriesLabels(errorMetric, [...errors.matchers, ...(errorMetric === totalMetric ? total.matchers : [])]);
+  const badLabels = b.seriesLabels(errorMetric, [...errors.matchers, ...(errorMetric === totalMetric ? total.matchers : [])], [], slo.service);
   if (errorMetric !== totalMetric) {
     // Two counters: bad events, and all events.
-    const totalLabels = b.seriesLabels(totalMetric, total.matchers);
+    const totalLabels = b.seriesLabels(totalMetric, total.matchers, [], slo.service);
     return {
       write: (phases) => [
         ...(phases.some((p) => p.errorRatio > 0) ? [{ series: seriesText(errorMetric.fullName, badLabels), values: counterValues(phases, bad) }] : []),
@@ -90,7 +90,7 @@ function sliSeries(catalog: Catalog, slo: Slo, b: ScenarioBuilder): SliSeries {
     };
   }
   // One counter: a series the error selector matches and one only the total selector matches.
-  const goodLabels = b.seriesLabels(totalMetric, total.matchers, [errors.matchers]);
+  const goodLabels = b.seriesLabels(totalMetric, total.matchers, [errors.matchers], slo.service);
   if (selectorMatches(errors.name, errors.matchers, goodLabels)) throw new Unsupported('no series matches the total selector but not the error selector');
   return {
     write: (phases) => [
