@@ -20,7 +20,8 @@ describe('generate --target kubernetes (DevSkyy)', () => {
     expect(artifacts.every((a) => a.path.startsWith('kubernetes/'))).toBe(true);
     for (const a of artifacts) expectGolden(`devskyy-kubernetes/${a.path}`, a.content);
     const kinds = artifacts.map((a) => (parse(a.content) as { kind: string }).kind).sort();
-    expect(kinds.filter((k) => k === 'ConfigMap')).toHaveLength(10);
+    // 10 dashboards as in the compose target, and one per SLO.
+    expect(kinds.filter((k) => k === 'ConfigMap')).toHaveLength(12);
     expect(kinds).toEqual(expect.arrayContaining(['AlertmanagerConfig', 'Kustomization', 'PrometheusRule', 'ServiceMonitor']));
   });
 
@@ -46,11 +47,55 @@ describe('generate --target kubernetes (DevSkyy)', () => {
     expect(rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr))).toEqual(fromFiles);
   });
 
-  it('dashboards in ConfigMaps are the same JSON as the compose target', async () => {
+  it('dashboards in ConfigMaps are the compose target\'s JSON, their datasource variable defaulting to kube-prometheus-stack\'s', async () => {
     const c = load();
     const compose = await generate(c);
-    const cm = parse((await generate(c, { target: 'kubernetes' })).find((a) => a.path === 'kubernetes/dashboards/overview.yaml')!.content) as { data: Record<string, string> };
-    expect(JSON.parse(cm.data['overview.json']!)).toEqual(JSON.parse(compose.find((a) => a.path === 'grafana/dashboards/overview.json')!.content));
+    const k8s = await generate(c, { target: 'kubernetes' });
+    type Dash = { templating: { list: { name: string; type: string; query: unknown; current?: { value: string } }[] }; panels: { datasource: { uid: string }; targets: { datasource: { uid: string } }[] }[] };
+    const maps = k8s.filter((a) => a.path.startsWith('kubernetes/dashboards/'));
+    expect(maps).toHaveLength(compose.filter((a) => a.path.startsWith('grafana/dashboards/')).length);
+    for (const a of maps) {
+      const cm = parse(a.content) as { data: Record<string, string> };
+      const [key, json] = Object.entries(cm.data)[0]!;
+      const dash = JSON.parse(json) as Dash;
+      // No panel names a datasource uid of its own: all read ${datasource}, which defaults to uid "prometheus".
+      expect(json, a.path).not.toContain('devskyy-prometheus');
+      for (const p of dash.panels) {
+        expect(p.datasource.uid).toBe('${datasource}');
+        for (const t of p.targets) expect(t.datasource.uid).toBe('${datasource}');
+      }
+      const v = dash.templating.list.find((x) => x.name === 'datasource')!;
+      expect([v.type, v.query, v.current?.value]).toEqual(['datasource', 'prometheus', 'prometheus']);
+      const same = JSON.parse(compose.find((x) => x.path === `grafana/dashboards/${key}`)!.content) as Dash;
+      same.templating.list.find((x) => x.name === 'datasource')!.current = v.current!;
+      expect(dash).toEqual(same);
+    }
+  });
+
+  it('every alert the PrometheusRule raises is routed by the AlertmanagerConfig under the operator\'s OnNamespace matcher', async () => {
+    const k8s = await generate(load(), { target: 'kubernetes' });
+    const obj = <T>(file: string) => parse(k8s.find((a) => a.path === `kubernetes/${file}`)!.content) as T;
+    const { namespace } = obj<{ namespace: string }>('kustomization.yaml');
+    const rule = obj<{ spec: { groups: { rules: { alert?: string; labels?: Record<string, string> }[] }[] } }>('prometheus-rule.yaml');
+    type Matcher = { name: string; value: string; matchType: string };
+    const amc = obj<{ spec: { route: { receiver: string; routes: { receiver: string; matchers: Matcher[] }[] }; receivers: { name: string }[]; inhibitRules: { sourceMatch: Matcher[]; targetMatch: Matcher[]; equal: string[] }[] } }>('alertmanager-config.yaml');
+    // prometheus-operator's default alertmanagerConfigMatcherStrategy (OnNamespace) puts the AlertmanagerConfig's routes
+    // and inhibit rules under namespace="<its namespace>": an alert without that label reaches none of them.
+    const enforced: Matcher = { name: 'namespace', value: namespace, matchType: '=' };
+    const matches = (ms: Matcher[], labels: Record<string, string>) => ms.every((m) => labels[m.name] === m.value);
+    const alerts = rule.spec.groups.flatMap((g) => g.rules).filter((r) => r.alert);
+    expect(alerts).toHaveLength(10);
+    for (const a of alerts) {
+      const labels = { alertname: a.alert!, ...a.labels };
+      expect(matches([enforced], labels), `${a.alert} carries namespace=${labels['namespace']}`).toBe(true);
+      const route = amc.spec.route.routes.find((r) => matches(r.matchers, labels));
+      expect(route, a.alert).toBeDefined();
+      expect(amc.spec.receivers.map((r) => r.name)).toContain(route!.receiver);
+    }
+    // The fast burn still inhibits the slow one of the same SLO once the operator adds its namespace matcher.
+    const fast = alerts.find((a) => a.alert === 'AvailabilityErrorBudgetBurnFast')!.labels!;
+    const slow = alerts.find((a) => a.alert === 'AvailabilityErrorBudgetBurnSlow')!.labels!;
+    expect(amc.spec.inhibitRules.some((i) => matches([...i.sourceMatch, enforced], fast) && matches([...i.targetMatch, enforced], slow) && i.equal.every((l) => fast[l] === slow[l]))).toBe(true);
   });
 
   it('a dashboard over 1 MiB fails with a clear message', () => {

@@ -85,8 +85,12 @@ describe('DevSkyy stack artifacts', () => {
   });
 
   it('pass promtool test rules, with a firing and a silent test for every alert', () => {
-    const r = spawnSync('promtool', ['test', 'rules', join(out, 'prometheus', 'tests', 'alerts.test.yml')], { encoding: 'utf8' });
+    const r = spawnSync('promtool', ['test', 'rules', join(out, 'prometheus', 'tests', 'alerts.test.yml'), join(out, 'prometheus', 'tests', 'slo.test.yml')], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
+    // Each SLO: a healthy case (SLI 0, no alert) and one test per burn-rate window pair.
+    const sloTests = (parse(byPath('prometheus/tests/slo.test.yml').content) as { tests: { name: string }[] }).tests.map((t) => t.name);
+    expect(sloTests.filter((t) => t.includes('a healthy service has an SLI of 0'))).toHaveLength(2);
+    for (const w of ['1h/5m', '6h/30m', '1d/2h', '3d/6h']) expect(sloTests.filter((t) => t.includes(`on its ${w} windows alone`)), w).toHaveLength(2);
     const tests = (parse(byPath('prometheus/tests/alerts.test.yml').content) as { tests: { name: string }[] }).tests.map((t) => t.name);
     const alerts = (parse(byPath('prometheus/alerts.yml').content) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((x) => x.alert));
     expect(alerts).toHaveLength(11);

@@ -1,52 +1,140 @@
 // Alert routing from the catalog, as one model: alertmanager.yml and the Kubernetes AlertmanagerConfig both render it.
-import type { Catalog } from '../model/catalog.js';
+import type { Catalog, Receiver } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 
+export interface RoutingRoute {
+  receiver: string;
+  /** Label name → value, all of which the alert must carry. */
+  match: Record<string, string>;
+  continue?: boolean;
+  groupWait?: string;
+  repeatInterval?: string;
+}
+
+export interface InhibitRule {
+  source: Record<string, string>;
+  target: Record<string, string>;
+  equal: string[];
+}
+
 export interface AlertRouting {
-  receiver: { name: string; webhookUrl?: string };
+  /** The receivers in Alertmanager's own shape (snake_case), secrets as *_file paths only. */
+  receivers: AlertmanagerReceiver[];
+  defaultReceiver: string;
   groupBy: string[];
   groupWait: string;
   groupInterval: string;
   repeatInterval: string;
-  routes: { severity: string; groupWait?: string; repeatInterval?: string }[];
-  inhibit: { sourceSeverity: string; targetSeverity: string; equal: string[] }[];
+  routes: RoutingRoute[];
+  inhibit: InhibitRule[];
 }
 
-/** A route per severity, one receiver (webhook or null), the first severity inhibiting the others. */
+export interface AlertmanagerReceiver {
+  name: string;
+  slack_configs?: { api_url_file: string; channel: string; send_resolved: boolean; title: string; text: string }[];
+  pagerduty_configs?: { routing_key_file: string; send_resolved: boolean; severity: string; description: string }[];
+  email_configs?: { to: string; from: string; smarthost: string; auth_username?: string; auth_password_file?: string; require_tls?: boolean; send_resolved: boolean }[];
+  opsgenie_configs?: { api_key_file: string; api_url?: string; send_resolved: boolean; message: string; priority: string }[];
+  webhook_configs?: { url: string; send_resolved: boolean; http_config?: { authorization: { type: 'Bearer'; credentials_file: string } } }[];
+}
+
+/** The labels every generated alert carries that say what it is about: related alerts agree on these. */
+export const ALERT_IDENTITY = ['namespace', 'service', 'slo'] as const;
+
+const SUMMARY = '{{ .CommonAnnotations.summary }}';
+const TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})';
+
+/** One catalog receiver in Alertmanager's configuration: secrets stay in the files the catalog names. */
+export function amReceiver(r: Receiver): AlertmanagerReceiver {
+  if ('slack' in r) return { name: r.name, slack_configs: [{ api_url_file: r.slack.api_url_file, channel: r.slack.channel, send_resolved: r.slack.send_resolved ?? true, title: TITLE, text: '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.description }}\n{{ end }}' }] };
+  if ('pagerduty' in r) return { name: r.name, pagerduty_configs: [{ routing_key_file: r.pagerduty.routing_key_file, send_resolved: r.pagerduty.send_resolved ?? true, severity: '{{ .CommonLabels.severity }}', description: SUMMARY }] };
+  if ('email' in r) {
+    const e = r.email;
+    return {
+      name: r.name,
+      email_configs: [
+        {
+          to: e.to,
+          from: e.from,
+          smarthost: e.smarthost,
+          ...(e.auth_username !== undefined ? { auth_username: e.auth_username } : {}),
+          ...(e.auth_password_file !== undefined ? { auth_password_file: e.auth_password_file } : {}),
+          ...(e.require_tls !== undefined ? { require_tls: e.require_tls } : {}),
+          send_resolved: e.send_resolved ?? true,
+        },
+      ],
+    };
+  }
+  if ('opsgenie' in r) {
+    // Opsgenie priorities P1 (critical) .. P5: criticals page as P1, the rest as P3.
+    return { name: r.name, opsgenie_configs: [{ api_key_file: r.opsgenie.api_key_file, ...(r.opsgenie.api_url ? { api_url: r.opsgenie.api_url } : {}), send_resolved: r.opsgenie.send_resolved ?? true, message: SUMMARY, priority: '{{ if eq .CommonLabels.severity "critical" }}P1{{ else }}P3{{ end }}' }] };
+  }
+  const w = r.webhook;
+  return { name: r.name, webhook_configs: [{ url: w.url, send_resolved: w.send_resolved ?? true, ...(w.bearer_token_file ? { http_config: { authorization: { type: 'Bearer' as const, credentials_file: w.bearer_token_file } } } : {}) }] };
+}
+
+function receiversOf(catalog: Catalog): { receivers: AlertmanagerReceiver[]; defaultReceiver: string } {
+  const am = catalog.alertmanager;
+  if (am.receivers.length) return { receivers: am.receivers.map(amReceiver), defaultReceiver: am.defaultReceiver ?? am.receivers[0]!.name };
+  if (am.webhookUrl) return { receivers: [{ name: 'webhook', webhook_configs: [{ url: am.webhookUrl, send_resolved: true }] }], defaultReceiver: 'webhook' };
+  return { receivers: [{ name: 'null' }], defaultReceiver: 'null' };
+}
+
+/**
+ * The catalog's routes (by severity and/or team label) first, then one route per severity to the default receiver;
+ * criticals wait less and repeat more often. Inhibition follows what relates alerts: a fast SLO burn mutes the slow
+ * burn of the same SLO, and a higher severity mutes lower ones about the same service and SLO.
+ */
 export function alertRouting(catalog: Catalog): AlertRouting {
   const am = catalog.alertmanager;
   const severities = catalog.alerting.severities;
+  const top = severities[0]!;
+  const urgent = (severity: string | undefined) => (severity === top ? { groupWait: '10s', repeatInterval: '1h' } : {});
+  const { receivers, defaultReceiver } = receiversOf(catalog);
+  const declared: RoutingRoute[] = am.routes.map((r) => ({
+    receiver: r.receiver,
+    match: { ...(r.severity ? { severity: r.severity } : {}), ...(r.team ? { team: r.team } : {}) },
+    ...(r.continue ? { continue: true } : {}),
+    ...urgent(r.severity),
+  }));
+  const identity = [...ALERT_IDENTITY];
   return {
-    receiver: am.webhookUrl ? { name: 'webhook', webhookUrl: am.webhookUrl } : { name: 'null' },
+    receivers,
+    defaultReceiver,
     groupBy: [...am.groupBy],
     groupWait: am.groupWait,
     groupInterval: am.groupInterval,
     repeatInterval: am.repeatInterval,
-    // Criticals page sooner and repeat more often than the rest.
-    routes: severities.map((s, i) => ({ severity: s, ...(i === 0 ? { groupWait: '10s', repeatInterval: '1h' } : {}) })),
-    inhibit: severities.slice(1).map((lower) => ({ sourceSeverity: severities[0]!, targetSeverity: lower, equal: ['alertname'] })),
+    routes: [...declared, ...severities.map((s) => ({ receiver: defaultReceiver, match: { severity: s }, ...urgent(s) }))],
+    inhibit: [
+      { source: { burn: 'fast' }, target: { burn: 'slow' }, equal: identity },
+      ...severities.flatMap((higher, i) => severities.slice(i + 1).map((lower) => ({ source: { severity: higher }, target: { severity: lower }, equal: identity }))),
+    ],
   };
 }
+
+const matchers = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
 
 export function alertmanagerConfig(catalog: Catalog): unknown {
   const r = alertRouting(catalog);
   return {
     route: {
-      receiver: r.receiver.name,
+      receiver: r.defaultReceiver,
       group_by: r.groupBy,
       group_wait: r.groupWait,
       group_interval: r.groupInterval,
       repeat_interval: r.repeatInterval,
       routes: r.routes.map((x) => ({
-        receiver: r.receiver.name,
-        matchers: [`severity="${x.severity}"`],
+        receiver: x.receiver,
+        matchers: matchers(x.match),
+        ...(x.continue ? { continue: true } : {}),
         ...(x.groupWait ? { group_wait: x.groupWait } : {}),
         ...(x.repeatInterval ? { repeat_interval: x.repeatInterval } : {}),
       })),
     },
-    inhibit_rules: r.inhibit.map((i) => ({ source_matchers: [`severity="${i.sourceSeverity}"`], target_matchers: [`severity="${i.targetSeverity}"`], equal: i.equal })),
-    receivers: [r.receiver.webhookUrl ? { name: r.receiver.name, webhook_configs: [{ url: r.receiver.webhookUrl, send_resolved: true }] } : { name: r.receiver.name }],
+    inhibit_rules: r.inhibit.map((i) => ({ source_matchers: matchers(i.source), target_matchers: matchers(i.target), equal: i.equal })),
+    receivers: r.receivers,
   };
 }
 

@@ -1,7 +1,7 @@
 // docker-compose.yml: exporter(s), Prometheus, Alertmanager and Grafana with safe defaults: loopback-only
 // ports, pinned images, read-only config mounts, health-gated start order, no default password.
 import type { Catalog, Service } from '../model/catalog.js';
-import { readyPathOf } from '../model/catalog.js';
+import { componentUrl, readyPathOf, webExternalUrlArgs } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { marker, yamlArtifact } from './artifact.js';
 import { GRAFANA_ENV } from './grafana/provisioning.js';
@@ -43,7 +43,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   services['prometheus'] = {
     image: prometheus.image,
     restart: 'unless-stopped',
-    command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle'],
+    command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle', ...webExternalUrlArgs(catalog, 'prometheus', componentUrl(catalog, 'prometheus'))],
     ports: [`${bind}:${prometheus.port}:9090`],
     volumes: ['./prometheus:/etc/prometheus:ro', `./prometheus/${COMPOSE_TARGETS_DIR}:/etc/prometheus/${TARGETS_DIR}:ro`, 'prometheus_data:/prometheus'],
     healthcheck: healthcheck('http://127.0.0.1:9090/-/ready'),
@@ -52,7 +52,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   services['alertmanager'] = {
     image: alertmanager.image,
     restart: 'unless-stopped',
-    command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
+    command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...webExternalUrlArgs(catalog, 'alertmanager', componentUrl(catalog, 'alertmanager'))],
     ports: [`${bind}:${alertmanager.port}:9093`],
     volumes: ['./alertmanager:/etc/alertmanager:ro', 'alertmanager_data:/alertmanager'],
     healthcheck: healthcheck('http://127.0.0.1:9093/-/ready'),
@@ -66,6 +66,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
       GF_SECURITY_ADMIN_PASSWORD: `\${${GRAFANA_PASSWORD_VAR}:?run devskyy-mon generate to create .env}`,
       GF_AUTH_ANONYMOUS_ENABLED: 'false',
       GF_USERS_ALLOW_SIGN_UP: 'false',
+      GF_SERVER_ROOT_URL: componentUrl(catalog, 'grafana'),
       [GRAFANA_ENV.prometheusUrl]: 'http://prometheus:9090',
       [GRAFANA_ENV.dashboardsDir]: '/var/lib/grafana/dashboards',
     },

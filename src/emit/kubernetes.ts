@@ -6,7 +6,9 @@ import { ConfigMap } from 'kubernetes-models/v1';
 import type { Catalog, Service } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
+import type { AlertRouting, AlertmanagerReceiver } from './alertmanager.js';
 import { alertRouting } from './alertmanager.js';
+import type { PromRuleGroup } from './rule-types.js';
 import { dashboardJson } from './grafana/dashboards.js';
 import { dashboardPlans } from './grafana/layout.js';
 import { alertRuleFile, recordingRuleFile } from './rules.js';
@@ -65,6 +67,68 @@ function monitor(catalog: Catalog, s: Service, labels: Record<string, string>): 
   return { file: `service-monitor-${dns1123(s.name)}.yaml`, object: validated(new ServiceMonitor({ metadata, spec: { selector, namespaceSelector: { any: true }, endpoints: [endpoint] } }), `ServiceMonitor ${name}`) };
 }
 
+/** Alerting rules with namespace=<the PrometheusRule's namespace>, as the operator's enforcedNamespaceLabel would set it. */
+export function alertsInNamespace(groups: PromRuleGroup[], namespace: string): PromRuleGroup[] {
+  return groups.map((g) => ({ ...g, rules: g.rules.map((rule) => ('alert' in rule ? { ...rule, labels: { ...rule.labels, namespace } } : rule)) }));
+}
+
+type AmcSpec = NonNullable<ConstructorParameters<typeof AlertmanagerConfig>[0]>['spec'];
+type AmcReceiver = NonNullable<NonNullable<AmcSpec>['receivers']>[number];
+
+/** Where a secret the catalog names by file lives in Kubernetes: a key (the file's base name) of one Secret. */
+export function secretRef(secretName: string, file: string): { name: string; key: string } {
+  return { name: secretName, key: file.split('/').pop()! };
+}
+
+function k8sReceiver(r: AlertmanagerReceiver, secretName: string): AmcReceiver {
+  const ref = (file: string) => secretRef(secretName, file);
+  return {
+    name: r.name,
+    ...(r.slack_configs ? { slackConfigs: r.slack_configs.map((c) => ({ apiURL: ref(c.api_url_file), channel: c.channel, sendResolved: c.send_resolved, title: c.title, text: c.text })) } : {}),
+    ...(r.pagerduty_configs ? { pagerdutyConfigs: r.pagerduty_configs.map((c) => ({ routingKey: ref(c.routing_key_file), sendResolved: c.send_resolved, severity: c.severity, description: c.description })) } : {}),
+    ...(r.email_configs
+      ? {
+          emailConfigs: r.email_configs.map((c) => ({
+            to: c.to,
+            from: c.from,
+            smarthost: c.smarthost,
+            ...(c.auth_username !== undefined ? { authUsername: c.auth_username } : {}),
+            ...(c.auth_password_file !== undefined ? { authPassword: ref(c.auth_password_file) } : {}),
+            ...(c.require_tls !== undefined ? { requireTLS: c.require_tls } : {}),
+            sendResolved: c.send_resolved,
+          })),
+        }
+      : {}),
+    ...(r.opsgenie_configs ? { opsgenieConfigs: r.opsgenie_configs.map((c) => ({ apiKey: ref(c.api_key_file), ...(c.api_url ? { apiURL: c.api_url } : {}), sendResolved: c.send_resolved, message: c.message, priority: c.priority })) } : {}),
+    ...(r.webhook_configs
+      ? { webhookConfigs: r.webhook_configs.map((c) => ({ url: c.url, sendResolved: c.send_resolved, ...(c.http_config ? { httpConfig: { authorization: { type: 'Bearer', credentials: ref(c.http_config.authorization.credentials_file) } } } : {}) })) }
+      : {}),
+  };
+}
+
+/** The routing model as an AlertmanagerConfig spec; secrets come from the Secret secretName, never inline. */
+export function alertmanagerConfigSpec(r: AlertRouting, secretName: string): AmcSpec {
+  const eq = (m: Record<string, string>) => Object.entries(m).map(([name, value]) => ({ name, value, matchType: '=' as const }));
+  return {
+    route: {
+      receiver: r.defaultReceiver,
+      groupBy: r.groupBy,
+      groupWait: r.groupWait,
+      groupInterval: r.groupInterval,
+      repeatInterval: r.repeatInterval,
+      routes: r.routes.map((x) => ({
+        receiver: x.receiver,
+        matchers: eq(x.match),
+        ...(x.continue ? { continue: true } : {}),
+        ...(x.groupWait ? { groupWait: x.groupWait } : {}),
+        ...(x.repeatInterval ? { repeatInterval: x.repeatInterval } : {}),
+      })),
+    },
+    receivers: r.receivers.map((x) => k8sReceiver(x, secretName)),
+    inhibitRules: r.inhibit.map((i) => ({ sourceMatch: eq(i.source), targetMatch: eq(i.target), equal: i.equal })),
+  };
+}
+
 export function emitKubernetes(catalog: Catalog): Artifact[] {
   const k = catalog.kubernetes;
   const ns = catalog.namespace;
@@ -78,40 +142,22 @@ export function emitKubernetes(catalog: Catalog): Artifact[] {
   dns1123(k.namespace);
   const files: { file: string; object: unknown }[] = [];
 
-  // The very same rule groups as alerts.yml and recording_rules.yml.
-  const groups = [...alertRuleFile(catalog).groups, ...recordingRuleFile(catalog).groups];
+  // The very same rule groups as alerts.yml and recording_rules.yml, but each alert labelled with the namespace the
+  // AlertmanagerConfig lives in: the operator's default matcher strategy (OnNamespace) routes only those alerts.
+  const groups = [...alertsInNamespace(alertRuleFile(catalog).groups, k.namespace), ...recordingRuleFile(catalog).groups];
   const ruleName = dns1123(`${ns}-rules`);
   files.push({ file: 'prometheus-rule.yaml', object: validated(new PrometheusRule({ metadata: { name: ruleName, labels }, spec: { groups } }), `PrometheusRule ${ruleName}`) });
 
   for (const s of catalog.services) files.push(monitor(catalog, s, labels));
 
   const r = alertRouting(catalog);
-  const eq = (name: string, value: string) => ({ name, value, matchType: '=' as const });
   const amName = dns1123(`${ns}-alerting`);
-  files.push({
-    file: 'alertmanager-config.yaml',
-    object: validated(
-      new AlertmanagerConfig({
-        metadata: { name: amName, labels },
-        spec: {
-          route: {
-            receiver: r.receiver.name,
-            groupBy: r.groupBy,
-            groupWait: r.groupWait,
-            groupInterval: r.groupInterval,
-            repeatInterval: r.repeatInterval,
-            routes: r.routes.map((x) => ({ receiver: r.receiver.name, matchers: [eq('severity', x.severity)], ...(x.groupWait ? { groupWait: x.groupWait } : {}), ...(x.repeatInterval ? { repeatInterval: x.repeatInterval } : {}) })),
-          },
-          receivers: [r.receiver.webhookUrl ? { name: r.receiver.name, webhookConfigs: [{ url: r.receiver.webhookUrl, sendResolved: true }] } : { name: r.receiver.name }],
-          inhibitRules: r.inhibit.map((i) => ({ sourceMatch: [eq('severity', i.sourceSeverity)], targetMatch: [eq('severity', i.targetSeverity)], equal: i.equal })),
-        },
-      }),
-      `AlertmanagerConfig ${amName}`,
-    ),
-  });
+  const secretName = dns1123(`${ns}-alertmanager-secrets`);
+  files.push({ file: 'alertmanager-config.yaml', object: validated(new AlertmanagerConfig({ metadata: { name: amName, labels }, spec: alertmanagerConfigSpec(r, secretName) }), `AlertmanagerConfig ${amName}`) });
 
   for (const plan of dashboardPlans(catalog)) {
-    const json = JSON.stringify(dashboardJson(catalog, plan));
+    // The datasource variable defaults to kube-prometheus-stack's Prometheus (uid "prometheus" unless declared).
+    const json = JSON.stringify(dashboardJson(catalog, plan, k.datasourceUid));
     const bytes = Buffer.byteLength(json);
     if (bytes > CONFIGMAP_LIMIT - 4096) {
       throw new KubernetesTargetError(`dashboard "${plan.title}" is ${bytes} bytes; a ConfigMap holds at most 1 MiB. Move some of its metrics to another category (one dashboard per category) or shorten it`);

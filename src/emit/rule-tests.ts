@@ -12,8 +12,12 @@ import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 import type { PromAlertRule, PromRecordRule } from './rule-types.js';
 import { ALERTS_FILE, RECORDING_FILE, alertRuleFile, recordingRuleFile } from './rules.js';
+import { SLO_TEST_EVALUATION, sloTests } from './slo-tests.js';
 
 export const RULE_TESTS_FILE = 'prometheus/tests/alerts.test.yml';
+export const SLO_TESTS_FILE = 'prometheus/tests/slo.test.yml';
+
+const ruleFilesOf = () => ({ rule_files: [ALERTS_FILE, RECORDING_FILE].map((f) => `../${f.replace(/^prometheus\//, '')}`) });
 const INTERVAL = 60;
 const MAX_COMBINATIONS = 20000;
 
@@ -90,7 +94,7 @@ export class ScenarioBuilder {
   private readonly job: string;
   private readonly instance: string;
 
-  constructor(catalog: Catalog) {
+  constructor(private readonly catalog: Catalog) {
     this.index = SeriesIndex.of(catalog);
     this.records = recordsOf(recordingRuleFile(catalog).groups.flatMap((g) => g.rules as PromRecordRule[]));
     const svc = catalog.services[0]!;
@@ -108,6 +112,23 @@ export class ScenarioBuilder {
     if (!valid.length) throw new Unsupported(`no value of ${label} satisfies the matchers`);
     const distinct = valid.find((v) => others.every((ms) => !ms.some((m) => m.label === label) || !ok(v, ms.filter((m) => m.label === label))));
     return distinct ?? valid[0]!;
+  }
+
+  /**
+   * Labels of one series of a catalog metric (job and instance included) that satisfy `mine` and, where a label
+   * allows it, none of `others`.
+   */
+  seriesLabels(metric: Metric, mine: Matcher[], others: Matcher[][] = [], service?: string): Record<string, string> {
+    const svc = service === undefined ? undefined : this.catalog.services.find((s) => s.name === service);
+    const labels: Record<string, string> = svc ? { job: svc.name, instance: `${svc.host}:${svc.port}` } : { job: this.job, instance: this.instance };
+    for (const l of metric.labels) labels[l.name] = this.pickValue(metric, l.name, mine, others);
+    return labels;
+  }
+
+  metricOf(seriesName: string): Metric {
+    const ref = this.index.get(seriesName);
+    if (!ref) throw new Unsupported(`${seriesName} is not a catalog series`);
+    return ref.metric;
   }
 
   private instances(selectors: { name: string; matchers: Matcher[] }[], thresholds: number[]): Instance[] {
@@ -269,15 +290,21 @@ export function ruleTests(catalog: Catalog): RuleTestsResult {
     });
   }
   const file = {
-    rule_files: [ALERTS_FILE, RECORDING_FILE].map((f) => `../${f.replace(/^prometheus\//, '')}`),
+    ...ruleFilesOf(),
     evaluation_interval: `${INTERVAL}s`,
     tests,
   };
   return { file, skipped };
 }
 
+const skippedHeader = (skipped: { alert: string; reason: string }[]) => skipped.map((s) => `# No test for ${s.alert}: ${s.reason}.\n`).join('');
+
 export function emitRuleTests(catalog: Catalog): Artifact[] {
   const { file, skipped } = ruleTests(catalog);
-  const header = skipped.map((s) => `# No test for ${s.alert}: ${s.reason}.\n`).join('');
-  return [yamlArtifact(RULE_TESTS_FILE, catalog.file, file, header)];
+  const out = [yamlArtifact(RULE_TESTS_FILE, catalog.file, file, skippedHeader(skipped))];
+  if (catalog.slos.length) {
+    const slo = sloTests(catalog, new ScenarioBuilder(catalog));
+    out.push(yamlArtifact(SLO_TESTS_FILE, catalog.file, { ...ruleFilesOf(), evaluation_interval: SLO_TEST_EVALUATION, tests: slo.tests }, skippedHeader(slo.skipped)));
+  }
+  return out;
 }

@@ -1,5 +1,7 @@
 // prometheus/alerts.yml and prometheus/recording_rules.yml from the catalog's alerts, recording rules and SLOs.
-import type { Alert, Catalog } from '../model/catalog.js';
+import type { Alert, Catalog, Slo } from '../model/catalog.js';
+import { componentUrl } from '../model/catalog.js';
+import { sloDashboardRef } from './grafana/layout.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 import type { PromAlertRule, PromRecordRule, PromRuleFile, PromRuleGroup } from './rule-types.js';
@@ -21,7 +23,8 @@ function alertRule(catalog: Catalog, a: Alert, links: ReturnType<typeof alertPan
     expr: a.expr,
     ...(a.for ? { for: a.for } : {}),
     ...(a.keepFiringFor ? { keep_firing_for: a.keepFiringFor } : {}),
-    labels: { ...sortedRecord(a.labels), severity: a.severity },
+    // namespace and service tell this catalog's alerts from another's in a shared Prometheus; the catalog's own labels win.
+    labels: sortedRecord({ namespace: catalog.namespace, service: catalog.services[0]!.name, ...a.labels, severity: a.severity }),
     annotations: {
       summary: a.summary,
       description: a.description,
@@ -50,7 +53,12 @@ export function alertRuleFile(catalog: Catalog): PromRuleFile {
     rules: alerts.map((a) => alertRule(catalog, a, links)),
   }));
   if (catalog.slos.length) {
-    groups.push({ name: `${catalog.namespace}_slo_alerts`, rules: catalog.slos.flatMap((s) => sloAlerts(s, catalog.alerting.runbookBaseUrl)) });
+    const runbookBase = catalog.alerting.runbookBaseUrl;
+    const dashboardUrl = (s: Slo) => {
+      const d = sloDashboardRef(catalog, s);
+      return `${componentUrl(catalog, 'grafana')}/d/${d.uid}/${d.slug}`;
+    };
+    groups.push({ name: `${catalog.namespace}_slo_alerts`, rules: catalog.slos.flatMap((s) => sloAlerts(catalog, s, { ...(runbookBase ? { runbookBase } : {}), dashboardUrl: dashboardUrl(s) })) });
   }
   return { groups };
 }
@@ -61,7 +69,7 @@ export function recordingRuleFile(catalog: Catalog): PromRuleFile {
     rules: rules.map((r): PromRecordRule => ({ record: r.record, expr: r.expr, ...(Object.keys(r.labels).length ? { labels: sortedRecord(r.labels) } : {}) })),
   }));
   // One group per SLO: its rules depend on each other in order, and a group evaluates sequentially.
-  for (const s of catalog.slos) groups.push({ name: `${catalog.namespace}_slo_${s.name}`, rules: sloRecordingRules(catalog, s) });
+  for (const s of catalog.slos) groups.push({ name: `${catalog.namespace}_${s.service}_slo_${s.name}`, rules: sloRecordingRules(catalog, s) });
   return { groups };
 }
 

@@ -1,6 +1,6 @@
 import { overflowAlert, runtimeMetrics } from './runtime-metrics.js';
-import type { RawCatalog, RawMetric } from './raw.js';
-import type { Catalog, Label, Metric, Service } from './catalog.js';
+import type { RawCatalog, RawComponent, RawMetric } from './raw.js';
+import type { Catalog, Component, Label, Metric, Service } from './catalog.js';
 import { parseDuration } from '../util/duration.js';
 
 // prom-client's and the Python client's defaults, so an unconfigured catalog behaves like hand-written code.
@@ -13,6 +13,10 @@ export const DEFAULT_IMAGES = {
   alertmanager: 'prom/alertmanager:v0.27.0',
   grafana: 'grafana/grafana:11.2.0',
 };
+
+function component(raw: RawComponent | undefined, port: number, image: string): Component {
+  return { port: raw?.port ?? port, image: raw?.image ?? image, ...(raw?.external_url ? { externalUrl: raw.external_url.replace(/\/+$/, '') } : {}) };
+}
 
 function labelsOf(raw: RawCatalog): Map<string, Label> {
   const out = new Map<string, Label>();
@@ -136,6 +140,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       description: s.description,
       objective: s.objective,
       window: s.window ?? '30d',
+      service: s.service ?? raw.services[0]!.name,
       sli: 'errors' in s.sli ? { kind: 'ratio', errors: s.sli.errors, total: s.sli.total } : { kind: 'latency', histogram: s.sli.histogram, le: s.sli.le, ...(s.sli.matchers ? { matchers: s.sli.matchers } : {}) },
       path: ['slos', i],
     })),
@@ -157,22 +162,28 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     })),
     alertmanager: {
       ...(raw.alertmanager?.webhook_url ? { webhookUrl: raw.alertmanager.webhook_url } : {}),
-      groupBy: raw.alertmanager?.group_by ?? ['alertname', 'severity'],
+      ...(raw.alertmanager?.receiver ?? raw.alertmanager?.receivers?.[0] ? { defaultReceiver: raw.alertmanager?.receiver ?? raw.alertmanager!.receivers![0]!.name } : {}),
+      receivers: raw.alertmanager?.receivers ?? [],
+      routes: (raw.alertmanager?.routes ?? []).map((r) => ({ receiver: r.receiver, ...(r.severity ? { severity: r.severity } : {}), ...(r.team ? { team: r.team } : {}), continue: r.continue ?? false })),
+      // namespace and service keep two catalogs' alerts with one name in separate notifications.
+      groupBy: raw.alertmanager?.group_by ?? ['alertname', 'namespace', 'service', 'severity'],
       groupWait: raw.alertmanager?.group_wait ?? '30s',
       groupInterval: raw.alertmanager?.group_interval ?? '5m',
       repeatInterval: raw.alertmanager?.repeat_interval ?? '4h',
     },
     stack: {
       bind: raw.stack?.bind ?? '127.0.0.1',
-      prometheus: { port: raw.stack?.prometheus?.port ?? 9090, image: raw.stack?.prometheus?.image ?? DEFAULT_IMAGES.prometheus },
-      alertmanager: { port: raw.stack?.alertmanager?.port ?? 9093, image: raw.stack?.alertmanager?.image ?? DEFAULT_IMAGES.alertmanager },
-      grafana: { port: raw.stack?.grafana?.port ?? 3000, image: raw.stack?.grafana?.image ?? DEFAULT_IMAGES.grafana },
+      prometheus: component(raw.stack?.prometheus, 9090, DEFAULT_IMAGES.prometheus),
+      alertmanager: component(raw.stack?.alertmanager, 9093, DEFAULT_IMAGES.alertmanager),
+      grafana: component(raw.stack?.grafana, 3000, DEFAULT_IMAGES.grafana),
     },
     kubernetes: {
       namespace: raw.kubernetes?.namespace ?? 'monitoring',
       release: raw.kubernetes?.release ?? 'kube-prometheus-stack',
       dashboardLabel: raw.kubernetes?.dashboard_label ?? 'grafana_dashboard',
       dashboardFolder: raw.kubernetes?.dashboard_folder ?? raw.title ?? raw.namespace,
+      // kube-prometheus-stack provisions its Prometheus datasource with uid "prometheus".
+      datasourceUid: raw.kubernetes?.datasource_uid ?? 'prometheus',
       commonLabels: raw.kubernetes?.common_labels ?? {},
     },
   };

@@ -1,5 +1,6 @@
 // The normalised catalog every emitter reads: defaults applied, names expanded, references resolved.
 import type { PathSegment } from '../load/yaml-source.js';
+import type { RawReceiver } from './raw.js';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'enum';
 
@@ -103,6 +104,8 @@ export interface Slo {
   description: string;
   objective: number;
   window: string;
+  /** The service it belongs to: a label on every SLO series and alert. */
+  service: string;
   sli: Sli;
   path: readonly PathSegment[];
 }
@@ -135,6 +138,18 @@ export interface Category {
 export interface Component {
   port: number;
   image: string;
+  /** Where users reach it, when declared (links, --web.external-url). */
+  externalUrl?: string;
+}
+
+/** An Alertmanager integration as declared; secrets are paths of files Alertmanager reads. */
+export type Receiver = RawReceiver;
+
+export interface Route {
+  receiver: string;
+  severity?: string;
+  team?: string;
+  continue: boolean;
 }
 
 export interface Catalog {
@@ -159,6 +174,10 @@ export interface Catalog {
   dashboards: readonly Dashboard[];
   alertmanager: {
     webhookUrl?: string;
+    /** Receiver of alerts no route matches; absent with no receivers: a null receiver. */
+    defaultReceiver?: string;
+    receivers: readonly Receiver[];
+    routes: readonly Route[];
     groupBy: readonly string[];
     groupWait: string;
     groupInterval: string;
@@ -170,8 +189,26 @@ export interface Catalog {
     release: string;
     dashboardLabel: string;
     dashboardFolder: string;
+    datasourceUid: string;
     commonLabels: Readonly<Record<string, string>>;
   };
+}
+
+/** Where users reach a component: its declared external URL, else the loopback address and port it publishes. */
+export function componentUrl(catalog: Pick<Catalog, 'stack'>, name: 'prometheus' | 'alertmanager' | 'grafana'): string {
+  const c = catalog.stack[name];
+  if (c.externalUrl) return c.externalUrl;
+  const host = catalog.stack.bind === '0.0.0.0' ? '127.0.0.1' : catalog.stack.bind;
+  return `http://${host}:${c.port}`;
+}
+
+/**
+ * Prometheus' and Alertmanager's --web.external-url: the declared URL, else where this runtime publishes it. The route
+ * prefix stays "/" so the component keeps answering at its root (what readiness checks and verify call) when the
+ * external URL has a path a proxy strips.
+ */
+export function webExternalUrlArgs(catalog: Pick<Catalog, 'stack'>, name: 'prometheus' | 'alertmanager', localUrl: string): string[] {
+  return [`--web.external-url=${catalog.stack[name].externalUrl ?? localUrl}`, '--web.route-prefix=/'];
 }
 
 /** Every series name a metric exposes, as Prometheus' own clients expose it. */

@@ -85,6 +85,7 @@ export interface RawSlo {
   description: string;
   objective: number;
   window?: string;
+  service?: string;
   sli: RawSli;
 }
 
@@ -108,6 +109,23 @@ export interface RawDashboard {
 export interface RawComponent {
   port?: number;
   image?: string;
+  external_url?: string;
+}
+
+/** One Alertmanager integration; secrets only as files. */
+export type RawReceiver = { name: string } & (
+  | { slack: { api_url_file: string; channel: string; send_resolved?: boolean } }
+  | { pagerduty: { routing_key_file: string; send_resolved?: boolean } }
+  | { email: { to: string; from: string; smarthost: string; auth_username?: string; auth_password_file?: string; require_tls?: boolean; send_resolved?: boolean } }
+  | { opsgenie: { api_key_file: string; api_url?: string; send_resolved?: boolean } }
+  | { webhook: { url: string; bearer_token_file?: string; send_resolved?: boolean } }
+);
+
+export interface RawRoute {
+  receiver: string;
+  severity?: string;
+  team?: string;
+  continue?: boolean;
 }
 
 export interface RawCatalog {
@@ -134,6 +152,9 @@ export interface RawCatalog {
   dashboards?: RawDashboard[];
   alertmanager?: {
     webhook_url?: string;
+    receiver?: string;
+    receivers?: RawReceiver[];
+    routes?: RawRoute[];
     group_by?: string[];
     group_wait?: string;
     group_interval?: string;
@@ -145,6 +166,7 @@ export interface RawCatalog {
     release?: string;
     dashboard_label?: string;
     dashboard_folder?: string;
+    datasource_uid?: string;
     common_labels?: Record<string, string>;
   };
 }

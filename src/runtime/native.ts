@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
-import { demoComponent } from '../model/catalog.js';
+import { demoComponent, webExternalUrlArgs } from '../model/catalog.js';
 import { ALERTMANAGER_TARGETS, PROMETHEUS_TARGETS, TARGETS_DIR, serviceTargetsFile, targetGroups } from '../emit/prometheus-config.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { GRAFANA_ENV } from '../emit/grafana/provisioning.js';
@@ -142,14 +142,14 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   planned.push({
     name: 'alertmanager',
     command: bins.alertmanager,
-    args: [`--config.file=${join(o.generatedDir, 'alertmanager', 'alertmanager.yml')}`, `--storage.path=${join(paths.data, 'alertmanager')}`, `--web.listen-address=127.0.0.1:${ports['alertmanager']}`, '--cluster.listen-address='],
+    args: [`--config.file=${join(o.generatedDir, 'alertmanager', 'alertmanager.yml')}`, `--storage.path=${join(paths.data, 'alertmanager')}`, `--web.listen-address=127.0.0.1:${ports['alertmanager']}`, '--cluster.listen-address=', ...webExternalUrlArgs(o.catalog, 'alertmanager', `http://127.0.0.1:${ports['alertmanager']}`)],
     port: ports['alertmanager']!,
     readyPath: '/-/ready',
   });
   planned.push({
     name: 'prometheus',
     command: bins.prometheus,
-    args: [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(paths.data, 'prometheus')}`, `--web.listen-address=127.0.0.1:${ports['prometheus']}`, '--web.enable-lifecycle'],
+    args: [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(paths.data, 'prometheus')}`, `--web.listen-address=127.0.0.1:${ports['prometheus']}`, '--web.enable-lifecycle', ...webExternalUrlArgs(o.catalog, 'prometheus', `http://127.0.0.1:${ports['prometheus']}`)],
     port: ports['prometheus']!,
     readyPath: '/-/ready',
   });
@@ -158,7 +158,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
     planned.push({
       name: 'grafana',
       command: bins.grafana,
-      args: ['--homepath', '/usr/share/grafana', `cfg:default.paths.data=${join(paths.data, 'grafana')}`, `cfg:default.paths.logs=${paths.logs}`, `cfg:default.paths.provisioning=${join(o.generatedDir, 'grafana', 'provisioning')}`, `cfg:default.server.http_addr=127.0.0.1`, `cfg:default.server.http_port=${ports['grafana']}`],
+      args: ['--homepath', '/usr/share/grafana', `cfg:default.paths.data=${join(paths.data, 'grafana')}`, `cfg:default.paths.logs=${paths.logs}`, `cfg:default.paths.provisioning=${join(o.generatedDir, 'grafana', 'provisioning')}`, `cfg:default.server.http_addr=127.0.0.1`, `cfg:default.server.http_port=${ports['grafana']}`, `cfg:default.server.root_url=${o.catalog.stack.grafana.externalUrl ?? `http://127.0.0.1:${ports['grafana']}`}`],
       port: ports['grafana']!,
       readyPath: '/api/health',
       env: { [GRAFANA_ENV.prometheusUrl]: `http://127.0.0.1:${ports['prometheus']}`, [GRAFANA_ENV.dashboardsDir]: join(o.generatedDir, 'grafana', 'dashboards'), GF_SECURITY_ADMIN_PASSWORD: password, GF_AUTH_ANONYMOUS_ENABLED: 'false' },

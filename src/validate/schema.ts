@@ -67,11 +67,12 @@ export function validateSchema(data: unknown, source: YamlSource): Diagnostic[] 
   const validate = compiled();
   if (validate(data)) return [];
   const errors = validate.errors ?? [];
-  const oneOfFailures = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath);
+  const alternatives = (k: string) => k === 'oneOf' || k === 'anyOf';
+  const oneOfFailures = errors.filter((e) => alternatives(e.keyword)).map((e) => e.schemaPath);
   const diags: Diagnostic[] = [];
   for (const e of errors) {
-    // Errors inside a failed oneOf branch are noise: the oneOf error says what is wanted.
-    if (e.keyword !== 'oneOf' && oneOfFailures.some((p) => e.schemaPath.startsWith(p + '/'))) continue;
+    // Errors inside a failed oneOf/anyOf branch are noise: the oneOf/anyOf error says what is wanted.
+    if (!alternatives(e.keyword) && oneOfFailures.some((p) => e.schemaPath.startsWith(p + '/'))) continue;
     const d = toDiagnostic(e, source);
     if (d) diags.push(d);
   }
@@ -120,6 +121,14 @@ function toDiagnostic(e: ErrorObject, source: YamlSource): Diagnostic | undefine
     case 'oneOf': {
       const msg = ONE_OF_MESSAGES.find(([re]) => re.test(e.schemaPath))?.[1] ?? 'matches none of the allowed forms';
       return { ...base, check: 'schema-one-of', message: `${where}: ${msg}`, ...source.locate(path, path.length > 0) };
+    }
+    case 'minProperties':
+    case 'maxProperties':
+    case 'anyOf': {
+      // Where the schema explains the shape in its description, that says more than "fewer than 2 properties".
+      const description = (e.parentSchema as { description?: string } | undefined)?.description;
+      if (!description) return { ...base, check: `schema-${e.keyword}`, message: `${where} ${e.message ?? 'is invalid'}`, ...source.locate(path) };
+      return { ...base, check: `schema-${e.keyword}`, message: `${where}: ${description}`, ...source.locate(path) };
     }
     case 'uniqueItems':
       return { ...base, check: 'schema-unique', message: `${where} lists the same item twice`, ...source.locate(path) };

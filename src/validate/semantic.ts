@@ -199,5 +199,21 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   dup(raw.recording_rules ?? [], (r) => r.record + JSON.stringify(r.labels ?? {}), 'record-duplicate', 'recording rule', (i) => ['recording_rules', i, 'record']);
   dup(raw.dashboards ?? [], (d) => d.id, 'dashboard-duplicate', 'dashboard', (i) => ['dashboards', i, 'id']);
   dup(raw.slos ?? [], (s) => s.name, 'slo-duplicate', 'SLO', (i) => ['slos', i, 'name']);
+  const serviceNames = raw.services.map((s) => s.name);
+  (raw.slos ?? []).forEach((s, i) => {
+    if (s.service !== undefined && !serviceNames.includes(s.service)) report('slo/service-unknown', `service "${s.service}" is not one of the catalog's services (${serviceNames.join(', ')})${didYouMean(s.service, serviceNames)}`, ['slos', i, 'service']);
+  });
+  const am = raw.alertmanager;
+  const receiverNames = (am?.receivers ?? []).map((r) => r.name);
+  dup(am?.receivers ?? [], (r) => r.name, 'alertmanager/receiver-duplicate', 'receiver', (i) => ['alertmanager', 'receivers', i, 'name']);
+  if (am?.receivers?.length && am.webhook_url) report('alertmanager/webhook-url', 'webhook_url is only used when no receivers are declared; declare it as a webhook receiver instead', ['alertmanager', 'webhook_url']);
+  const knownReceiver = (name: string, path: PathSegment[]) => {
+    if (!receiverNames.includes(name)) report('alertmanager/receiver-unknown', `receiver "${name}" is not declared in alertmanager.receivers${didYouMean(name, receiverNames)}`, path);
+  };
+  if (am?.receiver !== undefined) knownReceiver(am.receiver, ['alertmanager', 'receiver']);
+  (am?.routes ?? []).forEach((r, i) => {
+    knownReceiver(r.receiver, ['alertmanager', 'routes', i, 'receiver']);
+    if (r.severity !== undefined && !severities.includes(r.severity)) report('alertmanager/severity-unknown', `severity "${r.severity}" is not one of ${severities.join(', ')}${didYouMean(r.severity, severities)}`, ['alertmanager', 'routes', i, 'severity']);
+  });
   return out;
 }

@@ -2,7 +2,7 @@
 import type { Catalog } from '../../model/catalog.js';
 import { ExprChecker } from '../../lint/expr-checks.js';
 import { ruleCheckOptions } from '../../validate/expressions.js';
-import { datasourceUid } from './layout.js';
+import { DATASOURCE_REF, DATASOURCE_VARIABLE } from './dashboards.js';
 
 interface GridPos {
   x: number;
@@ -15,7 +15,7 @@ interface DashboardJson {
   uid?: string;
   title?: string;
   panels?: { id?: number; title?: string; gridPos?: GridPos; datasource?: { uid?: string }; targets?: { expr?: string; datasource?: { uid?: string } }[] }[];
-  templating?: { list?: { name?: string }[] };
+  templating?: { list?: { name?: string; type?: string; query?: unknown }[] };
 }
 
 function overlaps(a: GridPos, b: GridPos): boolean {
@@ -28,8 +28,10 @@ export function checkDashboard(catalog: Catalog, json: unknown): string[] {
   const problems: string[] = [];
   const name = d.title ?? d.uid ?? '?';
   if (!d.uid || d.uid.length > 40) problems.push(`${name}: uid missing or longer than 40 characters`);
-  const ds = datasourceUid(catalog);
+  const ds = DATASOURCE_REF.uid;
   const vars = new Set((d.templating?.list ?? []).map((v) => v.name));
+  const dsVar = d.templating?.list?.find((v) => v.name === DATASOURCE_VARIABLE);
+  if (dsVar?.type !== 'datasource' || dsVar.query !== 'prometheus') problems.push(`${name}: no "${DATASOURCE_VARIABLE}" variable of type datasource for Prometheus, which every panel reads`);
   const opts = ruleCheckOptions(catalog);
   const panels = d.panels ?? [];
   const ids = new Set<number>();
@@ -40,7 +42,7 @@ export function checkDashboard(catalog: Catalog, json: unknown): string[] {
     const g = p.gridPos;
     if (!g || g.w <= 0 || g.h <= 0 || g.x < 0 || g.x + g.w > 24) problems.push(`${where}: grid position outside the 24-column grid`);
     else panels.slice(0, i).forEach((q) => q.gridPos && overlaps(g, q.gridPos) && problems.push(`${where}: overlaps panel "${q.title}"`));
-    if (p.datasource?.uid !== ds) problems.push(`${where}: datasource uid ${p.datasource?.uid} is not the provisioned ${ds}`);
+    if (p.datasource?.uid !== ds) problems.push(`${where}: datasource uid ${p.datasource?.uid} is not the dashboard's variable ${ds}`);
     if (!p.targets?.length) problems.push(`${where}: no query`);
     for (const t of p.targets ?? []) {
       if (t.datasource?.uid !== undefined && t.datasource.uid !== ds) problems.push(`${where}: target datasource ${t.datasource.uid} is not ${ds}`);

@@ -1,6 +1,7 @@
 // Grafana dashboards as JSON, built with Grafana's own typed builders from the layout model.
-import { CustomVariableBuilder, DashboardBuilder, QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
+import { CustomVariableBuilder, DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
+import { GraphThresholdsStyleConfigBuilder, GraphThresholdsStyleMode } from '@grafana/grafana-foundation-sdk/common';
+import type { DataSourceRef, Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as GaugePanel } from '@grafana/grafana-foundation-sdk/gauge';
 import { PanelBuilder as HeatmapPanel } from '@grafana/grafana-foundation-sdk/heatmap';
@@ -38,18 +39,33 @@ function query(t: PanelTarget, ds: DataSourceRef): DataqueryBuilder {
   return q;
 }
 
+/** A timeseries builder that draws the given values as coloured lines (alert thresholds); the base step is transparent. */
+function timeseriesWithLines(lines: NonNullable<PanelPlan['thresholds']>): TimeseriesPanel {
+  const steps: Threshold[] = [{ value: null, color: 'transparent' }, ...lines.map((t) => ({ value: t.value, color: t.color }))];
+  return new TimeseriesPanel().thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps)).thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Line));
+}
+
 function panel(p: PanelPlan, ds: DataSourceRef) {
-  const b = new PANELS[p.type]().id(p.id).title(p.title).datasource(ds).gridPos(p.grid);
+  const b = (p.thresholds?.length && p.type === 'timeseries' ? timeseriesWithLines(p.thresholds) : new PANELS[p.type]()).id(p.id).title(p.title).datasource(ds).gridPos(p.grid);
   if (p.description) b.description(p.description);
   if (p.unit) b.unit(p.unit);
   for (const t of p.targets) b.withTarget(query(t, ds));
   return b;
 }
 
-export function dashboardJson(catalog: Catalog, plan: DashboardPlan): unknown {
-  const ds: DataSourceRef = { type: 'prometheus', uid: datasourceUid(catalog) };
+/** The dashboards' datasource variable: every panel reads ${datasource}; its default is the target's Prometheus uid. */
+export const DATASOURCE_VARIABLE = 'datasource';
+export const DATASOURCE_REF: DataSourceRef = { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` };
+
+/**
+ * One dashboard's JSON. Panels point at the ${datasource} variable, whose default is `defaultDatasource` (the provisioned
+ * datasource here; kube-prometheus-stack's "prometheus" in the Kubernetes target), so one file works on any Grafana.
+ */
+export function dashboardJson(catalog: Catalog, plan: DashboardPlan, defaultDatasource = datasourceUid(catalog)): unknown {
+  const ds = DATASOURCE_REF;
   const d = new DashboardBuilder(plan.title).uid(plan.uid).tags(plan.tags).refresh('30s').time({ from: 'now-1h', to: 'now' }).timezone('browser').readonly();
   if (plan.description) d.description(plan.description);
+  d.withVariable(new DatasourceVariableBuilder(DATASOURCE_VARIABLE).label('Data source').type('prometheus').current({ selected: true, text: defaultDatasource, value: defaultDatasource }));
   for (const v of plan.variables) {
     d.withVariable(
       v.query

@@ -1,7 +1,8 @@
 // The dashboards as a plain model: uids, panel ids, positions and queries. The JSON builder, alert links and
 // the structural checks all read this one model.
 import { createHash } from 'node:crypto';
-import type { Catalog, Label, Metric } from '../../model/catalog.js';
+import type { Catalog, Label, Metric, Slo } from '../../model/catalog.js';
+import { SLO_RECORDS, burnWindows, errorBudget, sloSelector } from '../slo-rules.js';
 import { metricsIn } from '../../promql/metrics-in.js';
 import { SeriesIndex } from '../../promql/series-index.js';
 
@@ -25,6 +26,8 @@ export interface PanelPlan {
   grid: { x: number; y: number; w: number; h: number };
   /** Full names of the catalog metrics the panel shows. */
   metrics: string[];
+  /** Values drawn as lines across the panel (alert thresholds), lowest first. */
+  thresholds?: { value: number; color: string }[];
 }
 
 /** A dashboard variable: the declared values of an enum label, or a label_values() query for a bounded one. */
@@ -107,41 +110,138 @@ function legendOf(names: (string | undefined)[]): string | undefined {
   return present.length ? present.map((n) => `{{${n}}}`).join(' ') : undefined;
 }
 
+/** A panel title from the metric's help text ("Total HTTP requests." → "Total HTTP requests"), not its name. */
+export function helpTitle(m: Metric, suffix?: string): string {
+  const text = m.help.trim().replace(/\.$/, '') || m.fullName;
+  return suffix ? `${text} ${suffix}` : text;
+}
+
 /** Panels that show a metric by what it is: rates for counters, quantiles and a heatmap for histograms... */
 export function metricPanels(m: Metric): Omit<PanelPlan, 'id' | 'grid'>[] {
   const by = firstLabel(m);
   const byClause = by ? ` by (${by})` : '';
   const sel = varMatchers(m);
-  const base = { description: m.help, metrics: [m.fullName] };
+  // The title says what it is; the description names the metric to query.
+  const base = { description: `${m.help} (${m.fullName})`, metrics: [m.fullName] };
   switch (m.type) {
     case 'counter':
-      return [{ ...base, title: `${m.fullName} rate`, type: 'timeseries', unit: grafanaUnit(m, true), targets: [{ refId: 'A', expr: `sum${byClause} (rate(${m.fullName}${sel}[5m]))`, ...(by ? { legend: `{{${by}}}` } : { legend: 'rate' }) }] }];
+      return [{ ...base, title: helpTitle(m, '(per second)'), type: 'timeseries', unit: grafanaUnit(m, true), targets: [{ refId: 'A', expr: `sum${byClause} (rate(${m.fullName}${sel}[5m]))`, ...(by ? { legend: `{{${by}}}` } : { legend: 'rate' }) }] }];
     case 'histogram': {
       const bucket = `${m.fullName}_bucket${sel}`;
       const unit = grafanaUnit(m, false);
       return [
         {
           ...base,
-          title: `${m.fullName} p50 / p95 / p99`,
+          title: helpTitle(m, 'p50 / p95 / p99'),
           type: 'timeseries',
           unit,
           targets: [0.5, 0.95, 0.99].map((q, i) => ({ refId: String.fromCharCode(65 + i), expr: `histogram_quantile(${q}, sum by (le) (rate(${bucket}[5m])))`, legend: `p${Math.round(q * 100)}` })),
         },
-        { ...base, title: `${m.fullName} distribution`, type: 'heatmap', unit, targets: [{ refId: 'A', expr: `sum by (le) (rate(${bucket}[5m]))`, legend: '{{le}}', format: 'heatmap' }] },
+        { ...base, title: helpTitle(m, '(distribution)'), type: 'heatmap', unit, targets: [{ refId: 'A', expr: `sum by (le) (rate(${bucket}[5m]))`, legend: '{{le}}', format: 'heatmap' }] },
       ];
     }
     case 'summary':
       return [
-        { ...base, title: `${m.fullName} quantiles`, type: 'timeseries', unit: grafanaUnit(m, false), targets: [{ refId: 'A', expr: `max by (quantile) (${m.fullName}${sel})`, legend: 'p{{quantile}}' }] },
-        { ...base, title: `${m.fullName} rate`, type: 'timeseries', unit: 'ops', targets: [{ refId: 'A', expr: `sum${byClause} (rate(${m.fullName}_count${sel}[5m]))`, legend: by ? `{{${by}}}` : 'rate' }] },
+        { ...base, title: helpTitle(m, '(quantiles)'), type: 'timeseries', unit: grafanaUnit(m, false), targets: [{ refId: 'A', expr: `max by (quantile) (${m.fullName}${sel})`, legend: 'p{{quantile}}' }] },
+        { ...base, title: helpTitle(m, '(per second)'), type: 'timeseries', unit: 'ops', targets: [{ refId: 'A', expr: `sum${byClause} (rate(${m.fullName}_count${sel}[5m]))`, legend: by ? `{{${by}}}` : 'rate' }] },
       ];
     case 'gauge':
-      return [{ ...base, title: m.fullName, type: m.labels.length ? 'timeseries' : 'stat', unit: grafanaUnit(m, false), targets: [{ refId: 'A', expr: `${m.fullName}${sel}`, legend: legendOf(['instance', ...m.labels.map((l) => l.name)]) ?? 'value' }] }];
+      return [{ ...base, title: helpTitle(m), type: m.labels.length ? 'timeseries' : 'stat', unit: grafanaUnit(m, false), targets: [{ refId: 'A', expr: `${m.fullName}${sel}`, legend: legendOf(['instance', ...m.labels.map((l) => l.name)]) ?? 'value' }] }];
     case 'enum':
-      return [{ ...base, title: m.fullName, type: 'state-timeline', targets: [{ refId: 'A', expr: `${m.fullName} == 1`, legend: `{{${m.fullName}}}` }] }];
+      return [{ ...base, title: helpTitle(m), type: 'state-timeline', targets: [{ refId: 'A', expr: `${m.fullName} == 1`, legend: `{{${m.fullName}}}` }] }];
     case 'info':
-      return [{ ...base, title: m.fullName, type: 'table', targets: [{ refId: 'A', expr: m.fullName, format: 'table', instant: true }] }];
+      return [{ ...base, title: helpTitle(m), type: 'table', targets: [{ refId: 'A', expr: m.fullName, format: 'table', instant: true }] }];
   }
+}
+
+const STATUS_LABELS = ['status', 'code', 'status_code'];
+
+/** For the metric that counts HTTP requests: the server-error ratio and responses by status, first on its dashboard. */
+export function httpPanels(m: Metric): Omit<PanelPlan, 'id' | 'grid'>[] {
+  const status = m.labels.find((l) => STATUS_LABELS.includes(l.name))?.name;
+  if (m.role !== 'http_requests' || !status) return [];
+  const all = `sum(rate(${m.fullName}${varMatchers(m)}[5m]))`;
+  const errors = `sum(rate(${m.fullName}${varMatchers(m, [`${status}=~"5.."`])}[5m]))`;
+  const base = { metrics: [m.fullName] };
+  return [
+    {
+      ...base,
+      title: 'Server error ratio (5xx)',
+      description: `Share of requests answered with a 5xx status (${m.fullName}); 0 when there are requests and no errors.`,
+      type: 'timeseries',
+      unit: 'percentunit',
+      targets: [{ refId: 'A', expr: `(${errors} or 0 * ${all}) / ${all}`, legend: 'error ratio' }],
+    },
+    {
+      ...base,
+      title: 'Responses by status (per second)',
+      description: `Requests per second by response status (${m.fullName}).`,
+      type: 'timeseries',
+      unit: 'reqps',
+      targets: [{ refId: 'A', expr: `sum by (${status}) (rate(${m.fullName}${varMatchers(m)}[5m]))`, legend: `{{${status}}}` }],
+    },
+  ];
+}
+
+/** Where an SLO's dashboard lives; alerts link to it. */
+export function sloDashboardRef(catalog: Catalog, slo: Slo): { uid: string; title: string; slug: string } {
+  const title = `${catalog.title} / SLO ${slo.service} ${slo.name}`;
+  return { uid: stableUid(catalog.namespace, 'slo', slo.service, slo.name), title, slug: slugify(title) };
+}
+
+/**
+ * An SLO's dashboard: the SLI, the error budget left over the SLO window, and the burn rate of each alert's window
+ * pair with the alert's threshold drawn on it. Every query reads the SLO's recording rules.
+ */
+export function sloDashboardPlan(catalog: Catalog, slo: Slo): DashboardPlan {
+  const sel = sloSelector(catalog, slo);
+  const budget = errorBudget(slo);
+  const ratio = (w: string) => `${SLO_RECORDS.ratio(w)}${sel}`;
+  const windowRatio = `sum_over_time(${SLO_RECORDS.errors}${sel}[${slo.window}]) / sum_over_time(${SLO_RECORDS.total}${sel}[${slo.window}])`;
+  const ref = sloDashboardRef(catalog, slo);
+  const panels: Omit<PanelPlan, 'id' | 'grid'>[] = [
+    {
+      title: `SLI: error ratio (objective ${slo.objective}%)`,
+      description: `${slo.description}. Share of bad events; the line is the error budget, ${budget}.`,
+      type: 'timeseries',
+      unit: 'percentunit',
+      targets: [
+        { refId: 'A', expr: ratio('5m'), legend: '5m' },
+        { refId: 'B', expr: ratio('1h'), legend: '1h' },
+      ],
+      metrics: [],
+      thresholds: [{ value: budget, color: 'red' }],
+    },
+    {
+      title: `Error budget remaining (${slo.window} window)`,
+      description: `1 − (error ratio over the last ${slo.window}) / budget: 100 % is untouched, 0 % is spent, below 0 the SLO is missed.`,
+      type: 'timeseries',
+      unit: 'percentunit',
+      targets: [{ refId: 'A', expr: `1 - (${windowRatio}) / ${budget}`, legend: 'budget remaining' }],
+      metrics: [],
+      thresholds: [{ value: 0, color: 'red' }],
+    },
+    ...burnWindows(slo).map((w): Omit<PanelPlan, 'id' | 'grid'> => ({
+      title: `Burn rate ${w.long} / ${w.short} (${w.burn === 'fast' ? 'pages' : 'tickets'} above ${w.factor}×)`,
+      description: `Error ratio divided by the budget (${budget}) over ${w.long} and ${w.short}; the ${w.burn} burn alert fires when both are above ${w.factor}.`,
+      type: 'timeseries',
+      unit: 'short',
+      targets: [
+        { refId: 'A', expr: `${ratio(w.long)} / ${budget}`, legend: w.long },
+        { refId: 'B', expr: `${ratio(w.short)} / ${budget}`, legend: w.short },
+      ],
+      metrics: [],
+      thresholds: [{ value: w.factor, color: w.burn === 'fast' ? 'red' : 'orange' }],
+    })),
+  ];
+  return {
+    ...ref,
+    file: `grafana/dashboards/slo-${slo.service}-${slo.name}.json`.replace(/[^A-Za-z0-9_./-]/g, '-'),
+    description: `${slo.description}: ${slo.objective}% over ${slo.window} (${catalog.namespace}, service ${slo.service}).`,
+    tags: [catalog.namespace, 'devskyy-mon', 'slo'],
+    panels: place(panels),
+    variables: [],
+  };
 }
 
 function variablesFor(metrics: readonly Metric[]): VariablePlan[] {
@@ -208,9 +308,10 @@ function computePlans(catalog: Catalog): DashboardPlan[] {
       file: `grafana/dashboards/category-${c.id}.json`,
       ...(c.description ? { description: c.description } : {}),
       tags: [ns, 'devskyy-mon', c.id],
-      panels: place(metrics.flatMap(metricPanels)),
+      panels: place([...metrics.flatMap(httpPanels), ...metrics.flatMap(metricPanels)]),
       variables: variablesFor(metrics),
     });
   }
+  for (const slo of catalog.slos) out.push(sloDashboardPlan(catalog, slo));
   return out;
 }

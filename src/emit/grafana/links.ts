@@ -1,4 +1,5 @@
 import type { Catalog } from '../../model/catalog.js';
+import { componentUrl } from '../../model/catalog.js';
 import { metricsIn } from '../../promql/metrics-in.js';
 import { SeriesIndex } from '../../promql/series-index.js';
 import { dashboardPlans } from './layout.js';
@@ -13,7 +14,7 @@ export interface PanelLink {
 export function alertPanelLinks(catalog: Catalog): Map<string, PanelLink> {
   const plans = dashboardPlans(catalog);
   const index = SeriesIndex.of(catalog);
-  const base = `http://${catalog.stack.bind === '0.0.0.0' ? '127.0.0.1' : catalog.stack.bind}:${catalog.stack.grafana.port}`;
+  const base = componentUrl(catalog, 'grafana');
   const out = new Map<string, PanelLink>();
   for (const a of catalog.alerts) {
     const metric = metricsIn(a.expr, index)[0];
