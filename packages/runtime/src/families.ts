@@ -28,25 +28,25 @@ export function escapeLabel(v: string): string {
 
 /** `a="x",b="y"` for a label object, in its key order (prom-client's formatLabels). */
 export function labelText(labels: Readonly<Record<string, string | number>>): string {
-  let out = '';
-  for (const k in labels) out += `${out ? ',' : ''}${k}="${escapeLabel(String(labels[k]))}"`;
-  return out;
+  const parts: string[] = [];
+  for (const k in labels) parts.push(`${k}="${escapeLabel(String(labels[k]))}"`);
+  // join() makes one flat string: a series keeps it for its lifetime, and a tree of concatenations costs more.
+  return parts.join(',');
 }
 
+/**
+ * One series, kept lean: its key (the label guard gives its labels back from it), its labels as exposition text
+ * (escaped once, when the series is made), and its values. Lines are written afresh on each scrape that needs
+ * them: keeping them would cost about the exposition's size again in heap for every format.
+ */
 interface Series {
-  readonly labels: Readonly<Record<string, string>>;
+  readonly key: SeriesKey;
   /** `a="x",b="y"`, escaped. */
   readonly labelText: string;
-  /** The series' sample lines, each after a newline, with NaN spelt as in the text format; undefined once it moved. */
-  text: string | undefined;
-  /** Some value is NaN: OpenMetrics spells it differently, so that format renders it afresh. */
-  nan: boolean;
 }
 
 interface ScalarSeries extends Series {
   value: number;
-  /** `\nname{labels} `: everything before the value. */
-  readonly prefix: string;
 }
 
 interface HistogramSeries extends Series {
@@ -60,8 +60,6 @@ interface SummarySeries extends Series {
   readonly window: QuantileWindow;
   sum: number;
   count: number;
-  /** The window's rotations when the text was made. */
-  rotations: number;
 }
 
 /** What a cluster worker sends the primary for one series. */
@@ -111,7 +109,7 @@ export abstract class Family<S extends Series = Series> {
     this.labelNames = spec.labels.map((l) => l.name);
   }
 
-  protected abstract make(labels: Record<string, string>, text: string): S;
+  protected abstract make(key: SeriesKey, text: string): S;
 
   /** The series these labels record into, made on first use. */
   protected at(labels: LabelSet | undefined): S {
@@ -120,8 +118,7 @@ export abstract class Family<S extends Series = Series> {
   }
 
   protected add(key: SeriesKey): S {
-    const labels = this.guard.labelsOf(key);
-    const s = this.make(labels, labelText(labels));
+    const s = this.make(key, labelText(this.guard.labelsOf(key)));
     this.series.set(key, s);
     this.version++;
     return s;
@@ -145,18 +142,13 @@ export abstract class Family<S extends Series = Series> {
 
   /** Every series' sample lines, in insertion order, as pieces for the renderer. */
   *texts(openMetrics: boolean): Generator<string> {
-    for (const s of this.series.values()) {
-      if (s.text === undefined || this.stale(s)) {
-        s.nan = false;
-        s.text = this.lines(s, 'Nan');
-      }
-      yield openMetrics && s.nan ? this.lines(s, 'NaN') : s.text;
-    }
+    const nan = openMetrics ? 'NaN' : 'Nan';
+    for (const s of this.series.values()) yield this.lines(s, nan);
   }
 
-  /** Has the series moved without a write (a summary's window rotating)? */
-  protected stale(_s: S): boolean {
-    return false;
+  /** A series' labels, as recorded. */
+  protected labelsOf(s: S): Record<string, string> {
+    return this.guard.labelsOf(s.key);
   }
 
   /** What the family's samples are a function of: equal stamps, equal samples. The version, where only writes move them. */
@@ -164,7 +156,7 @@ export abstract class Family<S extends Series = Series> {
     return this.version;
   }
 
-  /** The series' sample lines, each after a newline; sets `s.nan` when a value is NaN. */
+  /** The series' sample lines, each after a newline, NaN spelt `nan`. */
   protected abstract lines(s: S, nan: string): string;
 
   /** prom-client's MetricObject for this family: what Registry.metrics() and AggregatorRegistry read. */
@@ -183,11 +175,6 @@ export abstract class Family<S extends Series = Series> {
   }
 
   protected abstract snap(s: S): SeriesSnapshot;
-
-  protected note(s: Series, v: number, nan: string): string {
-    if (v !== v) s.nan = true;
-    return formatValue(v, nan);
-  }
 }
 
 /** Counters and gauges: one value per series. */
@@ -199,20 +186,20 @@ abstract class ScalarFamily extends Family<ScalarSeries> {
     this.start = `\n${escapeText(spec.name)}`;
   }
 
-  protected make(labels: Record<string, string>, text: string): ScalarSeries {
-    return { labels, labelText: text, value: 0, prefix: `${this.start}${text ? `{${text}}` : ''} `, text: undefined, nan: false };
+  protected make(key: SeriesKey, text: string): ScalarSeries {
+    return { key, labelText: text, value: 0 };
   }
 
   protected lines(s: ScalarSeries, nan: string): string {
-    return s.prefix + this.note(s, s.value, nan);
+    return `${this.start}${s.labelText ? `{${s.labelText}}` : ''} ${formatValue(s.value, nan)}`;
   }
 
   protected values(s: ScalarSeries, out: MetricValueWithName<string>[]): void {
-    out.push({ value: s.value, labels: { ...s.labels } });
+    out.push({ value: s.value, labels: this.labelsOf(s) });
   }
 
   protected snap(s: ScalarSeries): SeriesSnapshot {
-    return { labels: s.labels, value: s.value };
+    return { labels: this.labelsOf(s), value: s.value };
   }
 
   /** Replaces every series by these samples (a collector's result); series that stay keep their rendering. */
@@ -224,7 +211,6 @@ abstract class ScalarFamily extends Family<ScalarSeries> {
       const s = this.series.get(key) ?? this.add(key);
       if (!Object.is(s.value, value)) {
         s.value = value;
-        s.text = undefined;
         this.version++;
       }
     }
@@ -240,7 +226,6 @@ abstract class ScalarFamily extends Family<ScalarSeries> {
   put(labels: LabelSet | undefined, value: number): void {
     const s = this.at(labels);
     s.value = value;
-    s.text = undefined;
     this.version++;
   }
 }
@@ -273,7 +258,6 @@ export class CounterFamily extends ScalarFamily {
       checkIncrement(this.name, value);
       s.value += value;
     }
-    s.text = undefined;
     this.version++;
   }
 
@@ -287,7 +271,6 @@ export class CounterFamily extends ScalarFamily {
           checkIncrement(this.name, value);
           s.value += value;
         }
-        s.text = undefined;
         this.version++;
       },
     };
@@ -300,14 +283,12 @@ export class GaugeFamily extends ScalarFamily {
   set(labels: LabelSet | undefined, value: number): void {
     const s = this.at(labels);
     s.value = value;
-    s.text = undefined;
     this.version++;
   }
 
   inc(labels: LabelSet | undefined, value = 1): void {
     const s = this.at(labels);
     s.value += value;
-    s.text = undefined;
     this.version++;
   }
 
@@ -318,7 +299,7 @@ export class GaugeFamily extends ScalarFamily {
 
   /** Every series' labels and value. */
   entries(): { labels: Readonly<Record<string, string>>; value: number }[] {
-    return [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value }));
+    return [...this.series.values()].map((s) => ({ labels: this.labelsOf(s), value: s.value }));
   }
 
   child(labels: LabelSet | undefined): { set(value: number): void; inc(value?: number): void; dec(value?: number): void } {
@@ -326,14 +307,12 @@ export class GaugeFamily extends ScalarFamily {
     const add = (v: number) => {
       const s = series();
       s.value += v;
-      s.text = undefined;
-      this.version++;
+        this.version++;
     };
     return {
       set: (v) => {
         const s = series();
         s.value = v;
-        s.text = undefined;
         this.version++;
       },
       inc: (v = 1) => add(v),
@@ -361,8 +340,8 @@ export class HistogramFamily extends Family<HistogramSeries> {
     this.countStart = `\n${name}_count`;
   }
 
-  protected make(labels: Record<string, string>, text: string): HistogramSeries {
-    return { labels, labelText: text, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0, text: undefined, nan: false };
+  protected make(key: SeriesKey, text: string): HistogramSeries {
+    return { key, labelText: text, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
   }
 
   /** Counts `value` into the first bucket whose upper bound is >= it (le is inclusive). Throws TypeError for NaN or an infinity, as prom-client does. */
@@ -387,7 +366,6 @@ export class HistogramFamily extends Family<HistogramSeries> {
     s.counts[i]!++;
     s.sum += value;
     s.count++;
-    s.text = undefined;
     this.version++;
   }
 
@@ -405,21 +383,22 @@ export class HistogramFamily extends Family<HistogramSeries> {
       acc += s.counts[i]!;
       out += this.bucketStarts[i]! + tail + acc;
     }
-    return `${out}${this.sumStart}${plain}${this.note(s, s.sum, nan)}${this.countStart}${plain}${s.count}`;
+    return `${out}${this.sumStart}${plain}${formatValue(s.sum, nan)}${this.countStart}${plain}${s.count}`;
   }
 
   protected values(s: HistogramSeries, out: MetricValueWithName<string>[]): void {
+    const labels = this.labelsOf(s);
     let acc = 0;
     for (let i = 0; i < this.leValues.length; i++) {
       acc += s.counts[i]!;
       const le = i < this.bounds.length ? this.bounds[i]! : '+Inf';
-      out.push({ value: acc, labels: { le, ...s.labels }, metricName: `${this.name}_bucket` });
+      out.push({ value: acc, labels: { le, ...labels }, metricName: `${this.name}_bucket` });
     }
-    out.push({ value: s.sum, labels: { ...s.labels }, metricName: `${this.name}_sum` }, { value: s.count, labels: { ...s.labels }, metricName: `${this.name}_count` });
+    out.push({ value: s.sum, labels: { ...labels }, metricName: `${this.name}_sum` }, { value: s.count, labels: { ...labels }, metricName: `${this.name}_count` });
   }
 
   protected snap(s: HistogramSeries): SeriesSnapshot {
-    return { labels: s.labels, counts: [...s.counts], sum: s.sum, count: s.count };
+    return { labels: this.labelsOf(s), counts: [...s.counts], sum: s.sum, count: s.count };
   }
 
   /** Adds another process's series (cluster aggregation). */
@@ -430,7 +409,6 @@ export class HistogramFamily extends Family<HistogramSeries> {
     });
     s.sum += snap.sum ?? 0;
     s.count += snap.count ?? 0;
-    s.text = undefined;
     this.version++;
   }
 }
@@ -455,9 +433,9 @@ export class SummaryFamily extends Family<SummarySeries> {
     this.countStart = `\n${name}_count`;
   }
 
-  protected make(labels: Record<string, string>, text: string): SummarySeries {
+  protected make(key: SeriesKey, text: string): SummarySeries {
     const window = new QuantileWindow(this.spec.maxAgeSeconds ?? 600, this.spec.ageBuckets ?? 5, this.now);
-    return { labels, labelText: text, window, sum: 0, count: 0, rotations: 0, text: undefined, nan: false };
+    return { key, labelText: text, window, sum: 0, count: 0 };
   }
 
   observe(labels: LabelSet | undefined, value: number): void {
@@ -469,18 +447,12 @@ export class SummaryFamily extends Family<SummarySeries> {
     s.window.observe(value);
     s.sum += value;
     s.count++;
-    s.text = undefined;
     this.version++;
   }
 
   child(labels: LabelSet | undefined): { observe(value: number): void } {
     const series = bound(this, () => this.at(labels));
     return { observe: (v) => this.record(series(), v) };
-  }
-
-  protected override stale(s: SummarySeries): boolean {
-    s.window.rotate();
-    return s.window.rotations !== s.rotations;
   }
 
   /** Writes and window rotations both move quantiles. */
@@ -495,7 +467,6 @@ export class SummaryFamily extends Family<SummarySeries> {
 
   private quantileValues(s: SummarySeries): number[] {
     const sketch = s.window.current();
-    s.rotations = s.window.rotations;
     return this.quantiles.map((q) => sketch.quantile(q));
   }
 
@@ -504,18 +475,19 @@ export class SummaryFamily extends Family<SummarySeries> {
     const plain = s.labelText ? `{${s.labelText}} ` : ' ';
     const qs = this.quantileValues(s);
     let out = '';
-    for (let i = 0; i < qs.length; i++) out += this.quantileStarts[i]! + tail + this.note(s, qs[i]!, nan);
-    return `${out}${this.sumStart}${plain}${this.note(s, s.sum, nan)}${this.countStart}${plain}${s.count}`;
+    for (let i = 0; i < qs.length; i++) out += this.quantileStarts[i]! + tail + formatValue(qs[i]!, nan);
+    return `${out}${this.sumStart}${plain}${formatValue(s.sum, nan)}${this.countStart}${plain}${s.count}`;
   }
 
   protected values(s: SummarySeries, out: MetricValueWithName<string>[]): void {
     const qs = this.quantileValues(s);
-    this.quantiles.forEach((q, i) => out.push({ value: qs[i]!, labels: { quantile: q, ...s.labels } }));
-    out.push({ value: s.sum, labels: { ...s.labels }, metricName: `${this.name}_sum` }, { value: s.count, labels: { ...s.labels }, metricName: `${this.name}_count` });
+    const labels = this.labelsOf(s);
+    this.quantiles.forEach((q, i) => out.push({ value: qs[i]!, labels: { quantile: q, ...labels } }));
+    out.push({ value: s.sum, labels: { ...labels }, metricName: `${this.name}_sum` }, { value: s.count, labels: { ...labels }, metricName: `${this.name}_count` });
   }
 
   protected snap(s: SummarySeries): SeriesSnapshot {
-    return { labels: s.labels, sum: s.sum, count: s.count, sketch: s.window.current().data() };
+    return { labels: this.labelsOf(s), sum: s.sum, count: s.count, sketch: s.window.current().data() };
   }
 
   /** Adds another process's series: its window's sketch merged, sum and count added (cluster aggregation). */
@@ -524,7 +496,6 @@ export class SummaryFamily extends Family<SummarySeries> {
     if (snap.sketch) s.window.current().merge(snap.sketch);
     s.sum += snap.sum ?? 0;
     s.count += snap.count ?? 0;
-    s.text = undefined;
     this.version++;
   }
 }
