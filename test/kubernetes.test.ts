@@ -84,7 +84,7 @@ describe('generate --target kubernetes (DevSkyy)', () => {
     const enforced: Matcher = { name: 'namespace', value: namespace, matchType: '=' };
     const matches = (ms: Matcher[], labels: Record<string, string>) => ms.every((m) => labels[m.name] === m.value);
     const alerts = rule.spec.groups.flatMap((g) => g.rules).filter((r) => r.alert);
-    expect(alerts).toHaveLength(10);
+    expect(alerts).toHaveLength(11);
     for (const a of alerts) {
       const labels = { alertname: a.alert!, ...a.labels };
       expect(matches([enforced], labels), `${a.alert} carries namespace=${labels['namespace']}`).toBe(true);

@@ -72,6 +72,10 @@ export function importDashboards(inputs: readonly TextInput[]): ImportedDashboar
       out.notCarried.push({ source: input.file, what: `dashboard "${title}"`, reason: 'a per-category dashboard devskyy-mon writes from the metrics themselves; generate writes it again' });
       continue;
     }
+    if (tags.includes('devskyy-mon') && tags.includes('slo') && /-slo-/.test(str(dash['uid']) ?? '')) {
+      out.notCarried.push({ source: input.file, what: `dashboard "${title}"`, reason: 'an SLO dashboard devskyy-mon writes from the catalog\'s slos:; generate writes it again' });
+      continue;
+    }
     const templating = isDict(dash['templating']) && Array.isArray(dash['templating']['list']) ? dash['templating']['list'] : [];
     if (templating.length) out.notCarried.push({ source: input.file, what: `${templating.length} template variable(s) of "${title}"`, reason: 'catalog panels have no variables; matchers on them were dropped' });
     const panels: RawPanel[] = [];

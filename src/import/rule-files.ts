@@ -65,7 +65,8 @@ export function importRuleFiles(inputs: readonly TextInput[], ns: string): Impor
       for (const g of groupsOf(doc.toJS({ maxAliasCount: 200 }), input.file, r.notCarried)) {
         const group = str(g.name) ?? 'rules';
         const rules = Array.isArray(g.rules) ? (g.rules as unknown[]) : [];
-        if (group === `${ns}_slo_alerts` || group.startsWith(`${ns}_slo_`)) {
+        // generate names SLO groups <ns>_slo_alerts and <ns>_<service>_slo_<slo> (a namespace is a plain identifier).
+        if (group === `${ns}_slo_alerts` || new RegExp(`^${ns}_(\\w+_)?slo_`).test(group)) {
           r.notCarried.push({ source: input.file, what: `group ${group} (${rules.length} rules)`, reason: 'written by devskyy-mon from an SLO; declare the SLO under slos: and generate writes it again' });
           continue;
         }
@@ -85,7 +86,7 @@ export function importRuleFiles(inputs: readonly TextInput[], ns: string): Impor
           if (alert !== undefined) {
             if (!r.alerting) r.alerting = { group, ...(interval ? { interval } : {}) };
             else if (interval && group !== r.alerting.group) r.notCarried.push({ source: input.file, what: `interval ${interval} of group ${group}`, reason: 'the catalog sets an interval only for its default alert group' });
-            r.alerts.push(alertOf(rule, alert, expr, group, input.file, r));
+            r.alerts.push(alertOf(rule, alert, expr, group, input.file, r, ns));
           } else if (str(rule['record']) !== undefined) {
             const labels = strings(rule['labels']);
             r.recordingRules.push({ record: str(rule['record'])!, expr, ...(group !== defaultRecordGroup ? { group } : {}), ...(Object.keys(labels).length ? { labels } : {}) });
@@ -101,10 +102,15 @@ export function importRuleFiles(inputs: readonly TextInput[], ns: string): Impor
   return r;
 }
 
-function alertOf(rule: Dict, name: string, expr: string, group: string, file: string, r: ImportedRules): RawAlert {
+function alertOf(rule: Dict, name: string, expr: string, group: string, file: string, r: ImportedRules, ns: string): RawAlert {
   const labels = strings(rule['labels']);
   const ann = strings(rule['annotations']);
   const notes = [`from ${file}, group ${group}`];
+  // generate gives every alert the catalog's namespace and its service as labels: not the rule's own.
+  if (labels['namespace'] === ns) {
+    delete labels['namespace'];
+    delete labels['service'];
+  }
   let severity = labels['severity'];
   delete labels['severity'];
   if (!severity) {
