@@ -1,20 +1,23 @@
 // up, down, status, verify, logs: the stack commands. Core logic lives in src/runtime and src/verify.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import { applyPlan } from '../write/apply.js';
 import { conflicts } from '../write/plan.js';
 import { ensureEnvFile } from '../write/env-file.js';
-import { nativeUp, StartError } from '../runtime/native.js';
+import type { ApplyResult } from '../runtime/native.js';
+import { VERIFY_RULES_FILE, applyToRunning, nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
 import { stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
-import { readState, stateDirFor, writeState } from '../runtime/state.js';
-import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, runCompose } from '../runtime/compose.js';
+import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
+import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, engineProblem, runCompose } from '../runtime/compose.js';
 import { findBinary } from '../util/binaries.js';
 import { installMissing } from '../runtime/install.js';
-import type { CheckResult } from '../verify/verify.js';
+import type { CheckResult, ManagedStack, VerifyEvent } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
 import { requireCatalog } from './catalog-input.js';
 import { outDirOf, planGenerate } from './generate.js';
@@ -41,21 +44,50 @@ function printChecks(io: Io, format: OutputFormat, results: CheckResult[]): void
     return;
   }
   const failed = results.filter((r) => !r.ok).length;
-  io.out(`${failed ? `verify: ${failed} of ${results.length} checks failed` : `verify: all ${results.length} checks passed`}\n`);
+  const warned = results.filter((r) => r.status === 'warn').length;
+  io.out(`${failed ? `verify: ${failed} of ${results.length} checks failed` : `verify: all ${results.length} checks passed`}${warned ? ` (${warned} with warnings)` : ''}\n`);
 }
 
 function checkLine(r: CheckResult): string {
-  return `${r.ok ? 'PASS' : 'FAIL'}  ${r.id.padEnd(17)} ${r.title}: ${r.detail}\n`;
+  const lines = [`${r.status.toUpperCase().padEnd(4)}  ${r.id.padEnd(17)} ${r.title}: ${r.detail}`, ...r.warnings.map((w) => `      warning: ${w}`), ...r.notes.map((n) => `      note: ${n}`)];
+  return lines.join('\n') + '\n';
 }
 
-async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number): Promise<boolean> {
+/** Text progress: each check as it starts, what it waits for, a component that does not answer (once), each result. */
+function printEvent(io: Io, e: VerifyEvent): void {
+  switch (e.kind) {
+    case 'start':
+      io.out(`…     ${e.id.padEnd(17)} ${e.title}\n`);
+      break;
+    case 'wait':
+      io.out(`…     ${e.id.padEnd(17)} waiting: ${e.waitingFor}\n`);
+      break;
+    case 'down':
+      io.out(`DOWN  ${e.component} at ${e.url} does not answer (${e.why}); the checks that need it fail (devskyy-mon status shows what runs)\n`);
+      break;
+    case 'done':
+      io.out(checkLine(e.result));
+      break;
+  }
+}
+
+/** What verify may rely on in a stack this folder's `up` runs natively: its config copy and verification rule. */
+function managedStack(state: StackState | undefined, stateDir: string, prometheusUrl: string): ManagedStack | undefined {
+  if (state?.runtime !== 'native') return undefined;
+  if (state.components.find((c) => c.name === 'prometheus')?.url !== prometheusUrl.replace(/\/$/, '')) return undefined;
+  const dir = statePaths(stateDir).prometheus;
+  return { prometheusConfig: join(dir, 'prometheus.yml'), verifyRule: existsSync(join(dir, VERIFY_RULES_FILE)) };
+}
+
+async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number, managed: ManagedStack | undefined): Promise<boolean> {
   const results = await verifyStack({
     catalog,
     generatedDir,
     prometheusUrl,
     alertmanagerUrl,
     timeoutMs: timeoutSeconds * 1000,
-    ...(format === 'text' ? { onCheck: (r: CheckResult) => io.out(checkLine(r)) } : {}),
+    ...(managed ? { managed } : {}),
+    ...(format === 'text' ? { onEvent: (e: VerifyEvent) => printEvent(io, e) } : {}),
   });
   printChecks(io, format, results);
   return results.every((r) => r.ok);
@@ -83,25 +115,14 @@ function urlOf(state: StackState, name: string): string {
   return c.url;
 }
 
-export async function runUp(io: Io, flags: UpFlags): Promise<void> {
-  const t0 = Date.now();
-  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
-  const stateDir = stateDirFor(flags.catalog);
-  const status = await stackStatus(stateDir, true);
-  const ours = status.components.filter((c) => c.state !== 'not installed');
-  if (status.state && ours.length && ours.every((c) => c.state === 'running')) {
-    const unhealthy = ours.filter((c) => c.health !== 'healthy').map((c) => c.name);
-    io.out(`already up (${status.state.runtime})${unhealthy.length ? `, but not healthy: ${unhealthy.join(', ')}` : ''}; devskyy-mon status shows it, devskyy-mon down stops it\n`);
-    return;
-  }
-  if (status.state || status.orphans.length) {
-    const r = await stackDown(stateDir);
-    if (r.stopped.length || r.orphans.length) io.out(`cleaned up a previous run: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
-  }
-  const generatedDir = await ensureGenerated(io, flags);
+/** Starts the stack from nothing in the chosen runtime; on failure leaves nothing running. */
+async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: string, t0: number, generatedDir: string): Promise<StackState> {
   const runtime = flags.runtime === 'auto' ? ((await engineAnswers()) ? 'compose' : 'native') : flags.runtime;
   let state: StackState;
   if (runtime === 'compose') {
+    // docker-compose without an engine ends in a Python traceback: say what is missing before running it.
+    const problem = await engineProblem();
+    if (problem) throw new EnvironmentError(problem);
     const cli = await composeCli();
     io.out(`runtime: compose (${[cli.command, ...cli.prefix].join(' ')})\n`);
     state = await composeUp({ cli, catalog, catalogFile: flags.catalog, generatedDir });
@@ -147,9 +168,60 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     }
     progress.close();
   }
+  return state;
+}
+
+/** `up` on a running native stack: reload or restart what changed, stopping a restarted exporter cleanly on failure. */
+async function applyRunning(io: Io, flags: UpFlags, catalog: Catalog, generatedDir: string, stateDir: string, running: StackState): Promise<ApplyResult> {
+  const progress = new Progress(io);
+  try {
+    const r = await applyToRunning({ catalog, catalogFile: flags.catalog, generatedDir, stateDir, fast: flags.fast, progress }, running);
+    await writeState(stateDir, r.state);
+    return r;
+  } catch (err) {
+    progress.close();
+    if (err instanceof StartError) {
+      await writeState(stateDir, err.state);
+      io.err(`${err.message}\n`);
+      throw new ExitError(2);
+    }
+    throw err;
+  } finally {
+    progress.close();
+  }
+}
+
+export async function runUp(io: Io, flags: UpFlags): Promise<void> {
+  const t0 = Date.now();
+  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+  const stateDir = stateDirFor(flags.catalog);
+  const status = await stackStatus(stateDir, true);
+  const ours = status.components.filter((c) => c.state !== 'not installed');
+  let state: StackState | undefined;
+  let generatedDir: string | undefined;
+  if (status.state && ours.length && ours.every((c) => c.state === 'running')) {
+    const unhealthy = ours.filter((c) => c.health !== 'healthy').map((c) => c.name);
+    if (status.state.runtime === 'compose') {
+      io.out(`already up (compose)${unhealthy.length ? `, but not healthy: ${unhealthy.join(', ')}` : ''}; changes are not applied to a compose stack: devskyy-mon down, then up\n`);
+      return;
+    }
+    generatedDir = await ensureGenerated(io, flags);
+    const applied = await applyRunning(io, flags, catalog, generatedDir, stateDir, status.state);
+    if (applied.restartWhole) io.out(`restarting the stack: ${applied.restartWhole}\n`);
+    else {
+      state = applied.state;
+      io.out(`already up (native)${applied.actions.length ? `; applied what changed: ${applied.actions.join('; ')}` : ', nothing changed'}${unhealthy.length ? `; not healthy: ${unhealthy.join(', ')}` : ''}\n`);
+    }
+  }
+  if (!state && (status.state || status.orphans.length)) {
+    const r = await stackDown(stateDir);
+    if (r.stopped.length || r.orphans.length) io.out(`${generatedDir ? 'stopped' : 'cleaned up a previous run'}: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
+  }
+  if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir ?? (await ensureGenerated(io, flags)));
+  generatedDir = state.generated;
   io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${state.components.map((c) => `${c.name} ${c.url}`).join(', ')}\n`);
   if (!flags.verify) return;
-  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout);
+  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout, managedStack(state, stateDir, urlOf(state, 'prometheus')));
   io.out(`up to verified in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   if (!ok) {
     io.err('verification failed; the stack is left running for inspection (devskyy-mon down stops it)\n');
@@ -186,11 +258,12 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
 
 export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }): Promise<void> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
-  const state = await readState(stateDirFor(flags.catalog));
+  const stateDir = stateDirFor(flags.catalog);
+  const state = await readState(stateDir);
   const prom = flags.prometheusUrl ?? (state ? urlOf(state, 'prometheus') : undefined);
   const am = flags.alertmanagerUrl ?? (state ? urlOf(state, 'alertmanager') : undefined);
   if (!prom || !am) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url and --alertmanager-url');
-  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout);
+  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout, managedStack(state, stateDir, prom));
   if (!ok) throw new ExitError(1);
 }
 

@@ -3,6 +3,16 @@ import type { Catalog } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 
+/**
+ * The verification alert: the native runtime's copy of the Prometheus config loads a rule that always fires it,
+ * and the generated routing sends it, by this label, to a receiver without integrations, so `verify` proves the
+ * path Prometheus -> Alertmanager without notifying anyone (a "watchdog" alert in other stacks' terms).
+ */
+export const VERIFY_ALERT = 'DevskyyMonVerify';
+export const VERIFY_LABEL = 'devskyy_mon_verify';
+export const VERIFY_LABEL_VALUE = 'pipeline';
+export const VERIFY_RECEIVER = 'devskyy-mon-verify';
+
 export interface AlertRouting {
   receiver: { name: string; webhookUrl?: string };
   groupBy: string[];
@@ -38,15 +48,19 @@ export function alertmanagerConfig(catalog: Catalog): unknown {
       group_wait: r.groupWait,
       group_interval: r.groupInterval,
       repeat_interval: r.repeatInterval,
-      routes: r.routes.map((x) => ({
+      routes: [
+        // First, and without `continue`: the verification alert never reaches the catalog's receiver.
+        { receiver: VERIFY_RECEIVER, matchers: [`${VERIFY_LABEL}="${VERIFY_LABEL_VALUE}"`] },
+        ...r.routes.map((x) => ({
         receiver: r.receiver.name,
         matchers: [`severity="${x.severity}"`],
         ...(x.groupWait ? { group_wait: x.groupWait } : {}),
         ...(x.repeatInterval ? { repeat_interval: x.repeatInterval } : {}),
-      })),
+        })),
+      ],
     },
     inhibit_rules: r.inhibit.map((i) => ({ source_matchers: [`severity="${i.sourceSeverity}"`], target_matchers: [`severity="${i.targetSeverity}"`], equal: i.equal })),
-    receivers: [r.receiver.webhookUrl ? { name: r.receiver.name, webhook_configs: [{ url: r.receiver.webhookUrl, send_resolved: true }] } : { name: r.receiver.name }],
+    receivers: [r.receiver.webhookUrl ? { name: r.receiver.name, webhook_configs: [{ url: r.receiver.webhookUrl, send_resolved: true }] } : { name: r.receiver.name }, { name: VERIFY_RECEIVER }],
   };
 }
 

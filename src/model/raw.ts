@@ -53,6 +53,7 @@ export interface RawMetric {
   aggregate?: 'sum' | 'max' | 'min' | 'first' | 'omit';
   seed_name?: string;
   note?: string;
+  optional?: boolean;
 }
 
 export interface RawAlert {
@@ -94,6 +95,7 @@ export interface RawPanel {
   unit?: string;
   legend?: string;
   note?: string;
+  optional?: boolean;
 }
 
 export interface RawDashboard {
