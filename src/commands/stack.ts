@@ -11,7 +11,7 @@ import { ensureEnvFile } from '../write/env-file.js';
 import type { ApplyResult } from '../runtime/native.js';
 import { VERIFY_RULES_FILE, applyToRunning, nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
-import { stackDown, stackStatus } from '../runtime/stack.js';
+import { scrapeTargets, stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
 import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
 import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, engineProblem, runCompose } from '../runtime/compose.js';
@@ -247,12 +247,19 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   const stateDir = stateDirFor(flags.catalog);
   const grafanaInstalled = Boolean(await findBinary(['grafana-server', 'grafana']));
   const s = await stackStatus(stateDir, grafanaInstalled);
+  const prom = s.components.find((c) => c.name === 'prometheus' && c.state === 'running');
+  const scrape = prom?.url ? await scrapeTargets(prom.url) : undefined;
   if (flags.format === 'json') {
-    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, orphans: s.orphans }, null, 2) + '\n');
+    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, targets: scrape && 'targets' in scrape ? scrape.targets : null, ...(scrape && 'error' in scrape ? { targetsError: scrape.error } : {}), orphans: s.orphans }, null, 2) + '\n');
     return;
   }
   if (!s.state) io.out('not running\n');
   for (const c of s.components) io.out(`${c.name.padEnd(18)} ${c.state.padEnd(13)} ${c.health.padEnd(9)} ${c.pid !== undefined ? `pid ${String(c.pid).padEnd(8)}` : ''.padEnd(12)} ${c.url ?? (c.state === 'not installed' ? 'install grafana to include it' : '')}\n`);
+  if (scrape && 'error' in scrape) io.out(`scrape targets: unknown, Prometheus ${scrape.error}\n`);
+  else if (scrape) {
+    io.out(`scrape targets (as Prometheus sees them):\n`);
+    for (const t of scrape.targets) io.out(`  ${t.job.padEnd(16)} ${t.health.padEnd(8)} ${t.scrapeUrl}${t.lastError ? `  last error: ${t.lastError}` : ''}\n`);
+  }
   if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
 }
 
@@ -278,6 +285,20 @@ export async function runLogs(io: Io, flags: StackFlags & { component?: string; 
     return;
   }
   const comps = flags.component ? state.components.filter((c) => c.name === flags.component || c.name === `exporter:${flags.component}`) : state.components;
+  const external = flags.component ? (await requireCatalog(io, flags.catalog, flags.format)).catalog.services.find((x) => x.name === flags.component && x.exporter === 'external') : undefined;
+  if (!comps.length && external) {
+    // Not ours to read: the app logs wherever it runs. What we can say is how Prometheus' scrapes of it go.
+    const prom = state.components.find((c) => c.name === 'prometheus');
+    const scrape = prom ? await scrapeTargets(prom.url) : undefined;
+    io.out(`${external.name} is an external app (exporter: external): devskyy-mon does not run it, so its logs are wherever it runs.\n`);
+    if (!scrape || 'error' in scrape) io.out(`Prometheus' view of it is unknown: ${scrape && 'error' in scrape ? scrape.error : 'no Prometheus in this stack'}\n`);
+    else {
+      const ts = scrape.targets.filter((t) => t.job === external.name);
+      if (!ts.length) io.out(`Prometheus has no target for job ${external.name} (devskyy-mon status shows the targets)\n`);
+      for (const t of ts) io.out(`Prometheus scrapes ${t.scrapeUrl}: ${t.health}${t.lastScrape && !t.lastScrape.startsWith('0001') ? `, last scrape ${t.lastScrape}` : ', not scraped yet'}${t.lastError ? `, last error: ${t.lastError}` : ''}\n`);
+    }
+    return;
+  }
   if (!comps.length) throw new EnvironmentError(`no component "${flags.component}"; the stack has ${state.components.map((c) => c.name).join(', ')}`);
   for (const c of comps) {
     const text = await readFile(c.log, 'utf8').catch(() => '');

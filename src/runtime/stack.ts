@@ -37,6 +37,28 @@ async function healthOf(url: string): Promise<'healthy' | 'unhealthy'> {
   return 'unhealthy';
 }
 
+/** A scrape target as Prometheus sees it now: the catalog's services (external apps included) and Prometheus itself. */
+export interface TargetStatus {
+  job: string;
+  instance: string;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+  lastScrape: string;
+}
+
+/** The active scrape targets of a running Prometheus, or why they could not be read. */
+export async function scrapeTargets(prometheusUrl: string): Promise<{ targets: TargetStatus[] } | { error: string }> {
+  try {
+    const res = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { data?: { activeTargets: { labels: Record<string, string>; scrapeUrl: string; health: string; lastError: string; lastScrape: string }[] } };
+    const targets = (body.data?.activeTargets ?? []).map((t) => ({ job: t.labels['job'] ?? '', instance: t.labels['instance'] ?? '', scrapeUrl: t.scrapeUrl, health: t.health, lastError: t.lastError, lastScrape: t.lastScrape }));
+    return { targets: targets.sort((a, b) => a.job.localeCompare(b.job) || a.instance.localeCompare(b.instance)) };
+  } catch (err) {
+    return { error: `${prometheusUrl} does not answer (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})` };
+  }
+}
+
 export async function stackStatus(stateDir: string, grafanaInstalled: boolean): Promise<{ state?: StackState; components: ComponentStatus[]; orphans: number[] }> {
   const state = await readState(stateDir);
   const components: ComponentStatus[] = [];
