@@ -94,8 +94,8 @@ async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generat
 }
 
 /** Brings the generated output up to date before starting; refuses when files were edited by hand. */
-async function ensureGenerated(io: Io, flags: UpFlags): Promise<string> {
-  const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' });
+async function ensureGenerated(io: Io, flags: UpFlags, catalog: Catalog): Promise<string> {
+  const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' }, catalog);
   const bad = conflicts(plan);
   if (bad.length) {
     io.err(bad.map((a) => `${a.path}: ${a.reason}`).join('\n') + '\nrun devskyy-mon generate --force, or undo the edits\n');
@@ -205,7 +205,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       io.out(`already up (compose)${unhealthy.length ? `, but not healthy: ${unhealthy.join(', ')}` : ''}; changes are not applied to a compose stack: devskyy-mon down, then up\n`);
       return;
     }
-    generatedDir = await ensureGenerated(io, flags);
+    generatedDir = await ensureGenerated(io, flags, catalog);
     const applied = await applyRunning(io, flags, catalog, generatedDir, stateDir, status.state);
     if (applied.restartWhole) io.out(`restarting the stack: ${applied.restartWhole}\n`);
     else {
@@ -217,7 +217,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     const r = await stackDown(stateDir);
     if (r.stopped.length || r.orphans.length) io.out(`${generatedDir ? 'stopped' : 'cleaned up a previous run'}: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
   }
-  if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir ?? (await ensureGenerated(io, flags)));
+  if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir ?? (await ensureGenerated(io, flags, catalog)));
   generatedDir = state.generated;
   io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${state.components.map((c) => `${c.name} ${c.url}`).join(', ')}\n`);
   if (!flags.verify) return;
