@@ -1,7 +1,7 @@
 // verify tells the truth about the live stack: renamed metrics and changed rules, a healthy app without errors,
 // an external app's target, a component that is down, a compose runtime without an engine. Real Prometheus and
 // Alertmanager on free ports.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,6 +183,47 @@ describe('a healthy external app', () => {
       expect(byId(cs, 'metric-families').detail).not.toContain('legacy');
       expect(byId(cs, 'panel-queries').detail).toContain('App / Failed jobs: no data, app_jobs_failed_total not exposed by any target');
     } finally {
+      await app.close();
+    }
+  }, 120_000);
+});
+
+describe('a stack devskyy-mon does not manage', () => {
+  it('verify proves the connection Prometheus -> Alertmanager, warns that delivery was not proven, and posts no alert', async () => {
+    const app = await externalApp(healthyBody.replace('# HELP app_jobs_failed_total', 'app_legacy_imports_total 1\n# HELP app_jobs_failed_total'));
+    const dir = tempDir('verify-unmanaged-');
+    const free = async () => {
+      const s = createServer();
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      const port = (s.address() as AddressInfo).port;
+      await new Promise((r) => s.close(r));
+      return port;
+    };
+    const [promPort, amPort] = [await free(), await free()];
+    writeFileSync(join(dir, 'catalog.yaml'), appCatalog(app.port).replace('services:', 'defaults: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }\nservices:'));
+    expect((await runBin(['generate'], { cwd: dir, env: env() })).code).toBe(0);
+    // Someone else's stack: the generated files, their own Prometheus and Alertmanager, no devskyy-mon state.
+    const gen = join(dir, 'generated');
+    writeFileSync(join(gen, 'prometheus', 'targets', 'prometheus.json'), JSON.stringify([{ targets: [`127.0.0.1:${promPort}`], labels: {} }]));
+    writeFileSync(join(gen, 'prometheus', 'targets', 'alertmanager.json'), JSON.stringify([{ targets: [`127.0.0.1:${amPort}`], labels: {} }]));
+    const am = spawn('prometheus-alertmanager', [`--config.file=${join(gen, 'alertmanager', 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], { stdio: 'ignore' });
+    const prom = spawn('prometheus', [`--config.file=${join(gen, 'prometheus', 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+    try {
+      const r = await runBin(['verify', '--format', 'json', '--timeout', '50', '--prometheus-url', `http://127.0.0.1:${promPort}`, '--alertmanager-url', `http://127.0.0.1:${amPort}`], { cwd: dir, env: env() });
+      const cs = checks(r.stdout);
+      expect(r.code, r.stdout).toBe(0);
+      const pipeline = byId(cs, 'alert-pipeline');
+      expect(pipeline.status).toBe('warn');
+      expect(pipeline.detail).toBe(`Prometheus sends alerts to http://127.0.0.1:${amPort}/api/v2/alerts`);
+      expect(pipeline.warnings[0]).toContain('delivery not proven');
+      // The intervals are the stack's own business here; jobs, paths, rules and routes are compared.
+      expect(byId(cs, 'config-current').ok).toBe(true);
+      expect(byId(cs, 'rules-current').ok).toBe(true);
+      const alerts = (await (await fetch(`http://127.0.0.1:${amPort}/api/v2/alerts`)).json()) as unknown[];
+      expect(alerts).toEqual([]);
+    } finally {
+      prom.kill('SIGKILL');
+      am.kill('SIGKILL');
       await app.close();
     }
   }, 120_000);
