@@ -2,7 +2,7 @@
 // an external app's target, a component that is down, a compose runtime without an engine. Real Prometheus and
 // Alertmanager on free ports.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -256,6 +256,16 @@ describe('a component down, and a runtime that cannot run', () => {
     expect(r.stderr).toContain('install Docker Engine');
     expect(r.stderr).toContain('--runtime native');
     expect(r.stderr).not.toContain('Traceback');
+    // down and logs of a compose stack whose engine went away say the same, instead of docker-compose's error.
+    mkdirSync(join(dir, '.devskyy-mon'), { recursive: true });
+    writeFileSync(join(dir, '.devskyy-mon', 'state.json'), JSON.stringify({ runtime: 'compose', catalog: join(dir, 'catalog.yaml'), generated: join(dir, 'generated'), startedAt: '', components: [] }));
+    for (const args of [['down'], ['logs']]) {
+      const x = await runBin(args, { cwd: dir, env: env({ PATH: `${bin}:${process.env['PATH']}` }) });
+      expect(x.code, args[0]).toBe(2);
+      expect(x.stderr).toContain('needs a Docker engine, and none answers');
+      expect(x.stderr).not.toContain('Traceback');
+    }
+    rmSync(join(dir, '.devskyy-mon'), { recursive: true });
     // This machine's own case: docker-compose (Python) installed, no docker command.
     if (!spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim()) {
       const real = await runBin(['up', '--runtime', 'compose'], { cwd: dir, env: env() });

@@ -279,6 +279,8 @@ export async function runLogs(io: Io, flags: StackFlags & { component?: string; 
   const state = await readState(stateDir);
   if (!state) throw new EnvironmentError('the stack is not up (no state in ' + stateDir + ')');
   if (state.runtime === 'compose') {
+    const problem = await engineProblem();
+    if (problem) throw new EnvironmentError(`cannot read the compose stack's logs: ${problem}`);
     const cli = await composeCli();
     const r = await runCompose(cli, composeArgs(cli, state.generated, 'logs', flags.component ? { service: flags.component } : {}));
     io.out(r.output + '\n');

@@ -5,7 +5,7 @@ import { EnvironmentError } from '../diagnostics.js';
 import type { StackState } from './state.js';
 import { STATE_ENV, readState, statePaths } from './state.js';
 import { alive, cmdline, pidsWithEnv, stopPid } from './processes.js';
-import { composeArgs, composeCli, runCompose } from './compose.js';
+import { composeArgs, composeCli, engineProblem, runCompose } from './compose.js';
 
 export interface ComponentStatus {
   name: string;
@@ -90,6 +90,8 @@ export async function stackDown(stateDir: string, opts: { purge?: boolean } = {}
   const state = await readState(stateDir);
   const result: DownResult = { stopped: [], staleEntries: [], orphans: [] };
   if (state?.runtime === 'compose') {
+    const problem = await engineProblem();
+    if (problem) throw new EnvironmentError(`cannot stop the compose stack: ${problem}`);
     const cli = await composeCli();
     const r = await runCompose(cli, composeArgs(cli, state.generated, 'down', { purge: opts.purge ?? false }));
     if (r.code !== 0) throw new EnvironmentError(`compose down failed:\n${r.output}`);
