@@ -136,7 +136,7 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
   async function check(id: string, title: string, attempt: () => Promise<Attempt>, needs: ('prometheus' | 'alertmanager')[] = ['prometheus']): Promise<CheckResult> {
     emit({ kind: 'start', id, title });
     let lastWait = '';
-    const firstPass = { at: 0 };
+    let firstPassAt = 0;
     let last: Attempt;
     for (;;) {
       const gone = needs.map((c) => down.get(c)).find(Boolean);
@@ -152,15 +152,16 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
             down.set(err.component, err);
             emit({ kind: 'down', component: err.component, url: err.url, why: err.why });
           }
-          continue;
+          last = { ok: false, detail: `not checked: ${err.message}` };
+          break;
         }
         last = { ok: false, detail: (err as Error).message };
       }
       const waiting = !last.ok || (last.warnings?.length ?? 0) > 0 || last.settle === true;
       if (last.final || !waiting || Date.now() >= deadline) break;
       if (last.ok) {
-        firstPass.at ||= Date.now();
-        if (Date.now() - firstPass.at >= settleMs) break;
+        firstPassAt ||= Date.now();
+        if (Date.now() - firstPassAt >= settleMs) break;
       }
       // Say what it waits for when that changes in kind (counts going down are progress, not news).
       const waitingFor = last.ok ? (last.warnings?.length ? last.warnings.join('; ') : `settling: ${last.detail}`) : last.detail;
@@ -191,7 +192,7 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
         detail: ok
           ? `${targets.length} targets up`
           : [
-              ...missing.map((j) => `job ${j} has no target`),
+              ...missing.map((j) => `job ${j} has no target yet (Prometheus hands discovered targets to its scrapers every 5 s)`),
               ...never.map((x) => `waiting for the first scrape of ${x.job} (${x.scrapeUrl})`),
               ...down.filter((x) => x.health !== 'unknown').map((x) => `${x.job} ${x.scrapeUrl}: ${x.health}${x.lastError ? ` (${x.lastError})` : ''}`),
             ].join('; '),
