@@ -116,10 +116,11 @@ function urlOf(state: StackState, name: string): string {
 }
 
 /** Starts the stack from nothing in the chosen runtime; on failure leaves nothing running. */
-async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: string, t0: number, generatedDir: string): Promise<StackState> {
+async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: string, t0: number, generated: string | undefined): Promise<StackState> {
   const runtime = flags.runtime === 'auto' ? ((await engineAnswers()) ? 'compose' : 'native') : flags.runtime;
   let state: StackState;
   if (runtime === 'compose') {
+    const generatedDir = generated ?? (await ensureGenerated(io, flags, catalog));
     // docker-compose without an engine ends in a Python traceback: say what is missing before running it.
     const problem = await engineProblem();
     if (problem) throw new EnvironmentError(problem);
@@ -144,7 +145,9 @@ async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: st
       state = await nativeUp({
         catalogFile: flags.catalog,
         catalog,
-        generatedDir,
+        generatedDir: generated ?? outDirOf(flags.catalog, flags.out),
+        // Not generated yet: generate while Prometheus starts (see NativeOptions.generate).
+        ...(generated ? {} : { generate: () => ensureGenerated(io, flags, catalog) }),
         stateDir,
         ports: flags.ports,
         fast: flags.fast,
@@ -217,7 +220,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     const r = await stackDown(stateDir);
     if (r.stopped.length || r.orphans.length) io.out(`${generatedDir ? 'stopped' : 'cleaned up a previous run'}: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
   }
-  if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir ?? (await ensureGenerated(io, flags, catalog)));
+  if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir);
   generatedDir = state.generated;
   io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${state.components.map((c) => `${c.name} ${c.url}`).join(', ')}\n`);
   if (!flags.verify) return;

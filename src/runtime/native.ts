@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { EnvironmentError } from '../diagnostics.js';
@@ -35,6 +35,13 @@ export interface NativeOptions {
   progress: Progress;
   /** Called with the state after each component starts, so an interrupted `up` can still clean up. */
   onStarted: (state: StackState) => Promise<void>;
+  /**
+   * Brings generatedDir up to date. When given, Prometheus starts first, on a config without targets, and
+   * generation runs while it starts: Prometheus hands discovered targets to its scrapers on a 5 s ticker that
+   * starts with the process, so every second it runs before the real config arrives is a second off the first
+   * scrape. It then reloads the real config. On failure the caller stops what was started (onStarted).
+   */
+  generate?: () => Promise<unknown>;
 }
 
 interface Planned {
@@ -98,7 +105,7 @@ export async function preparePrometheusDir(o: Pick<NativeOptions, 'stateDir' | '
   const put = async (name: string, text: string) => {
     const before = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (before === text) return;
-    await writeFile(join(dir, name), text);
+    await writeAtomic(join(dir, name), text);
     changed.push(name);
   };
   const src = join(o.generatedDir, 'prometheus');
@@ -171,8 +178,32 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   await mkdir(join(paths.data, 'prometheus'), { recursive: true });
   await mkdir(join(paths.data, 'alertmanager'), { recursive: true });
   const ports = await choosePorts(o, Boolean(bins.grafana));
-  const { dir: promDir } = await preparePrometheusDir(o, ports);
+  const promDir = statePaths(o.stateDir).prometheus;
   const catalogAbs = resolve(o.catalogFile);
+  const prometheus: Planned = {
+    name: 'prometheus',
+    command: bins.prometheus,
+    args: [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(paths.data, 'prometheus')}`, `--web.listen-address=127.0.0.1:${ports['prometheus']}`, '--web.enable-lifecycle', `--rules.alert.resend-delay=${o.fast ? FAST_INTERVAL : '5s'}`],
+    port: ports['prometheus']!,
+    readyPath: '/-/ready',
+  };
+  const state: StackState = { runtime: 'native', catalog: catalogAbs, generated: o.generatedDir, startedAt: new Date().toISOString(), components: [] };
+  const children = new Map<string, ChildProcess>();
+  const exits = new Map<string, string>();
+  const start = async (p: Planned) => {
+    const { child, component: c } = spawnPlanned(p, o.stateDir, exits);
+    children.set(p.name, child);
+    state.components.push(c);
+    await o.onStarted(state);
+    o.progress.start(p.name, c.url);
+  };
+  if (o.generate) {
+    await mkdir(promDir, { recursive: true });
+    await writeAtomic(join(promDir, 'prometheus.yml'), `# devskyy-mon: starting; the generated config follows by reload\nglobal: { evaluation_interval: ${o.fast ? FAST_INTERVAL : o.catalog.evaluationInterval} }\n`);
+    await start(prometheus);
+    await o.generate();
+  }
+  await preparePrometheusDir(o, ports);
   const planned: Planned[] = demoServices(o.catalog).map((s) => demoPlan(demoComponent(s), ports[demoComponent(s)]!, catalogAbs));
   planned.push({
     name: 'alertmanager',
@@ -181,13 +212,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
     port: ports['alertmanager']!,
     readyPath: '/-/ready',
   });
-  planned.push({
-    name: 'prometheus',
-    command: bins.prometheus,
-    args: [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(paths.data, 'prometheus')}`, `--web.listen-address=127.0.0.1:${ports['prometheus']}`, '--web.enable-lifecycle', `--rules.alert.resend-delay=${o.fast ? FAST_INTERVAL : '5s'}`],
-    port: ports['prometheus']!,
-    readyPath: '/-/ready',
-  });
+  if (!o.generate) planned.push(prometheus);
   if (bins.grafana) {
     const password = /GRAFANA_ADMIN_PASSWORD=(.*)/.exec(await readFile(join(o.generatedDir, '.env'), 'utf8').catch(() => ''))?.[1] ?? '';
     planned.push({
@@ -199,16 +224,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
       env: { [GRAFANA_ENV.prometheusUrl]: `http://127.0.0.1:${ports['prometheus']}`, [GRAFANA_ENV.dashboardsDir]: join(o.generatedDir, 'grafana', 'dashboards'), GF_SECURITY_ADMIN_PASSWORD: password, GF_AUTH_ANONYMOUS_ENABLED: 'false' },
     });
   }
-  const state: StackState = { runtime: 'native', catalog: catalogAbs, generated: o.generatedDir, startedAt: new Date().toISOString(), components: [] };
-  const children = new Map<string, ChildProcess>();
-  const exits = new Map<string, string>();
-  for (const p of planned) {
-    const { child, component: c } = spawnPlanned(p, o.stateDir, exits);
-    children.set(p.name, child);
-    state.components.push(c);
-    await o.onStarted(state);
-    o.progress.start(p.name, c.url);
-  }
+  for (const p of planned) await start(p);
   // Wait for all of them at once; the first one to die or time out fails the whole start.
   const failures: string[] = [];
   await Promise.all(
@@ -226,8 +242,24 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   );
   for (const child of children.values()) child.removeAllListeners('exit');
   if (failures.length) throw new StartError(failures.join('\n\n'), state);
+  if (o.generate) {
+    // Prometheus may have read its config before the generated one replaced it: load it now.
+    await reload('prometheus', state.components.find((c) => c.name === 'prometheus')!.url);
+    // Stop order for down (reverse of this): Prometheus before what it scrapes and alerts to.
+    state.components.sort((a, b) => componentRank(a.name) - componentRank(b.name));
+    await o.onStarted(state);
+  }
   await writeApplied(o.stateDir, await appliedNow(o.catalog, o.generatedDir));
   return state;
+}
+
+const componentRank = (name: string) => (name.startsWith('exporter:') ? 0 : name === 'alertmanager' ? 1 : name === 'prometheus' ? 2 : 3);
+
+/** Write then rename: Prometheus may read the file at any moment, and must never see half of it. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
 }
 
 function demoPlan(name: string, port: number, catalogAbs: string): Planned {
