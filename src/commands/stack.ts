@@ -134,31 +134,45 @@ async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: st
     io.out(`runtime: native (state in ${stateDir})\n`);
     const progress = new Progress(io);
     let latest: StackState | undefined;
+    let interrupted = false;
     const onSignal = () => {
+      interrupted = true;
       progress.close();
       io.err('\ninterrupted: stopping what was started\n');
       void stackDown(stateDir).finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // What generation says while the progress lines are drawn waits until they are done.
+    const held = { out: '', err: '' };
+    const flush = () => {
+      if (held.out) io.out(held.out);
+      if (held.err) io.err(held.err);
+      held.out = held.err = '';
+    };
+    const quiet: Io = { out: (t) => void (held.out += t), err: (t) => void (held.err += t), isTTY: io.isTTY };
     try {
       state = await nativeUp({
         catalogFile: flags.catalog,
         catalog,
         generatedDir: generated ?? outDirOf(flags.catalog, flags.out),
         // Not generated yet: generate while Prometheus starts (see NativeOptions.generate).
-        ...(generated ? {} : { generate: () => ensureGenerated(io, flags, catalog) }),
+        ...(generated ? {} : { generate: () => ensureGenerated(quiet, flags, catalog) }),
         stateDir,
         ports: flags.ports,
         fast: flags.fast,
         progress,
+        interrupted: () => interrupted,
         onStarted: async (s) => {
           latest = s;
           await writeState(stateDir, s);
         },
       });
     } catch (err) {
+      // Interrupted: the signal handler stops what started and exits 130.
+      if (interrupted) await new Promise(() => undefined);
       progress.close();
+      flush();
       if (latest || err instanceof StartError) await stackDown(stateDir);
       if (err instanceof StartError) {
         io.err(`${err.message}\nnothing was left running\n`);
@@ -170,6 +184,7 @@ async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: st
       process.off('SIGTERM', onSignal);
     }
     progress.close();
+    flush();
   }
   return state;
 }

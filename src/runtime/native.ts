@@ -42,6 +42,8 @@ export interface NativeOptions {
    * scrape. It then reloads the real config. On failure the caller stops what was started (onStarted).
    */
   generate?: () => Promise<unknown>;
+  /** True once the user interrupted `up`: nothing more may start while what started is being stopped. */
+  interrupted?: () => boolean;
 }
 
 interface Planned {
@@ -191,6 +193,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   const children = new Map<string, ChildProcess>();
   const exits = new Map<string, string>();
   const start = async (p: Planned) => {
+    if (o.interrupted?.()) throw new Error('interrupted');
     const { child, component: c } = spawnPlanned(p, o.stateDir, exits);
     children.set(p.name, child);
     state.components.push(c);
