@@ -5,6 +5,7 @@ import { benchExporter } from './exporter.js';
 import { benchGenerate } from './generate.js';
 import { benchImport } from './import.js';
 import { benchLint } from './lint.js';
+import { benchVerified } from './verified.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const devskyy = join(root, 'stacks', 'devskyy', 'catalog.yaml');
@@ -14,4 +15,6 @@ if (!only || only === 'generate') out.push(benchGenerate(root));
 if (!only || only === 'lint') out.push(benchLint(devskyy));
 if (!only || only === 'import') out.push(await benchImport(join(root, 'bin', 'devskyy-mon.js')));
 if (!only || only === 'exporter') out.push(await benchExporter(devskyy));
+// Starts real stacks for a minute or more: only when asked (`npm run bench -- verified [runs] [baseline root]`).
+if (only === 'verified') out.push(await benchVerified(root, devskyy, Number(process.argv[3] ?? 5), process.argv[4]));
 process.stdout.write(out.join('\n'));

@@ -107,6 +107,14 @@ describe('DevSkyy stack artifacts', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
+  it('route the verification alert, whatever its other labels, to the receiver that notifies nobody', () => {
+    const route = (...labels: string[]) => spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${join(out, 'alertmanager', 'alertmanager.yml')}`, ...labels], { encoding: 'utf8' }).stdout.trim();
+    expect(route('devskyy_mon_verify=pipeline', 'severity=critical')).toBe('devskyy-mon-verify');
+    expect(route('alertname=X', 'severity=critical')).not.toBe('devskyy-mon-verify');
+    const cfg = parse(byPath('alertmanager/alertmanager.yml').content) as { receivers: Record<string, unknown>[] };
+    expect(cfg.receivers.find((r) => r['name'] === 'devskyy-mon-verify')).toEqual({ name: 'devskyy-mon-verify' });
+  });
+
   it('every dashboard passes the structural checks', () => {
     const dashboards = artifacts.filter((a) => a.path.startsWith('grafana/dashboards/'));
     for (const d of dashboards) expect(checkDashboard(catalog, JSON.parse(d.content)), d.path).toEqual([]);

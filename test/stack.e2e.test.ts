@@ -38,7 +38,7 @@ describe('up / status / verify / down (native runtime)', () => {
     const dir = await stackDir();
     const up = await runBin(['up', '--fast', '--ports', 'auto', '--timeout', '60'], { cwd: dir, env: env() });
     expect(up.code, up.stdout + up.stderr).toBe(0);
-    for (const id of ['targets-up', 'metric-families', 'metric-labels', 'rules-healthy', 'alert-expressions', 'panel-queries', 'alert-pipeline']) expect(up.stdout).toMatch(new RegExp(`PASS {2}${id}`));
+    for (const id of ['targets-up', 'metric-families', 'metric-labels', 'rules-healthy', 'rules-current', 'config-current', 'alert-expressions', 'panel-queries', 'alert-pipeline']) expect(up.stdout).toMatch(new RegExp(`PASS {2}${id}`));
     expect(up.stdout).toMatch(/up to verified in \d+\.\ds/);
 
     const status = JSON.parse((await runBin(['status', '--format', 'json'], { cwd: dir, env: env() })).stdout) as { components: { name: string; state: string; health: string; pid?: number; url?: string }[] };

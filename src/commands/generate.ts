@@ -12,6 +12,7 @@ import { manifestFile } from '../write/manifest.js';
 import { printDiagnostics } from './io.js';
 import { requireCatalog } from './catalog-input.js';
 import type { Io } from './io.js';
+import type { Catalog } from '../model/catalog.js';
 
 export interface GenerateFlags {
   catalog: string;
@@ -48,8 +49,9 @@ function driftReport(plan: Plan, rel: string): string {
 }
 
 /** Plans the output of a catalog; shared by generate and by up (which regenerates when stale). */
-export async function planGenerate(io: Io, flags: GenerateFlags): Promise<Plan> {
-  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+/** `loaded`: the catalog already validated by the caller (`up`), so it is not loaded and validated twice. */
+export async function planGenerate(io: Io, flags: GenerateFlags, loaded?: Catalog): Promise<Plan> {
+  const catalog = loaded ?? (await requireCatalog(io, flags.catalog, flags.format)).catalog;
   const outDir = outDirOf(flags.catalog, flags.out);
   const st = await stat(outDir).catch(() => undefined);
   if (st && !st.isDirectory()) throw new EnvironmentError(`output folder ${relative(process.cwd(), outDir) || outDir} exists and is not a folder; choose another with --out`);

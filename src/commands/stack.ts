@@ -1,20 +1,23 @@
 // up, down, status, verify, logs: the stack commands. Core logic lives in src/runtime and src/verify.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import { applyPlan } from '../write/apply.js';
 import { conflicts } from '../write/plan.js';
 import { ensureEnvFile } from '../write/env-file.js';
-import { nativeUp, StartError } from '../runtime/native.js';
+import type { ApplyResult } from '../runtime/native.js';
+import { VERIFY_RULES_FILE, applyToRunning, nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
-import { stackDown, stackStatus } from '../runtime/stack.js';
+import { scrapeTargets, stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
-import { readState, stateDirFor, writeState } from '../runtime/state.js';
-import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, runCompose } from '../runtime/compose.js';
+import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
+import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, engineProblem, runCompose } from '../runtime/compose.js';
 import { findBinary } from '../util/binaries.js';
 import { installMissing } from '../runtime/install.js';
-import type { CheckResult } from '../verify/verify.js';
+import type { CheckResult, ManagedStack, VerifyEvent } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
 import { requireCatalog } from './catalog-input.js';
 import { outDirOf, planGenerate } from './generate.js';
@@ -41,29 +44,58 @@ function printChecks(io: Io, format: OutputFormat, results: CheckResult[]): void
     return;
   }
   const failed = results.filter((r) => !r.ok).length;
-  io.out(`${failed ? `verify: ${failed} of ${results.length} checks failed` : `verify: all ${results.length} checks passed`}\n`);
+  const warned = results.filter((r) => r.status === 'warn').length;
+  io.out(`${failed ? `verify: ${failed} of ${results.length} checks failed` : `verify: all ${results.length} checks passed`}${warned ? ` (${warned} with warnings)` : ''}\n`);
 }
 
 function checkLine(r: CheckResult): string {
-  return `${r.ok ? 'PASS' : 'FAIL'}  ${r.id.padEnd(17)} ${r.title}: ${r.detail}\n`;
+  const lines = [`${r.status.toUpperCase().padEnd(4)}  ${r.id.padEnd(17)} ${r.title}: ${r.detail}`, ...r.warnings.map((w) => `      warning: ${w}`), ...r.notes.map((n) => `      note: ${n}`)];
+  return lines.join('\n') + '\n';
 }
 
-async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number): Promise<boolean> {
+/** Text progress: each check as it starts, what it waits for, a component that does not answer (once), each result. */
+function printEvent(io: Io, e: VerifyEvent): void {
+  switch (e.kind) {
+    case 'start':
+      io.out(`…     ${e.id.padEnd(17)} ${e.title}\n`);
+      break;
+    case 'wait':
+      io.out(`…     ${e.id.padEnd(17)} waiting: ${e.waitingFor}\n`);
+      break;
+    case 'down':
+      io.out(`DOWN  ${e.component} at ${e.url} does not answer (${e.why}); the checks that need it fail (devskyy-mon status shows what runs)\n`);
+      break;
+    case 'done':
+      io.out(checkLine(e.result));
+      break;
+  }
+}
+
+/** What verify may rely on in a stack this folder's `up` runs natively: its config copy and verification rule. */
+function managedStack(state: StackState | undefined, stateDir: string, prometheusUrl: string): ManagedStack | undefined {
+  if (state?.runtime !== 'native') return undefined;
+  if (state.components.find((c) => c.name === 'prometheus')?.url !== prometheusUrl.replace(/\/$/, '')) return undefined;
+  const dir = statePaths(stateDir).prometheus;
+  return { prometheusConfig: join(dir, 'prometheus.yml'), verifyRule: existsSync(join(dir, VERIFY_RULES_FILE)) };
+}
+
+async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number, managed: ManagedStack | undefined): Promise<boolean> {
   const results = await verifyStack({
     catalog,
     generatedDir,
     prometheusUrl,
     alertmanagerUrl,
     timeoutMs: timeoutSeconds * 1000,
-    ...(format === 'text' ? { onCheck: (r: CheckResult) => io.out(checkLine(r)) } : {}),
+    ...(managed ? { managed } : {}),
+    ...(format === 'text' ? { onEvent: (e: VerifyEvent) => printEvent(io, e) } : {}),
   });
   printChecks(io, format, results);
   return results.every((r) => r.ok);
 }
 
 /** Brings the generated output up to date before starting; refuses when files were edited by hand. */
-async function ensureGenerated(io: Io, flags: UpFlags): Promise<string> {
-  const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' });
+async function ensureGenerated(io: Io, flags: UpFlags, catalog: Catalog): Promise<string> {
+  const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' }, catalog);
   const bad = conflicts(plan);
   if (bad.length) {
     io.err(bad.map((a) => `${a.path}: ${a.reason}`).join('\n') + '\nrun devskyy-mon generate --force, or undo the edits\n');
@@ -83,25 +115,15 @@ function urlOf(state: StackState, name: string): string {
   return c.url;
 }
 
-export async function runUp(io: Io, flags: UpFlags): Promise<void> {
-  const t0 = Date.now();
-  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
-  const stateDir = stateDirFor(flags.catalog);
-  const status = await stackStatus(stateDir, true);
-  const ours = status.components.filter((c) => c.state !== 'not installed');
-  if (status.state && ours.length && ours.every((c) => c.state === 'running')) {
-    const unhealthy = ours.filter((c) => c.health !== 'healthy').map((c) => c.name);
-    io.out(`already up (${status.state.runtime})${unhealthy.length ? `, but not healthy: ${unhealthy.join(', ')}` : ''}; devskyy-mon status shows it, devskyy-mon down stops it\n`);
-    return;
-  }
-  if (status.state || status.orphans.length) {
-    const r = await stackDown(stateDir);
-    if (r.stopped.length || r.orphans.length) io.out(`cleaned up a previous run: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
-  }
-  const generatedDir = await ensureGenerated(io, flags);
+/** Starts the stack from nothing in the chosen runtime; on failure leaves nothing running. */
+async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: string, t0: number, generated: string | undefined): Promise<StackState> {
   const runtime = flags.runtime === 'auto' ? ((await engineAnswers()) ? 'compose' : 'native') : flags.runtime;
   let state: StackState;
   if (runtime === 'compose') {
+    const generatedDir = generated ?? (await ensureGenerated(io, flags, catalog));
+    // docker-compose without an engine ends in a Python traceback: say what is missing before running it.
+    const problem = await engineProblem();
+    if (problem) throw new EnvironmentError(problem);
     const cli = await composeCli();
     io.out(`runtime: compose (${[cli.command, ...cli.prefix].join(' ')})\n`);
     state = await composeUp({ cli, catalog, catalogFile: flags.catalog, generatedDir });
@@ -112,29 +134,45 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     io.out(`runtime: native (state in ${stateDir})\n`);
     const progress = new Progress(io);
     let latest: StackState | undefined;
+    let interrupted = false;
     const onSignal = () => {
+      interrupted = true;
       progress.close();
       io.err('\ninterrupted: stopping what was started\n');
       void stackDown(stateDir).finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // What generation says while the progress lines are drawn waits until they are done.
+    const held = { out: '', err: '' };
+    const flush = () => {
+      if (held.out) io.out(held.out);
+      if (held.err) io.err(held.err);
+      held.out = held.err = '';
+    };
+    const quiet: Io = { out: (t) => void (held.out += t), err: (t) => void (held.err += t), isTTY: io.isTTY };
     try {
       state = await nativeUp({
         catalogFile: flags.catalog,
         catalog,
-        generatedDir,
+        generatedDir: generated ?? outDirOf(flags.catalog, flags.out),
+        // Not generated yet: generate while Prometheus starts (see NativeOptions.generate).
+        ...(generated ? {} : { generate: () => ensureGenerated(quiet, flags, catalog) }),
         stateDir,
         ports: flags.ports,
         fast: flags.fast,
         progress,
+        interrupted: () => interrupted,
         onStarted: async (s) => {
           latest = s;
           await writeState(stateDir, s);
         },
       });
     } catch (err) {
+      // Interrupted: the signal handler stops what started and exits 130.
+      if (interrupted) await new Promise(() => undefined);
       progress.close();
+      flush();
       if (latest || err instanceof StartError) await stackDown(stateDir);
       if (err instanceof StartError) {
         io.err(`${err.message}\nnothing was left running\n`);
@@ -146,10 +184,62 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       process.off('SIGTERM', onSignal);
     }
     progress.close();
+    flush();
   }
+  return state;
+}
+
+/** `up` on a running native stack: reload or restart what changed, stopping a restarted exporter cleanly on failure. */
+async function applyRunning(io: Io, flags: UpFlags, catalog: Catalog, generatedDir: string, stateDir: string, running: StackState): Promise<ApplyResult> {
+  const progress = new Progress(io);
+  try {
+    const r = await applyToRunning({ catalog, catalogFile: flags.catalog, generatedDir, stateDir, fast: flags.fast, progress }, running);
+    await writeState(stateDir, r.state);
+    return r;
+  } catch (err) {
+    progress.close();
+    if (err instanceof StartError) {
+      await writeState(stateDir, err.state);
+      io.err(`${err.message}\n`);
+      throw new ExitError(2);
+    }
+    throw err;
+  } finally {
+    progress.close();
+  }
+}
+
+export async function runUp(io: Io, flags: UpFlags): Promise<void> {
+  const t0 = Date.now();
+  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+  const stateDir = stateDirFor(flags.catalog);
+  const status = await stackStatus(stateDir, true);
+  const ours = status.components.filter((c) => c.state !== 'not installed');
+  let state: StackState | undefined;
+  let generatedDir: string | undefined;
+  if (status.state && ours.length && ours.every((c) => c.state === 'running')) {
+    const unhealthy = ours.filter((c) => c.health !== 'healthy').map((c) => c.name);
+    if (status.state.runtime === 'compose') {
+      io.out(`already up (compose)${unhealthy.length ? `, but not healthy: ${unhealthy.join(', ')}` : ''}; changes are not applied to a compose stack: devskyy-mon down, then up\n`);
+      return;
+    }
+    generatedDir = await ensureGenerated(io, flags, catalog);
+    const applied = await applyRunning(io, flags, catalog, generatedDir, stateDir, status.state);
+    if (applied.restartWhole) io.out(`restarting the stack: ${applied.restartWhole}\n`);
+    else {
+      state = applied.state;
+      io.out(`already up (native)${applied.actions.length ? `; applied what changed: ${applied.actions.join('; ')}` : ', nothing changed'}${unhealthy.length ? `; not healthy: ${unhealthy.join(', ')}` : ''}\n`);
+    }
+  }
+  if (!state && (status.state || status.orphans.length)) {
+    const r = await stackDown(stateDir);
+    if (r.stopped.length || r.orphans.length) io.out(`${generatedDir ? 'stopped' : 'cleaned up a previous run'}: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
+  }
+  if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir);
+  generatedDir = state.generated;
   io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${state.components.map((c) => `${c.name} ${c.url}`).join(', ')}\n`);
   if (!flags.verify) return;
-  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout);
+  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout, managedStack(state, stateDir, urlOf(state, 'prometheus')));
   io.out(`up to verified in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   if (!ok) {
     io.err('verification failed; the stack is left running for inspection (devskyy-mon down stops it)\n');
@@ -175,22 +265,30 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   const stateDir = stateDirFor(flags.catalog);
   const grafanaInstalled = Boolean(await findBinary(['grafana-server', 'grafana']));
   const s = await stackStatus(stateDir, grafanaInstalled);
+  const prom = s.components.find((c) => c.name === 'prometheus' && c.state === 'running');
+  const scrape = prom?.url ? await scrapeTargets(prom.url) : undefined;
   if (flags.format === 'json') {
-    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, orphans: s.orphans }, null, 2) + '\n');
+    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, targets: scrape && 'targets' in scrape ? scrape.targets : null, ...(scrape && 'error' in scrape ? { targetsError: scrape.error } : {}), orphans: s.orphans }, null, 2) + '\n');
     return;
   }
   if (!s.state) io.out('not running\n');
   for (const c of s.components) io.out(`${c.name.padEnd(18)} ${c.state.padEnd(13)} ${c.health.padEnd(9)} ${c.pid !== undefined ? `pid ${String(c.pid).padEnd(8)}` : ''.padEnd(12)} ${c.url ?? (c.state === 'not installed' ? 'install grafana to include it' : '')}\n`);
+  if (scrape && 'error' in scrape) io.out(`scrape targets: unknown, Prometheus ${scrape.error}\n`);
+  else if (scrape) {
+    io.out(`scrape targets (as Prometheus sees them):\n`);
+    for (const t of scrape.targets) io.out(`  ${t.job.padEnd(16)} ${t.health.padEnd(8)} ${t.scrapeUrl}${t.lastError ? `  last error: ${t.lastError}` : ''}\n`);
+  }
   if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
 }
 
 export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }): Promise<void> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
-  const state = await readState(stateDirFor(flags.catalog));
+  const stateDir = stateDirFor(flags.catalog);
+  const state = await readState(stateDir);
   const prom = flags.prometheusUrl ?? (state ? urlOf(state, 'prometheus') : undefined);
   const am = flags.alertmanagerUrl ?? (state ? urlOf(state, 'alertmanager') : undefined);
   if (!prom || !am) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url and --alertmanager-url');
-  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout);
+  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout, managedStack(state, stateDir, prom));
   if (!ok) throw new ExitError(1);
 }
 
@@ -199,12 +297,28 @@ export async function runLogs(io: Io, flags: StackFlags & { component?: string; 
   const state = await readState(stateDir);
   if (!state) throw new EnvironmentError('the stack is not up (no state in ' + stateDir + ')');
   if (state.runtime === 'compose') {
+    const problem = await engineProblem();
+    if (problem) throw new EnvironmentError(`cannot read the compose stack's logs: ${problem}`);
     const cli = await composeCli();
     const r = await runCompose(cli, composeArgs(cli, state.generated, 'logs', flags.component ? { service: flags.component } : {}));
     io.out(r.output + '\n');
     return;
   }
   const comps = flags.component ? state.components.filter((c) => c.name === flags.component || c.name === `exporter:${flags.component}`) : state.components;
+  const external = flags.component ? (await requireCatalog(io, flags.catalog, flags.format)).catalog.services.find((x) => x.name === flags.component && x.exporter === 'external') : undefined;
+  if (!comps.length && external) {
+    // Not ours to read: the app logs wherever it runs. What we can say is how Prometheus' scrapes of it go.
+    const prom = state.components.find((c) => c.name === 'prometheus');
+    const scrape = prom ? await scrapeTargets(prom.url) : undefined;
+    io.out(`${external.name} is an external app (exporter: external): devskyy-mon does not run it, so its logs are wherever it runs.\n`);
+    if (!scrape || 'error' in scrape) io.out(`Prometheus' view of it is unknown: ${scrape && 'error' in scrape ? scrape.error : 'no Prometheus in this stack'}\n`);
+    else {
+      const ts = scrape.targets.filter((t) => t.job === external.name);
+      if (!ts.length) io.out(`Prometheus has no target for job ${external.name} (devskyy-mon status shows the targets)\n`);
+      for (const t of ts) io.out(`Prometheus scrapes ${t.scrapeUrl}: ${t.health}${t.lastScrape && !t.lastScrape.startsWith('0001') ? `, last scrape ${t.lastScrape}` : ', not scraped yet'}${t.lastError ? `, last error: ${t.lastError}` : ''}\n`);
+    }
+    return;
+  }
   if (!comps.length) throw new EnvironmentError(`no component "${flags.component}"; the stack has ${state.components.map((c) => c.name).join(', ')}`);
   for (const c of comps) {
     const text = await readFile(c.log, 'utf8').catch(() => '');

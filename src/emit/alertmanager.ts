@@ -3,6 +3,16 @@ import type { Catalog, Receiver } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { yamlArtifact } from './artifact.js';
 
+/**
+ * The verification alert: the native runtime's copy of the Prometheus config loads a rule that always fires it,
+ * and the generated routing sends it, by this label, to a receiver without integrations, so `verify` proves the
+ * path Prometheus -> Alertmanager without notifying anyone (a "watchdog" alert in other stacks' terms).
+ */
+export const VERIFY_ALERT = 'DevskyyMonVerify';
+export const VERIFY_LABEL = 'devskyy_mon_verify';
+export const VERIFY_LABEL_VALUE = 'pipeline';
+export const VERIFY_RECEIVER = 'devskyy-mon-verify';
+
 export interface RoutingRoute {
   receiver: string;
   /** Label name → value, all of which the alert must carry. */
@@ -125,16 +135,20 @@ export function alertmanagerConfig(catalog: Catalog): unknown {
       group_wait: r.groupWait,
       group_interval: r.groupInterval,
       repeat_interval: r.repeatInterval,
-      routes: r.routes.map((x) => ({
-        receiver: x.receiver,
-        matchers: matchers(x.match),
-        ...(x.continue ? { continue: true } : {}),
+      routes: [
+        // First, and without `continue`: the verification alert never reaches the catalog's receivers.
+        { receiver: VERIFY_RECEIVER, matchers: [`${VERIFY_LABEL}="${VERIFY_LABEL_VALUE}"`] },
+        ...r.routes.map((x) => ({
+          receiver: x.receiver,
+          matchers: matchers(x.match),
+          ...(x.continue ? { continue: true } : {}),
         ...(x.groupWait ? { group_wait: x.groupWait } : {}),
         ...(x.repeatInterval ? { repeat_interval: x.repeatInterval } : {}),
-      })),
+        })),
+      ],
     },
     inhibit_rules: r.inhibit.map((i) => ({ source_matchers: matchers(i.source), target_matchers: matchers(i.target), equal: i.equal })),
-    receivers: r.receivers,
+    receivers: [...r.receivers, { name: VERIFY_RECEIVER }],
   };
 }
 

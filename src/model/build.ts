@@ -54,6 +54,7 @@ function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<stri
     aggregate: m.aggregate ?? (m.type === 'info' || m.type === 'enum' ? 'first' : 'sum'),
     ...(m.seed_name ? { seedName: m.seed_name } : {}),
     ...(m.note ? { note: m.note } : {}),
+    ...(m.optional ? { optional: true } : {}),
     path: ['metrics', index],
   };
 }
@@ -156,6 +157,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
         ...(p.unit ? { unit: p.unit } : {}),
         ...(p.legend ? { legend: p.legend } : {}),
         ...(p.note ? { note: p.note } : {}),
+        ...(p.optional ? { optional: true } : {}),
         path: ['dashboards', i, 'panels', j],
       })),
       path: ['dashboards', i],

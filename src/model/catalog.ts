@@ -49,6 +49,8 @@ export interface Metric {
   aggregate: 'sum' | 'max' | 'min' | 'first' | 'omit';
   seedName?: string;
   note?: string;
+  /** The application may legitimately never expose it (a feature flag, a code path not every deployment has): verify notes its absence instead of failing. */
+  optional?: boolean;
   path: readonly PathSegment[];
 }
 
@@ -118,6 +120,8 @@ export interface Panel {
   unit?: string;
   legend?: string;
   note?: string;
+  /** Verify notes an empty result instead of requiring data (a panel for something that may never happen). */
+  optional?: boolean;
   path: readonly PathSegment[];
 }
 

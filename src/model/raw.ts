@@ -55,6 +55,7 @@ export interface RawMetric {
   aggregate?: 'sum' | 'max' | 'min' | 'first' | 'omit';
   seed_name?: string;
   note?: string;
+  optional?: boolean;
 }
 
 export interface RawAlert {
@@ -97,6 +98,7 @@ export interface RawPanel {
   unit?: string;
   legend?: string;
   note?: string;
+  optional?: boolean;
 }
 
 export interface RawDashboard {

@@ -16,10 +16,18 @@ export interface ComposeCli {
 
 /** True when a Docker engine answers (`docker info`), the condition for choosing the compose runtime. */
 export async function engineAnswers(): Promise<boolean> {
+  return (await engineProblem()) === undefined;
+}
+
+/** Why the compose runtime cannot run here (no docker CLI, or no engine answering it), with what to do; undefined when it can. */
+export async function engineProblem(): Promise<string | undefined> {
   const docker = await findBinary(['docker']);
-  if (!docker) return false;
+  const help = 'install Docker Engine (https://docs.docker.com/engine/install/) and start it (sudo systemctl start docker), or use --runtime native';
+  if (!docker) return `the compose runtime needs a Docker engine, and there is no docker command on PATH: ${help}`;
   const r = await execa(docker, ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 10_000 });
-  return r.exitCode === 0 && String(r.stdout).trim() !== '';
+  if (r.exitCode === 0 && String(r.stdout).trim() !== '') return undefined;
+  const why = String(r.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? `docker info exited with ${r.exitCode}`;
+  return `the compose runtime needs a Docker engine, and none answers (${why.slice(0, 200)}): ${help}`;
 }
 
 export async function composeCli(): Promise<ComposeCli> {

@@ -5,7 +5,7 @@ import { EnvironmentError } from '../diagnostics.js';
 import type { StackState } from './state.js';
 import { STATE_ENV, readState, statePaths } from './state.js';
 import { alive, cmdline, pidsWithEnv, stopPid } from './processes.js';
-import { composeArgs, composeCli, runCompose } from './compose.js';
+import { composeArgs, composeCli, engineProblem, runCompose } from './compose.js';
 
 export interface ComponentStatus {
   name: string;
@@ -35,6 +35,28 @@ async function healthOf(url: string): Promise<'healthy' | 'unhealthy'> {
     }
   }
   return 'unhealthy';
+}
+
+/** A scrape target as Prometheus sees it now: the catalog's services (external apps included) and Prometheus itself. */
+export interface TargetStatus {
+  job: string;
+  instance: string;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+  lastScrape: string;
+}
+
+/** The active scrape targets of a running Prometheus, or why they could not be read. */
+export async function scrapeTargets(prometheusUrl: string): Promise<{ targets: TargetStatus[] } | { error: string }> {
+  try {
+    const res = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { data?: { activeTargets: { labels: Record<string, string>; scrapeUrl: string; health: string; lastError: string; lastScrape: string }[] } };
+    const targets = (body.data?.activeTargets ?? []).map((t) => ({ job: t.labels['job'] ?? '', instance: t.labels['instance'] ?? '', scrapeUrl: t.scrapeUrl, health: t.health, lastError: t.lastError, lastScrape: t.lastScrape }));
+    return { targets: targets.sort((a, b) => a.job.localeCompare(b.job) || a.instance.localeCompare(b.instance)) };
+  } catch (err) {
+    return { error: `${prometheusUrl} does not answer (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})` };
+  }
 }
 
 export async function stackStatus(stateDir: string, grafanaInstalled: boolean): Promise<{ state?: StackState; components: ComponentStatus[]; orphans: number[] }> {
@@ -68,6 +90,8 @@ export async function stackDown(stateDir: string, opts: { purge?: boolean } = {}
   const state = await readState(stateDir);
   const result: DownResult = { stopped: [], staleEntries: [], orphans: [] };
   if (state?.runtime === 'compose') {
+    const problem = await engineProblem();
+    if (problem) throw new EnvironmentError(`cannot stop the compose stack: ${problem}`);
     const cli = await composeCli();
     const r = await runCompose(cli, composeArgs(cli, state.generated, 'down', { purge: opts.purge ?? false }));
     if (r.code !== 0) throw new EnvironmentError(`compose down failed:\n${r.output}`);

@@ -1,19 +1,47 @@
-// verify: proof on the live stack that every target, metric, rule, panel and the alert path work.
+// verify: proof on the live stack that every target, metric, rule, panel and the alert path work. Every check
+// reads what is live now (the latest scrape of each target, the rules and config loaded now), never history.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import type { Catalog } from '../model/catalog.js';
+import type { Catalog, Metric } from '../model/catalog.js';
+import { exposedSeriesNames } from '../model/catalog.js';
 import { dashboardPlans } from '../emit/grafana/layout.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
+import { VERIFY_ALERT, VERIFY_LABEL, VERIFY_LABEL_VALUE, VERIFY_RECEIVER } from '../emit/alertmanager.js';
 import type { PromRuleFile } from '../emit/rule-types.js';
-import { getJson, postJson } from './http.js';
+import { parseDuration } from '../util/duration.js';
+import { Api, ApiError, ComponentDown } from './http.js';
+import type { LiveView } from './live.js';
+import { liveTargets, liveView } from './live.js';
+import type { LoadedGroup } from './loaded.js';
+import { alertmanagerDifferences, configDifferences, ruleDifferences } from './loaded.js';
 
 export interface CheckResult {
   id: string;
   title: string;
+  /** False only for a failure; a check with warnings still passes. */
   ok: boolean;
+  status: 'pass' | 'warn' | 'fail';
   detail: string;
+  /** Passed, but something deserves a look (a metric registered without samples yet; a partial proof). */
+  warnings: string[];
+  /** Passed, and here is why an empty answer is fine (an error ratio with zero errors, an optional panel). */
+  notes: string[];
+}
+
+export type VerifyEvent =
+  | { kind: 'start'; id: string; title: string }
+  | { kind: 'wait'; id: string; waitingFor: string }
+  | { kind: 'down'; component: string; url: string; why: string }
+  | { kind: 'done'; result: CheckResult };
+
+/** What verify knows about a stack `up` manages: the runtime's copies of the configs, and its own test alert. */
+export interface ManagedStack {
+  /** The runtime's copy of prometheus.yml (the native runtime rewrites targets and, with --fast, intervals). */
+  prometheusConfig: string;
+  /** Whether the runtime loads the verification rule that fires the test alert. */
+  verifyRule: boolean;
 }
 
 export interface VerifyOptions {
@@ -23,13 +51,8 @@ export interface VerifyOptions {
   alertmanagerUrl: string;
   /** How long checks that wait for data (scrapes, rule evaluations) may keep trying. */
   timeoutMs: number;
-  onCheck?: (r: CheckResult) => void;
-}
-
-interface ApiResponse<T> {
-  status: string;
-  data: T;
-  error?: string;
+  managed?: ManagedStack;
+  onEvent?: (e: VerifyEvent) => void;
 }
 
 /** Families the exporter runtime adds to the catalog's own. */
@@ -41,7 +64,7 @@ export function runtimeFamilies(ns: string): string[] {
  * Where Prometheus files a family's metadata, and the types it may report: it scrapes OpenMetrics when offered
  * (counter families without _total, info and stateset types) and falls back to text 0.0.4 (all gauges).
  */
-export function metadataKeys(m: Pick<Catalog['metrics'][number], 'fullName' | 'type'>): { names: string[]; types: string[] } {
+export function metadataKeys(m: Pick<Metric, 'fullName' | 'type'>): { names: string[]; types: string[] } {
   switch (m.type) {
     case 'counter':
       return { names: [m.fullName.replace(/_total$/, ''), m.fullName], types: ['counter'] };
@@ -58,95 +81,191 @@ export function metadataKeys(m: Pick<Catalog['metrics'][number], 'fullName' | 't
   }
 }
 
-async function until(deadline: number, attempt: () => Promise<CheckResult>): Promise<CheckResult> {
-  let last: CheckResult;
-  for (;;) {
-    try {
-      last = await attempt();
-    } catch (err) {
-      last = { id: '?', title: '?', ok: false, detail: (err as Error).message };
-    }
-    if (last.ok || Date.now() >= deadline) return last;
-    await sleep(500);
-  }
+/** The series whose label names define a family's: buckets carry `le`, a summary's _count has no `quantile`. */
+const labelSeries = (m: Metric) => (m.type === 'histogram' ? `${m.fullName}_bucket` : m.type === 'summary' ? `${m.fullName}_count` : m.fullName);
+
+/** Where a catalog metric stands on the live targets. */
+export type Presence = 'samples' | 'registered' | 'absent';
+
+export function presenceOf(m: Metric, live: LiveView): Presence {
+  if (exposedSeriesNames(m).some((n) => live.series.has(n))) return 'samples';
+  return metadataKeys(m).names.some((n) => live.metadata.has(n)) ? 'registered' : 'absent';
 }
 
-async function query(prom: string, expr: string): Promise<ApiResponse<{ result: unknown[] }>> {
-  const res = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(10_000) });
-  return (await res.json()) as ApiResponse<{ result: unknown[] }>;
+interface Attempt {
+  ok: boolean;
+  detail: string;
+  warnings?: string[];
+  notes?: string[];
+  /** Do not retry: the answer cannot change by waiting (a query with a syntax error, a partial proof by design). */
+  final?: boolean;
+  /** Passing, but the next scrapes may well turn a note into data (a rate over a single sample): look again while settling. */
+  settle?: boolean;
 }
+
+/** Runs fn over items, at most `limit` at a time: a hundred panel queries in a few round trips, not a hundred. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+const list = (items: string[], n: number) => items.slice(0, n).join('; ') + (items.length > n ? ` (+${items.length - n} more)` : '');
 
 export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
-  const deadline = Date.now() + o.timeoutMs;
-  const prom = o.prometheusUrl.replace(/\/$/, '');
-  const am = o.alertmanagerUrl.replace(/\/$/, '');
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  const api = new Api(o.prometheusUrl.replace(/\/$/, ''), o.alertmanagerUrl.replace(/\/$/, ''));
   const ns = o.catalog.namespace;
-  const results: CheckResult[] = [];
-  const record = (r: CheckResult) => {
-    results.push(r);
-    o.onCheck?.(r);
-  };
+  const jobs = o.catalog.services.map((s) => s.name);
+  const emit = o.onEvent ?? (() => undefined);
+  const down = new Map<string, ComponentDown>();
   const readRules = async (f: string) => parse(await readFile(join(o.generatedDir, f), 'utf8')) as PromRuleFile;
   const ruleFiles = [await readRules(ALERTS_FILE), await readRules(RECORDING_FILE)];
+  const optionalMetrics = new Set(o.catalog.metrics.filter((m) => m.optional).map((m) => m.fullName));
 
-  record(
-    await until(deadline, async () => {
-      const t = await getJson<ApiResponse<{ activeTargets: { labels: { job: string; instance: string }; health: string; lastError: string }[] }>>(`${prom}/api/v1/targets?state=active`);
-      const targets = t.data.activeTargets;
+  // One live view per moment, shared by the checks that read it at about the same time.
+  let view: { at: number; p: Promise<LiveView> } | undefined;
+  const live = () => {
+    if (!view || Date.now() - view.at > 300) view = { at: Date.now(), p: liveView(api, jobs) };
+    return view.p;
+  };
+  // Warnings (a metric without samples yet) may clear with the next scrapes: keep looking for two intervals.
+  let settleMs = 2 * 1000 * (parseDuration(o.catalog.scrapeInterval) ?? 15);
+
+  /** Runs one check until it passes, cannot change, or time is up; says once what it waits for. */
+  async function check(id: string, title: string, attempt: () => Promise<Attempt>, needs: ('prometheus' | 'alertmanager')[] = ['prometheus']): Promise<CheckResult> {
+    emit({ kind: 'start', id, title });
+    let lastWait = '';
+    let firstPassAt = 0;
+    let last: Attempt;
+    for (;;) {
+      const gone = needs.map((c) => down.get(c)).find(Boolean);
+      if (gone) {
+        last = { ok: false, detail: `not checked: ${gone.message}` };
+        break;
+      }
+      try {
+        last = await attempt();
+      } catch (err) {
+        if (err instanceof ComponentDown) {
+          if (!down.has(err.component)) {
+            down.set(err.component, err);
+            emit({ kind: 'down', component: err.component, url: err.url, why: err.why });
+          }
+          last = { ok: false, detail: `not checked: ${err.message}` };
+          break;
+        }
+        last = { ok: false, detail: (err as Error).message };
+      }
+      const waiting = !last.ok || (last.warnings?.length ?? 0) > 0 || last.settle === true;
+      if (last.final || !waiting || Date.now() >= deadline) break;
+      if (last.ok) {
+        firstPassAt ||= Date.now();
+        if (Date.now() - firstPassAt >= settleMs) break;
+      }
+      // Say what it waits for when that changes in kind (counts going down are progress, not news).
+      const waitingFor = last.ok ? (last.warnings?.length ? last.warnings.join('; ') : `settling: ${last.detail}`) : last.detail;
+      const shape = waitingFor.replace(/\d+/g, '#');
+      if (shape !== lastWait) {
+        lastWait = shape;
+        emit({ kind: 'wait', id, waitingFor: waitingFor.length > 300 ? `${waitingFor.slice(0, 300)}…` : waitingFor });
+      }
+      await sleep(250);
+    }
+    const warnings = last.warnings ?? [];
+    const result: CheckResult = { id, title, ok: last.ok, status: !last.ok ? 'fail' : warnings.length ? 'warn' : 'pass', detail: last.detail, warnings, notes: last.notes ?? [] };
+    emit({ kind: 'done', result });
+    return result;
+  }
+
+  const targetsUp = () =>
+    check('targets-up', 'every scrape target is up', async () => {
+      // Only the catalog's jobs (and Prometheus' own): in a shared Prometheus other teams' targets are not ours to judge.
+      const targets = (await liveTargets(api)).filter((t) => jobs.includes(t.job) || t.job === 'prometheus');
       const down = targets.filter((x) => x.health !== 'up');
-      const jobs = new Set(targets.map((x) => x.labels.job));
-      const missing = o.catalog.services.map((s) => s.name).filter((j) => !jobs.has(j));
+      const have = new Set(targets.map((x) => x.job));
+      const missing = jobs.filter((j) => !have.has(j));
       const ok = targets.length > 0 && !down.length && !missing.length;
+      const never = down.filter((x) => x.health === 'unknown');
       return {
-        id: 'targets-up',
-        title: 'every scrape target is up',
         ok,
-        detail: ok ? `${targets.length} targets up` : [...missing.map((j) => `job ${j} has no target`), ...down.map((x) => `${x.labels.job} ${x.labels.instance}: ${x.health}${x.lastError ? ` (${x.lastError})` : ''}`)].join('; '),
+        detail: ok
+          ? `${targets.length} targets up`
+          : [
+              ...missing.map((j) => `job ${j} has no target yet (Prometheus hands discovered targets to its scrapers every 5 s)`),
+              ...never.map((x) => `waiting for the first scrape of ${x.job} (${x.scrapeUrl})`),
+              ...down.filter((x) => x.health !== 'unknown').map((x) => `${x.job} ${x.scrapeUrl}: ${x.health}${x.lastError ? ` (${x.lastError})` : ''}`),
+            ].join('; '),
       };
-    }),
-  );
+    });
 
-  record(
-    await until(deadline, async () => {
-      const md = await getJson<ApiResponse<Record<string, { type: string; help: string }[]>>>(`${prom}/api/v1/metadata`);
+  const families = () =>
+    check('metric-families', `all ${o.catalog.metrics.length} catalog families on the targets with their types and HELP, none undeclared`, async () => {
+      const v = await live();
+      if (!v.series.size && !v.metadata.size) return { ok: false, detail: `waiting for a scrape of ${jobs.join(', ')}` };
       const problems: string[] = [];
+      const notes: string[] = [];
       const known = new Set<string>();
-      for (const fullName of runtimeFamilies(ns)) metadataKeys({ fullName, type: fullName.endsWith('_total') ? 'counter' : 'gauge' }).names.forEach((n) => known.add(n));
+      for (const fullName of runtimeFamilies(ns)) {
+        const type = fullName.endsWith('_total') ? 'counter' : fullName.endsWith('_seconds') ? 'histogram' : 'gauge';
+        exposedSeriesNames({ fullName, type }).forEach((n) => known.add(n));
+        if (type === 'histogram') exposedSeriesNames({ fullName, type: 'summary' }).forEach((n) => known.add(n));
+      }
       for (const m of o.catalog.metrics) {
+        exposedSeriesNames(m).forEach((n) => known.add(n));
         const keys = metadataKeys(m);
-        keys.names.forEach((n) => known.add(n));
-        const entry = keys.names.map((n) => md.data[n]?.[0]).find(Boolean);
-        if (!entry) problems.push(`${m.fullName} missing`);
-        else if (!keys.types.includes(entry.type)) problems.push(`${m.fullName} is a ${entry.type}, declared ${m.type}`);
+        const entry = keys.names.map((n) => v.metadata.get(n)).find(Boolean);
+        if (!entry) {
+          if (m.optional) notes.push(`${m.fullName} (optional) is not exposed`);
+          else problems.push(`${m.fullName} is not exposed by ${jobs.join(', ')}`);
+        } else if (!keys.types.includes(entry.type)) problems.push(`${m.fullName} is a ${entry.type}, declared ${m.type}`);
         else if (entry.help !== m.help) problems.push(`${m.fullName} HELP is "${entry.help}", declared "${m.help}"`);
       }
-      const extra = Object.keys(md.data).filter((n) => n.startsWith(`${ns}_`) && !known.has(n));
+      // Undeclared: what the latest scrape holds, not what metadata may still remember of an earlier one.
+      const extra = [...v.series.keys()].filter((n) => n.startsWith(`${ns}_`) && !known.has(n)).sort();
       for (const n of extra) problems.push(`${n} is exposed but not in the catalog`);
-      return { id: 'metric-families', title: `all ${o.catalog.metrics.length} catalog families present with their types and HELP, none undeclared`, ok: !problems.length, detail: problems.length ? problems.slice(0, 8).join('; ') + (problems.length > 8 ? ` (+${problems.length - 8} more)` : '') : `${o.catalog.metrics.length} families` };
-    }),
-  );
+      return { ok: !problems.length, detail: problems.length ? list(problems, 8) : `${o.catalog.metrics.length} families`, notes };
+    });
 
-  record(
-    await until(deadline, async () => {
+  const labels = () =>
+    check('metric-labels', 'every family carries exactly its declared label names', async () => {
+      const v = await live();
+      if (!v.series.size) return { ok: false, detail: `waiting for a scrape of ${jobs.join(', ')}` };
       const problems: string[] = [];
+      const noSamples: string[] = [];
+      const notes: string[] = [];
+      let checked = 0;
       for (const m of o.catalog.metrics) {
-        const series = m.type === 'histogram' ? `${m.fullName}_bucket` : m.type === 'summary' ? `${m.fullName}_count` : m.fullName;
-        const r = await getJson<ApiResponse<string[]>>(`${prom}/api/v1/labels?match[]=${encodeURIComponent(series)}`);
-        const got = new Set(r.data.filter((l) => l !== '__name__'));
+        const got = v.series.get(labelSeries(m));
+        if (!got) {
+          // Absent families fail metric-families; registered ones without a sample have no label set yet.
+          if (presenceOf(m, v) === 'registered') (m.optional ? notes : noSamples).push(m.fullName);
+          continue;
+        }
+        checked++;
         const want = new Set(['job', 'instance', ...m.labels.map((l) => l.name), ...(m.type === 'histogram' ? ['le'] : []), ...(m.type === 'enum' ? [m.fullName] : [])]);
         const missing = [...want].filter((l) => !got.has(l));
         const extra = [...got].filter((l) => !want.has(l));
         if (missing.length || extra.length) problems.push(`${m.fullName}: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `undeclared ${extra.join(', ')}` : ''}`);
       }
-      return { id: 'metric-labels', title: 'every family carries exactly its declared label names', ok: !problems.length, detail: problems.length ? problems.slice(0, 6).join('; ') : `${o.catalog.metrics.length} label sets` };
-    }),
-  );
+      return {
+        ok: !problems.length,
+        detail: problems.length ? list(problems, 6) : `${checked} label sets`,
+        warnings: noSamples.length ? [`registered but no samples yet (labels not checked): ${list(noSamples, 10)}`] : [],
+        notes: notes.length ? [`optional, no samples: ${notes.join(', ')}`] : [],
+      };
+    });
 
   const wantGroups = ruleFiles.flatMap((f) => f.groups.map((g) => g.name));
-  record(
-    await until(deadline, async () => {
-      const r = await getJson<ApiResponse<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>>(`${prom}/api/v1/rules`);
-      const loaded = new Map(r.data.groups.map((g) => [g.name, g]));
+  const loadedRules = () => api.prom<{ groups: LoadedGroup[] }>('/api/v1/rules').then((d) => d.groups);
+  const rulesHealthy = () =>
+    check('rules-healthy', 'every rule group loaded, every rule evaluated without error', async () => {
+      const groups = await loadedRules();
+      const loaded = new Map(groups.map((g) => [g.name, g]));
       const problems: string[] = [];
       for (const g of wantGroups) {
         const got = loaded.get(g);
@@ -159,58 +278,137 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
           else if (rule.health !== 'ok') problems.push(`${g}/${rule.name} not evaluated yet`);
         }
       }
-      const rules = r.data.groups.reduce((n, g) => n + g.rules.length, 0);
-      return { id: 'rules-healthy', title: 'every rule group loaded, every rule evaluated without error', ok: !problems.length, detail: problems.length ? problems.slice(0, 6).join('; ') : `${wantGroups.length} groups, ${rules} rules ok` };
-    }),
-  );
+      const n = groups.filter((g) => wantGroups.includes(g.name)).reduce((s, g) => s + g.rules.length, 0);
+      return { ok: !problems.length, detail: problems.length ? list(problems, 6) : `${wantGroups.length} groups, ${n} rules ok` };
+    });
+
+  const rulesCurrent = () =>
+    check('rules-current', 'the rules Prometheus evaluates are the generated ones', async () => {
+      const diff = ruleDifferences(ruleFiles, await loadedRules());
+      return { ok: !diff.length, detail: diff.length ? `${list(diff, 4)} (devskyy-mon up reloads a stack it manages)` : `${wantGroups.length} groups as generated` };
+    });
+
+  const configCurrent = () =>
+    check(
+      'config-current',
+      'Prometheus and Alertmanager run the generated configuration',
+      async () => {
+        const expected = o.managed ? await readFile(o.managed.prometheusConfig, 'utf8') : await readFile(join(o.generatedDir, 'prometheus', 'prometheus.yml'), 'utf8');
+        const loaded = await api.prom<{ yaml: string }>('/api/v1/status/config');
+        const diff = configDifferences(expected, loaded.yaml, { compareIntervals: Boolean(o.managed) });
+        const am = await api.am<{ config: { original: string } }>('/api/v2/status');
+        diff.push(...alertmanagerDifferences(await readFile(join(o.generatedDir, 'alertmanager', 'alertmanager.yml'), 'utf8'), am.config.original));
+        return { ok: !diff.length, detail: diff.length ? `${list(diff, 4)}${o.managed ? ' (devskyy-mon up reloads a stack it manages)' : ''}` : `scrape jobs ${jobs.join(', ')}${o.managed ? ', intervals, rule files' : ''} and the Alertmanager routes as generated` };
+      },
+      ['prometheus', 'alertmanager'],
+    );
 
   const alerts = ruleFiles[0]!.groups.flatMap((g) => g.rules).filter((r): r is { alert: string; expr: string } => 'alert' in r);
-  record(
-    await until(deadline, async () => {
+  const instant = (expr: string) => api.prom<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const alertExprs = () =>
+    check('alert-expressions', 'every alert expression executes', async () => {
       const failures: string[] = [];
-      for (const a of alerts) {
-        const r = await query(prom, a.expr);
-        if (r.status !== 'success') failures.push(`${a.alert}: ${r.error}`);
-      }
-      return { id: 'alert-expressions', title: 'every alert expression executes', ok: !failures.length, detail: failures.length ? failures.join('; ') : `${alerts.length} expressions` };
-    }),
-  );
+      await eachLimited(alerts, 6, async (a) => {
+        try {
+          await instant(a.expr);
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          failures.push(`${a.alert}: ${err.message}`);
+        }
+      });
+      return { ok: !failures.length, detail: failures.length ? failures.join('; ') : `${alerts.length} expressions`, final: failures.length > 0 };
+    });
 
-  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: t.expr.replace(/\$\w+/g, '.*') }))));
-  record(
-    await until(deadline, async () => {
+  const optionalPanels = new Set(o.catalog.dashboards.flatMap((d) => d.panels.filter((p) => p.optional).map((p) => `${d.title} / ${p.title}`)));
+  const byName = new Map(o.catalog.metrics.map((m) => [m.fullName, m]));
+  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: t.expr.replace(/\$\w+/g, '.*'), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) }))));
+  const panelQueries = () =>
+    check('panel-queries', 'every dashboard query executes and returns data, or has its metrics and nothing to show', async () => {
+      const v = await live();
       const failures: string[] = [];
+      const noSamples: string[] = [];
       const empty: string[] = [];
+      const optional: string[] = [];
+      let withData = 0;
+      const answers = new Map<(typeof panels)[number], { result: unknown[] } | ApiError>();
+      await eachLimited(panels, 6, async (p) => {
+        answers.set(
+          p,
+          await instant(p.expr).catch((err: unknown) => {
+            if (err instanceof ApiError) return err;
+            throw err;
+          }),
+        );
+      });
       for (const p of panels) {
-        const r = await query(prom, p.expr);
-        if (r.status !== 'success') failures.push(`${p.where}: ${r.error}`);
-        else if (!r.data.result.length) empty.push(p.where);
+        const r = answers.get(p)!;
+        if (r instanceof ApiError) {
+          failures.push(`${p.where}: ${r.message}`);
+          continue;
+        }
+        if (r.result.length) {
+          withData++;
+          continue;
+        }
+        const isOptional = optionalPanels.has(p.where) || p.metrics.some((m) => optionalMetrics.has(m.fullName));
+        const absent = p.metrics.filter((m) => presenceOf(m, v) === 'absent').map((m) => m.fullName);
+        const registered = p.metrics.filter((m) => presenceOf(m, v) === 'registered').map((m) => m.fullName);
+        if (isOptional) optional.push(p.where);
+        else if (absent.length) failures.push(`${p.where}: no data, ${absent.join(', ')} not exposed by any target`);
+        else if (registered.length) noSamples.push(`${p.where} (${registered.join(', ')})`);
+        else if (p.metrics.length) empty.push(p.where);
+        else failures.push(`${p.where}: no data`);
       }
-      const ok = !failures.length && !empty.length;
+      const notes = [...(empty.length ? [`empty result with every metric present (nothing to show, e.g. zero errors): ${list(empty, 5)}`] : []), ...(optional.length ? [`optional, no data: ${list(optional, 5)}`] : [])];
       return {
-        id: 'panel-queries',
-        title: 'every dashboard query executes and returns data',
-        ok,
-        detail: ok ? `${panels.length} queries with data` : [...failures, ...empty.slice(0, 5).map((w) => `${w}: no data`)].join('; ') + (empty.length > 5 ? ` (+${empty.length - 5} more without data)` : ''),
+        ok: !failures.length,
+        detail: failures.length ? list(failures, 5) : `${panels.length} queries: ${withData} with data${empty.length ? `, ${empty.length} empty with their metrics present` : ''}${noSamples.length ? `, ${noSamples.length} waiting for samples` : ''}${optional.length ? `, ${optional.length} optional without data` : ''}`,
+        warnings: noSamples.length ? [`no data yet, metrics registered but without samples: ${list(noSamples, 5)}`] : [],
+        notes,
+        settle: empty.length > 0,
+        final: failures.some((f) => !f.includes('no data')),
       };
-    }),
-  );
+    });
 
-  record(
-    await until(deadline, async () => {
-      const ams = await getJson<ApiResponse<{ activeAlertmanagers: { url: string }[] }>>(`${prom}/api/v1/alertmanagers`);
-      if (!ams.data.activeAlertmanagers.length) return { id: 'alert-pipeline', title: 'a test alert reaches Alertmanager', ok: false, detail: 'Prometheus has no active Alertmanager' };
-      const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-      await postJson(`${am}/api/v2/alerts`, [
-        { labels: { alertname: 'DevskyyMonVerify', severity: o.catalog.alerting.severities.at(-1) ?? 'info', verify_id: id }, annotations: { summary: 'devskyy-mon verify test alert' }, endsAt: new Date(Date.now() + 60_000).toISOString() },
-      ]);
-      for (let i = 0; i < 20; i++) {
-        const listed = await getJson<{ labels: Record<string, string> }[]>(`${am}/api/v2/alerts?filter=${encodeURIComponent(`verify_id="${id}"`)}`);
-        if (listed.length) return { id: 'alert-pipeline', title: 'a test alert reaches Alertmanager', ok: true, detail: `Prometheus sends to ${ams.data.activeAlertmanagers.map((x) => x.url).join(', ')}; test alert listed by Alertmanager` };
-        await sleep(100);
-      }
-      return { id: 'alert-pipeline', title: 'a test alert reaches Alertmanager', ok: false, detail: 'Alertmanager accepted the test alert but does not list it' };
-    }),
-  );
-  return results;
+  const alertPipeline = () =>
+    check(
+      'alert-pipeline',
+      o.managed?.verifyRule ? 'Prometheus fires the verification alert and Alertmanager routes it to a receiver that notifies nobody' : 'Prometheus is connected to Alertmanager',
+      async () => {
+        const ams = await api.prom<{ activeAlertmanagers: { url: string }[] }>('/api/v1/alertmanagers');
+        const amHost = new URL(api.alertmanagerUrl).host;
+        const connected = ams.activeAlertmanagers.filter((a) => new URL(a.url).host === amHost);
+        if (!ams.activeAlertmanagers.length) return { ok: false, detail: 'Prometheus has no active Alertmanager' };
+        const listed = await api.am<{ labels: Record<string, string>; receivers: { name: string }[]; status: { state: string } }[]>(`/api/v2/alerts?filter=${encodeURIComponent(`${VERIFY_LABEL}="${VERIFY_LABEL_VALUE}"`)}`);
+        const ours = listed.find((a) => a.labels['alertname'] === VERIFY_ALERT);
+        if (ours) {
+          const receivers = ours.receivers.map((r) => r.name);
+          if (receivers.join() !== VERIFY_RECEIVER) return { ok: false, detail: `the verification alert reached Alertmanager but was routed to ${receivers.join(', ')}, not ${VERIFY_RECEIVER}`, final: true };
+          return { ok: true, detail: `Prometheus fired ${VERIFY_ALERT} itself and sent it to ${ams.activeAlertmanagers.map((a) => a.url).join(', ')}; Alertmanager routed it to ${VERIFY_RECEIVER} (notifies nobody)` };
+        }
+        if (o.managed?.verifyRule) {
+          const firing = await api.prom<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
+          const state = firing.alerts.find((a) => a.labels['alertname'] === VERIFY_ALERT)?.state;
+          return { ok: false, detail: state ? `${VERIFY_ALERT} is ${state} in Prometheus, waiting for Alertmanager to list it` : `waiting for Prometheus to evaluate the verification rule (${VERIFY_ALERT})` };
+        }
+        // Not our stack: posting an alert could page someone, so only the connection is proven.
+        return {
+          ok: connected.length > 0,
+          final: true,
+          detail: connected.length
+            ? `Prometheus sends alerts to ${connected.map((a) => a.url).join(', ')}`
+            : `Prometheus sends alerts to ${ams.activeAlertmanagers.map((a) => a.url).join(', ')}, not to ${api.alertmanagerUrl}`,
+          warnings: connected.length ? [`delivery not proven: this stack is not managed by devskyy-mon up, so verify posts no test alert (it could notify people) and no ${VERIFY_ALERT} rule fires here`] : [],
+        };
+      },
+      ['prometheus', 'alertmanager'],
+    );
+
+  // Targets first (everything else reads their scrapes), then every other check at once.
+  const first = await targetsUp();
+  // Warnings settle within two of the targets' real scrape intervals (--fast copies use shorter ones).
+  const intervals = (await liveTargets(api).catch(() => [])).filter((t) => jobs.includes(t.job)).map((t) => parseDuration(t.scrapeInterval) ?? 0);
+  if (intervals.length) settleMs = 2 * 1000 * Math.max(...intervals);
+  const rest = await Promise.all([families(), labels(), rulesHealthy(), rulesCurrent(), configCurrent(), alertExprs(), panelQueries(), alertPipeline()]);
+  return [first, ...rest];
 }
