@@ -31,9 +31,23 @@ export interface RuleCheckOptions extends ExprContext {
 }
 
 const TEMPLATE_VARS = new Set(['$labels', '$value', '$externalLabels', '$externalURL']);
+/**
+ * Every name an alert template may call: Go text/template's keywords and builtins and Prometheus' template
+ * functions (template/template.go). promtool check rules rejects any other ("function … not defined").
+ */
+export const TEMPLATE_FUNCTIONS = new Set([
+  // text/template actions and literals
+  'if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil', 'true', 'false',
+  // text/template builtins
+  'and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne',
+  // Prometheus
+  'query', 'first', 'label', 'value', 'strvalue', 'args', 'reReplaceAll', 'safeHtml', 'match', 'title', 'toUpper', 'toLower', 'graphLink', 'tableLink',
+  'sortByLabel', 'stripPort', 'stripDomain', 'humanize', 'humanize1024', 'humanizeDuration', 'humanizePercentage', 'humanizeTimestamp', 'toTime',
+  'pathPrefix', 'externalURL', 'parseDuration',
+]);
 
 interface TemplateProblem {
-  check: 'alert/template-syntax' | 'alert/template-label';
+  check: 'alert/template-syntax' | 'alert/template-label' | 'alert/template-function';
   message: string;
   from: number;
   to: number;
@@ -68,6 +82,13 @@ export function checkTemplate(text: string, labels: Set<string> | 'any'): Templa
       if (!TEMPLATE_VARS.has(m[0]) && !declared) {
         out.push({ check: 'alert/template-syntax', message: `undefined variable ${m[0]}${didYouMean(m[0], TEMPLATE_VARS)}`, from, to: from + m[0].length });
       }
+    }
+    // Bare identifiers are function calls or keywords; fields (.x, $x.y) and string literals are not.
+    const code = (/^-?\s*\/\*/.test(body) ? '' : body).replace(/"(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'/g, (q) => ' '.repeat(q.length));
+    for (const m of code.matchAll(/(?<![\w.$])[A-Za-z_][A-Za-z0-9_]*/g)) {
+      if (TEMPLATE_FUNCTIONS.has(m[0])) continue;
+      const from = open + 2 + m.index;
+      out.push({ check: 'alert/template-function', message: `function "${m[0]}" is not defined in Prometheus templates${didYouMean(m[0], TEMPLATE_FUNCTIONS)}`, from, to: from + m[0].length });
     }
     for (const m of body.matchAll(/(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
       const name = m[1]!;

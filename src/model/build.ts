@@ -37,7 +37,8 @@ function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<stri
     help: m.help,
     category: m.category,
     ...(m.unit ? { unit: m.unit } : {}),
-    labels: (m.labels ?? []).map((id) => labels.get(id)!),
+    // An unknown label is a semantic error reported elsewhere; the model of an invalid catalog is only linted.
+    labels: (m.labels ?? []).flatMap((id) => labels.get(id) ?? []),
     ...(m.type === 'histogram' ? { buckets: m.buckets ?? raw.defaults?.histogram_buckets ?? DEFAULT_BUCKETS } : {}),
     ...(isSummary ? { percentiles: m.percentiles ?? summary?.percentiles ?? DEFAULT_PERCENTILES } : {}),
     ...(isSummary ? { maxAgeSeconds: parseDuration(m.max_age ?? summary?.max_age ?? '10m')! } : {}),
@@ -52,13 +53,16 @@ function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<stri
   };
 }
 
+/** A list without the places of items set aside for breaking the schema (see validate/prune.ts). */
+const dense = <T>(list: readonly T[]): T[] => list.filter(() => true);
+
 /** Normalises a schema-valid, semantically checked catalog: defaults applied, references resolved. */
 export function buildCatalog(raw: RawCatalog, file: string): Catalog {
   const labels = labelsOf(raw);
   const scrapeInterval = raw.defaults?.scrape_interval ?? '15s';
   const scrapeTimeout = raw.defaults?.scrape_timeout ?? '10s';
   const alertGroup = raw.alerting?.group ?? `${raw.namespace}_alerts`;
-  const services: Service[] = raw.services.map((s) => ({
+  const services: Service[] = dense(raw.services).map((s) => ({
     name: s.name,
     host: s.host ?? '127.0.0.1',
     port: s.port,
@@ -79,7 +83,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     scrapeTimeout,
     evaluationInterval: raw.defaults?.evaluation_interval ?? scrapeInterval,
     services,
-    categories: raw.categories.map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
+    categories: dense(raw.categories).map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
     labels,
     collectors: new Map(
       Object.entries(raw.collectors ?? {})
@@ -95,14 +99,14 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
           },
         ]),
     ),
-    metrics: raw.metrics.map((m, i) => metricOf(raw, m, i, labels)),
+    metrics: dense(raw.metrics.map((m, i) => metricOf(raw, m, i, labels))),
     alerting: {
       group: alertGroup,
       ...(raw.alerting?.interval ? { interval: raw.alerting.interval } : {}),
       severities: raw.alerting?.severities ?? DEFAULT_SEVERITIES,
       ...(raw.alerting?.runbook_base_url ? { runbookBaseUrl: raw.alerting.runbook_base_url } : {}),
     },
-    alerts: (raw.alerts ?? []).map((a, i) => ({
+    alerts: dense((raw.alerts ?? []).map((a, i) => ({
       name: a.name,
       group: a.group ?? alertGroup,
       expr: a.expr.trim(),
@@ -115,23 +119,23 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       labels: a.labels ?? {},
       ...(a.note ? { note: a.note } : {}),
       path: ['alerts', i],
-    })),
-    recordingRules: (raw.recording_rules ?? []).map((r, i) => ({
+    }))),
+    recordingRules: dense((raw.recording_rules ?? []).map((r, i) => ({
       record: r.record,
       expr: r.expr.trim(),
       group: r.group ?? `${raw.namespace}_recording_rules`,
       labels: r.labels ?? {},
       path: ['recording_rules', i],
-    })),
-    slos: (raw.slos ?? []).map((s, i) => ({
+    }))),
+    slos: dense((raw.slos ?? []).map((s, i) => ({
       name: s.name,
       description: s.description,
       objective: s.objective,
       window: s.window ?? '30d',
       sli: 'errors' in s.sli ? { kind: 'ratio', errors: s.sli.errors, total: s.sli.total } : { kind: 'latency', histogram: s.sli.histogram, le: s.sli.le, ...(s.sli.matchers ? { matchers: s.sli.matchers } : {}) },
       path: ['slos', i],
-    })),
-    dashboards: (raw.dashboards ?? []).map((d, i) => ({
+    }))),
+    dashboards: dense((raw.dashboards ?? []).map((d, i) => ({
       id: d.id,
       title: d.title,
       ...(d.description ? { description: d.description } : {}),
@@ -146,7 +150,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
         path: ['dashboards', i, 'panels', j],
       })),
       path: ['dashboards', i],
-    })),
+    }))),
     alertmanager: {
       ...(raw.alertmanager?.webhook_url ? { webhookUrl: raw.alertmanager.webhook_url } : {}),
       groupBy: raw.alertmanager?.group_by ?? ['alertname', 'severity'],

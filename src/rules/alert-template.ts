@@ -2,12 +2,13 @@
 // pipes into humanize*, toUpper/toLower/title and printf with %f/%g/%s/%d. Anything else is reported as
 // unsupported, and the generator leaves that alert's annotations to a firing-only check instead of guessing.
 import { goF, goG, goV, humanize, humanize1024, humanizeDuration, humanizePercentage } from './go-format.js';
+import { dict } from '../util/dict.js';
 
 export class TemplateUnsupported extends Error {}
 
 type TValue = number | string;
 
-const FUNCS: Record<string, (v: TValue) => string> = {
+const FUNCS: Readonly<Record<string, (v: TValue) => string>> = dict({
   humanize: (v) => humanize(Number(v)),
   humanize1024: (v) => humanize1024(Number(v)),
   humanizeDuration: (v) => humanizeDuration(Number(v)),
@@ -15,7 +16,7 @@ const FUNCS: Record<string, (v: TValue) => string> = {
   toUpper: (v) => String(v).toUpperCase(),
   toLower: (v) => String(v).toLowerCase(),
   title: (v) => String(v).replace(/\b\w/g, (c) => c.toUpperCase()),
-};
+});
 
 function printf(format: string, args: TValue[]): string {
   let i = 0;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LOCK_FILE, renderManifest, sha256 } from './manifest.js';
 import type { Plan } from './plan.js';
 import { conflicts, neededDirs } from './plan.js';
@@ -48,6 +48,28 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/**
+ * Creates a folder and its missing parents one level at a time, recording each for the rollback.
+ * (Node's recursive mkdir loops forever where a parent cannot hold folders, e.g. under /proc.)
+ */
+async function mkdirParents(dir: string, created: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; !(await exists(d)); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      for (const c of created.reverse()) await rmdir(c).catch(() => undefined);
+      created.length = 0;
+      throw err;
+    }
+    created.push(d);
+  }
+}
+
 export interface ApplyResult {
   written: string[];
   deleted: string[];
@@ -63,11 +85,7 @@ export async function applyPlan(plan: Plan): Promise<ApplyResult> {
   if (bad.length) throw new WriteConflictError(bad.map((a) => `${a.path}: ${a.reason}`).join('\n'));
   const { outDir } = plan;
   const createdDirs: string[] = [];
-  const outExisted = await exists(outDir);
-  if (!outExisted) {
-    await mkdir(outDir, { recursive: true });
-    createdDirs.push(outDir);
-  }
+  await mkdirParents(outDir, createdDirs);
   let release: (() => Promise<void>) | undefined;
   const staged: { tmp: string; dest: string; backup?: string }[] = [];
   const done: { dest: string; backup?: string }[] = [];
