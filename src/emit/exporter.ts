@@ -5,6 +5,7 @@ import type { Artifact } from './artifact.js';
 import { jsonArtifact, marker } from './artifact.js';
 import { NODE_IMAGE } from './compose.js';
 import { camel, exporterSpec, pascal } from './exporter-spec.js';
+import { tsBlockComment, tsJson, tsLineComment, tsString } from './escape.js';
 
 export const EXPORTER_DIR = 'exporter';
 /** Static runtime files, copied verbatim from templates/exporter/ (the same code `devskyy-mon serve` runs). */
@@ -13,10 +14,8 @@ const RUNTIME_FILES = ['runtime.ts', 'exposition.ts'] as const;
 export const EXPORTER_DEPENDENCIES = { 'prom-client': '15.1.3' } as const;
 export const EXPORTER_DEV_DEPENDENCIES = { typescript: '5.9.3', '@types/node': '20.19.43' } as const;
 
-/** A TypeScript string literal (JSON's escaping is valid TypeScript). */
-const lit = (s: string) => JSON.stringify(s);
-/** Text safe inside a /** ... *\/ comment. */
-const doc = (s: string) => s.replace(/\*\//g, '*\\/').replace(/\r?\n/g, ' ');
+const lit = tsString;
+const doc = tsBlockComment;
 
 function labelType(m: Metric): string {
   if (m.type === 'enum') return 'never';
@@ -62,12 +61,13 @@ export function emitExporter(catalog: Catalog): Artifact[] {
       id: c.id,
       idLiteral: lit(c.id),
       doc: doc(`${c.description} Cached ${c.ttlSeconds}s, timeout ${c.timeoutSeconds}s.`),
+      lineDoc: tsLineComment(`${c.description} Cached ${c.ttlSeconds}s, timeout ${c.timeoutSeconds}s.`),
       metrics: metrics.filter((m) => m.collector === c.id),
     }));
   const histogram = catalog.metrics.find((m) => m.type === 'histogram' && !m.role && m.labels.length);
   const view = {
     marker: marker(catalog.file, '//').trimEnd(),
-    title: doc(catalog.title),
+    title: tsLineComment(catalog.title),
     metrics,
     collectors,
     example: histogram
@@ -75,7 +75,7 @@ export function emitExporter(catalog: Catalog): Artifact[] {
       : undefined,
     port: catalog.services[0]?.port ?? 8000,
   };
-  const spec = `${marker(catalog.file, '//')}import type { ExporterSpec } from './runtime.js';\n\nexport const SPEC: ExporterSpec = ${JSON.stringify(exporterSpec(catalog), null, 2)};\n`;
+  const spec = `${marker(catalog.file, '//')}import type { ExporterSpec } from './runtime.js';\n\nexport const SPEC: ExporterSpec = ${tsJson(exporterSpec(catalog), 2)};\n`;
   const tsconfig = {
     compilerOptions: {
       target: 'ES2022',

@@ -1,6 +1,7 @@
 // SLOs as SLI recording rules and multi-window, multi-burn-rate alerts (Google SRE workbook, chapter 5).
 import type { Catalog, Slo } from '../model/catalog.js';
 import type { PromAlertRule, PromRecordRule } from './rule-types.js';
+import { goTemplateText } from './escape.js';
 
 /** Windows the burn-rate alerts read; only 5m is computed from raw series, the rest from the 5m records. */
 export const SLO_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
@@ -86,8 +87,8 @@ export function sloAlerts(slo: Slo, runbookBase?: string): PromAlertRule[] {
       labels: { severity: fast ? 'critical' : 'warning', slo: slo.name },
       annotations: {
         summary: `${slo.name} SLO (${slo.objective}% over ${slo.window}) is burning its error budget ${fast ? 'fast' : 'steadily'}`,
-        description: `${slo.description}. Error ratio {{ $value | humanizePercentage }}; at this rate the ${slo.window} budget of ${(budget * 100).toPrecision(3)}% runs out ${fast ? 'within days' : 'before the window ends'}.`,
-        ...(runbookBase ? { runbook_url: `${runbookBase.replace(/\/$/, '')}/slo-${slo.name.replace(/_/g, '-')}` } : {}),
+        description: `${goTemplateText(slo.description)}. Error ratio {{ $value | humanizePercentage }}; at this rate the ${slo.window} budget of ${(budget * 100).toPrecision(3)}% runs out ${fast ? 'within days' : 'before the window ends'}.`,
+        ...(runbookBase ? { runbook_url: goTemplateText(`${runbookBase.replace(/\/$/, '')}/slo-${slo.name.replace(/_/g, '-')}`) } : {}),
       },
     };
   };

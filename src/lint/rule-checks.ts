@@ -7,6 +7,7 @@ import { RECORD_CONVENTION } from '../validate/names.js';
 import { severityOf } from './checks.js';
 import type { ExprContext } from './expr-checks.js';
 import { ExprChecker } from './expr-checks.js';
+import { actionEnd } from '../rules/template-actions.js';
 
 export interface RuleSite {
   kind: 'alert' | 'record';
@@ -66,16 +67,14 @@ export function checkTemplate(text: string, labels: Set<string> | 'any'): Templa
       continue;
     }
     if (open === -1) break;
-    const end = text.indexOf('}}', open + 2);
-    const nextOpen = text.indexOf('{{', open + 2);
-    if (end === -1 || (nextOpen !== -1 && nextOpen < end)) {
-      out.push({ check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
+    const { end, unterminated } = actionEnd(text, open);
+    if (end === -1) {
+      out.push(unterminated ? { check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: text.length } : { check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
       i = open + 2;
       continue;
     }
-    const body = text.slice(open + 2, end);
-    const quotes = (body.match(/"/g) ?? []).length;
-    if (quotes % 2) out.push({ check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: end + 2 });
+    // Strings and comments are not code: variables, labels and functions are looked for outside them.
+    const body = text.slice(open + 2, end).replace(/"(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'|\/\*[\s\S]*?\*\//g, (q) => ' '.repeat(q.length));
     for (const m of body.matchAll(/\$[A-Za-z_][A-Za-z0-9_]*/g)) {
       const from = open + 2 + m.index;
       const declared = new RegExp(`\\${m[0]}\\s*:?=`).test(text.slice(0, open + 2 + m.index + m[0].length + 3));
@@ -84,8 +83,7 @@ export function checkTemplate(text: string, labels: Set<string> | 'any'): Templa
       }
     }
     // Bare identifiers are function calls or keywords; fields (.x, $x.y) and string literals are not.
-    const code = (/^-?\s*\/\*/.test(body) ? '' : body).replace(/"(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'/g, (q) => ' '.repeat(q.length));
-    for (const m of code.matchAll(/(?<![\w.$])[A-Za-z_][A-Za-z0-9_]*/g)) {
+    for (const m of body.matchAll(/(?<![\w.$])[A-Za-z_][A-Za-z0-9_]*/g)) {
       if (TEMPLATE_FUNCTIONS.has(m[0])) continue;
       const from = open + 2 + m.index;
       out.push({ check: 'alert/template-function', message: `function "${m[0]}" is not defined in Prometheus templates${didYouMean(m[0], TEMPLATE_FUNCTIONS)}`, from, to: from + m[0].length });
