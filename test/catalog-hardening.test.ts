@@ -315,3 +315,30 @@ describe('links and images', () => {
     expect(find(yaml, 'image-unpinned')?.start).toEqual(positionOf(yaml, 'myorg/app'));
   });
 });
+
+describe('compose resource limits', () => {
+  it('every container gets limits: the catalog\'s where it sets them, sane defaults elsewhere; docker-compose accepts them', async () => {
+    const yaml = edit('    exporter: demo\n', '    exporter: demo\n    resources: { cpus: 0.25, memory: 128m }\n') + '\nstack:\n  prometheus:\n    resources: { cpus: 4, memory: 8g, pids: 1024 }\n';
+    expect(checksOf(yaml)).toEqual([]);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'catalog.yaml'), yaml);
+    expect((await runInProcess(['generate', '--catalog', 'catalog.yaml'], dir)).code).toBe(0);
+    const { parse } = await import('yaml');
+    const compose = parse(readFileSync(join(dir, 'generated', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { cpus?: number; mem_limit?: string; pids_limit?: number }> };
+    expect(compose.services['myapp']).toMatchObject({ cpus: 0.25, mem_limit: '128m', pids_limit: 256 });
+    expect(compose.services['prometheus']).toMatchObject({ cpus: 4, mem_limit: '8g', pids_limit: 1024 });
+    expect(compose.services['alertmanager']).toMatchObject({ cpus: 0.5, mem_limit: '256m', pids_limit: 128 });
+    expect(compose.services['grafana']).toMatchObject({ cpus: 1, mem_limit: '512m', pids_limit: 256 });
+    const which = await execa('sh', ['-c', 'command -v docker-compose'], { reject: false });
+    if (which.exitCode === 0) {
+      const r = await execa('docker-compose', ['config', '-q'], { cwd: join(dir, 'generated'), reject: false });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    }
+  });
+
+  it.each(['memory: 1.5g', 'memory: lots', 'cpus: 0', 'pids: 2'])('a bad limit (%s) is a schema error at its position', (limit) => {
+    const yaml = edit('    exporter: demo\n', `    exporter: demo\n    resources: { ${limit} }\n`);
+    const d = validateCatalog('catalog.yaml', yaml).diagnostics.find((x) => x.check.startsWith('schema-'));
+    expect(d?.start).toEqual(positionOf(yaml, `${limit} }`.split(': ')[1]!));
+  });
+});

@@ -1,5 +1,5 @@
-import type { RawCatalog, RawMetric } from './raw.js';
-import type { Catalog, Label, Metric, Service } from './catalog.js';
+import type { RawCatalog, RawMetric, RawResources } from './raw.js';
+import type { Catalog, Label, Metric, Resources, Service } from './catalog.js';
 import { parseDuration } from '../util/duration.js';
 
 // prom-client's and the Python client's defaults, so an unconfigured catalog behaves like hand-written code.
@@ -12,6 +12,19 @@ export const DEFAULT_IMAGES = {
   alertmanager: 'prom/alertmanager:v0.27.0',
   grafana: 'grafana/grafana:11.2.0',
 };
+
+/**
+ * Limits when the catalog sets none: room for the DevSkyy stack's 37k series in Prometheus, a few thousand
+ * alerts in Alertmanager, Grafana with a handful of users, one Node exporter.
+ */
+export const DEFAULT_RESOURCES = {
+  prometheus: { cpus: 2, memory: '2g', pids: 512 },
+  alertmanager: { cpus: 0.5, memory: '256m', pids: 128 },
+  grafana: { cpus: 1, memory: '512m', pids: 256 },
+  service: { cpus: 1, memory: '512m', pids: 256 },
+} as const;
+
+const resourcesOf = (raw: RawResources | undefined, d: Resources): Resources => ({ cpus: raw?.cpus ?? d.cpus, memory: raw?.memory ?? d.memory, pids: raw?.pids ?? d.pids });
 
 function labelsOf(raw: RawCatalog): Map<string, Label> {
   const out = new Map<string, Label>();
@@ -73,6 +86,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     exporter: s.exporter ?? 'demo',
     ...(s.image ? { image: s.image } : {}),
     ...(s.build ? { build: s.build } : {}),
+    resources: resourcesOf(s.resources, DEFAULT_RESOURCES.service),
     monitor: s.monitor ?? 'ServiceMonitor',
   }));
   return {
@@ -160,9 +174,9 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     },
     stack: {
       bind: raw.stack?.bind ?? '127.0.0.1',
-      prometheus: { port: raw.stack?.prometheus?.port ?? 9090, image: raw.stack?.prometheus?.image ?? DEFAULT_IMAGES.prometheus },
-      alertmanager: { port: raw.stack?.alertmanager?.port ?? 9093, image: raw.stack?.alertmanager?.image ?? DEFAULT_IMAGES.alertmanager },
-      grafana: { port: raw.stack?.grafana?.port ?? 3000, image: raw.stack?.grafana?.image ?? DEFAULT_IMAGES.grafana },
+      prometheus: { port: raw.stack?.prometheus?.port ?? 9090, image: raw.stack?.prometheus?.image ?? DEFAULT_IMAGES.prometheus, resources: resourcesOf(raw.stack?.prometheus?.resources, DEFAULT_RESOURCES.prometheus) },
+      alertmanager: { port: raw.stack?.alertmanager?.port ?? 9093, image: raw.stack?.alertmanager?.image ?? DEFAULT_IMAGES.alertmanager, resources: resourcesOf(raw.stack?.alertmanager?.resources, DEFAULT_RESOURCES.alertmanager) },
+      grafana: { port: raw.stack?.grafana?.port ?? 3000, image: raw.stack?.grafana?.image ?? DEFAULT_IMAGES.grafana, resources: resourcesOf(raw.stack?.grafana?.resources, DEFAULT_RESOURCES.grafana) },
     },
     kubernetes: {
       namespace: raw.kubernetes?.namespace ?? 'monitoring',

@@ -55,7 +55,15 @@ export interface Service {
   exporter: 'demo' | 'external';
   image?: string;
   build?: string;
+  resources: Resources;
   monitor: 'ServiceMonitor' | 'PodMonitor';
+}
+
+/** Compose limits of one container: a runaway component cannot take the host down with it. */
+export interface Resources {
+  cpus: number;
+  memory: string;
+  pids: number;
 }
 
 /** Where a service answers when it is up: the demo exporter's /health, else the path Prometheus scrapes. */
@@ -128,6 +136,7 @@ export interface Category {
 export interface Component {
   port: number;
   image: string;
+  resources: Resources;
 }
 
 export interface Catalog {

@@ -19,6 +19,7 @@ export interface RawService {
   exporter?: 'demo' | 'external';
   image?: string;
   build?: string;
+  resources?: RawResources;
   monitor?: 'ServiceMonitor' | 'PodMonitor';
 }
 
@@ -103,9 +104,16 @@ export interface RawDashboard {
   panels: RawPanel[];
 }
 
+export interface RawResources {
+  cpus?: number;
+  memory?: string;
+  pids?: number;
+}
+
 export interface RawComponent {
   port?: number;
   image?: string;
+  resources?: RawResources;
 }
 
 export interface RawCatalog {
