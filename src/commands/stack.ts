@@ -97,6 +97,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   if (status.state || status.orphans.length) {
     const r = await stackDown(stateDir);
     if (r.stopped.length || r.orphans.length) io.out(`cleaned up a previous run: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
+    for (const k of r.skipped) io.out(`skipped ${k.name} of a previous run: ${k.reason}; it was not signalled\n`);
   }
   const generatedDir = await ensureGenerated(io, flags);
   const runtime = flags.runtime === 'auto' ? ((await engineAnswers()) ? 'compose' : 'native') : flags.runtime;
@@ -164,9 +165,10 @@ export async function runDown(io: Io, flags: StackFlags & { purge: boolean }): P
     io.out(JSON.stringify(r, null, 2) + '\n');
     return;
   }
-  if (!r.stopped.length && !r.orphans.length && !r.staleEntries.length) io.out('nothing was running\n');
+  if (!r.stopped.length && !r.orphans.length && !r.staleEntries.length && !r.skipped.length) io.out('nothing was running\n');
   if (r.stopped.length) io.out(`stopped ${r.stopped.join(', ')}\n`);
   if (r.staleEntries.length) io.out(`cleared stale entries for ${r.staleEntries.join(', ')} (not running any more)\n`);
+  for (const s of r.skipped) io.out(`skipped ${s.name}: ${s.reason}; it was not signalled\n`);
   if (r.orphans.length) io.out(`stopped ${r.orphans.length} process(es) whose state file was missing: pids ${r.orphans.join(', ')}\n`);
   if (flags.purge) io.out(`removed ${stateDir}\n`);
 }
@@ -181,6 +183,7 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   }
   if (!s.state) io.out('not running\n');
   for (const c of s.components) io.out(`${c.name.padEnd(18)} ${c.state.padEnd(13)} ${c.health.padEnd(9)} ${c.pid !== undefined ? `pid ${String(c.pid).padEnd(8)}` : ''.padEnd(12)} ${c.url ?? (c.state === 'not installed' ? 'install grafana to include it' : '')}\n`);
+  for (const c of s.components) if (c.note) io.out(`${c.name}: ${c.note}\n`);
   if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
 }
 

@@ -17,7 +17,7 @@ import { findBinary, installHint } from '../util/binaries.js';
 import { packageRoot } from '../util/package-root.js';
 import { waitReady } from '../verify/http.js';
 import type { Progress } from './progress.js';
-import { freePort, portFree, whoListens } from './processes.js';
+import { freePort, portFree, processIdentity, whoListens } from './processes.js';
 import type { ComponentState, StackState } from './state.js';
 import { STATE_ENV, statePaths } from './state.js';
 
@@ -176,7 +176,9 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
     child.once('error', (err) => exits.set(p.name, err.message));
     child.unref();
     children.set(p.name, child);
-    const c: ComponentState = { name: p.name, pid: child.pid ?? -1, port: p.port, url: `http://127.0.0.1:${p.port}`, command: p.command, log, startedAt: new Date().toISOString(), readyPath: p.readyPath };
+    // spawn() returns after exec: /proc already shows the started program, with the start time of its pid.
+    const identity = child.pid ? await processIdentity(child.pid) : undefined;
+    const c: ComponentState = { name: p.name, pid: child.pid ?? -1, port: p.port, url: `http://127.0.0.1:${p.port}`, command: p.command, ...(identity ? { identity } : {}), log, startedAt: new Date().toISOString(), readyPath: p.readyPath };
     state.components.push(c);
     await o.onStarted(state);
     o.progress.start(p.name, c.url);
