@@ -4,7 +4,7 @@ import { EnvironmentError, ExitError } from '../diagnostics.js';
 import { stat } from 'node:fs/promises';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Target } from '../generate.js';
-import { applyPlan, WriteConflictError } from '../write/apply.js';
+import { applyPlan, LockHeldError, WriteConflictError } from '../write/apply.js';
 import type { Action, Plan } from '../write/plan.js';
 import { planWrite } from '../write/plan.js';
 import { ensureEnvFile } from '../write/env-file.js';
@@ -21,6 +21,8 @@ export interface GenerateFlags {
   force?: boolean;
   format: OutputFormat;
   target: Target;
+  /** How long to wait for another run's lock on the output folder. */
+  lockWaitSeconds?: number;
 }
 
 /** The generated folder: --out when given, else generated/ beside the catalog; absolute. */
@@ -112,7 +114,8 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
     return;
   }
   try {
-    const result = await applyPlan(plan);
+    const result = await applyPlan(plan, { lockWaitMs: (flags.lockWaitSeconds ?? 60) * 1000, onWait: (who) => io.err(`waiting for ${who} to finish writing ${rel}\n`) });
+    if (result.recovered) io.err(`${rel}: ${result.recovered}\n`);
     if (flags.target === 'compose' && (await ensureEnvFile(plan.outDir))) result.written.push('.env (Grafana admin password, mode 0600)');
     const summary = { written: result.written, deleted: result.deleted, unchanged: result.unchanged.length, out: rel };
     if (flags.format === 'json') io.out(JSON.stringify(summary, null, 2) + '\n');
@@ -126,6 +129,7 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
       io.err(`${err.message.split('\n').map((l) => `${rel}/${l}`).join('\n')}\nnothing was written\n`);
       throw new ExitError(1);
     }
+    if (err instanceof LockHeldError) throw new EnvironmentError(err.message.replace(plan.outDir, rel));
     throw writeFailure(err, rel);
   }
 }

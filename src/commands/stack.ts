@@ -70,7 +70,8 @@ async function ensureGenerated(io: Io, flags: UpFlags): Promise<string> {
     throw new ExitError(1);
   }
   if (plan.actions.some((a) => a.kind !== 'unchanged')) {
-    const r = await applyPlan(plan);
+    const r = await applyPlan(plan, { onWait: (who) => io.err(`waiting for ${who} to finish writing ${plan.outDir}\n`) });
+    if (r.recovered) io.err(`${plan.outDir}: ${r.recovered}\n`);
     io.out(`generated: ${r.written.length} written, ${r.deleted.length} deleted\n`);
   }
   await ensureEnvFile(plan.outDir);
