@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
-import { applyPlan } from '../write/apply.js';
-import { conflicts } from '../write/plan.js';
+import { applyPlan, WriteConflictError } from '../write/apply.js';
 import { ensureEnvFile } from '../write/env-file.js';
 import { nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
@@ -64,15 +63,17 @@ async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generat
 /** Brings the generated output up to date before starting; refuses when files were edited by hand. */
 async function ensureGenerated(io: Io, flags: UpFlags): Promise<string> {
   const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' });
-  const bad = conflicts(plan);
-  if (bad.length) {
-    io.err(bad.map((a) => `${a.path}: ${a.reason}`).join('\n') + '\nrun devskyy-mon generate --force, or undo the edits\n');
-    throw new ExitError(1);
-  }
   if (plan.actions.some((a) => a.kind !== 'unchanged')) {
-    const r = await applyPlan(plan, { onWait: (who) => io.err(`waiting for ${who} to finish writing ${plan.outDir}\n`) });
-    if (r.recovered) io.err(`${plan.outDir}: ${r.recovered}\n`);
-    io.out(`generated: ${r.written.length} written, ${r.deleted.length} deleted\n`);
+    // Conflicts are judged by the writer, under the lock, after an interrupted run was finished or undone.
+    try {
+      const r = await applyPlan(plan, { onWait: (who) => io.err(`waiting for ${who} to finish writing ${plan.outDir}\n`) });
+      if (r.recovered) io.err(`${plan.outDir}: ${r.recovered}\n`);
+      io.out(`generated: ${r.written.length} written, ${r.deleted.length} deleted\n`);
+    } catch (err) {
+      if (!(err instanceof WriteConflictError)) throw err;
+      io.err(`${err.message}\nrun devskyy-mon generate --force, or undo the edits\n`);
+      throw new ExitError(1);
+    }
   }
   await ensureEnvFile(plan.outDir);
   return plan.outDir;
