@@ -42,6 +42,12 @@ describe('devskyy-mon (built bin/)', () => {
     expect(readFileSync(join(dir, 'stack', 'catalog.yaml'), 'utf8')).toContain('namespace: myapp');
   });
 
+  it('init into a folder that cannot be made: exit 2 with the folder named, at once', async () => {
+    const r = await runBin(['init', '/proc/devskyy-mon-init/x'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot create /proc/devskyy-mon-init/x');
+  });
+
   it('generate is idempotent, --check passes, and a hand edit makes --check fail with a diff', async () => {
     const dir = tempDir();
     await runBin(['init'], { cwd: dir });

@@ -51,7 +51,10 @@ export async function runInit(io: Io, dir: string, template: string, force: bool
     throw new ExitError(1);
   }
   try {
-    mkdirSync(target, { recursive: true });
+    // One level at a time: Node's recursive mkdir never returns where a parent cannot hold folders (/proc).
+    const missing: string[] = [];
+    for (let d = target; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) mkdirSync(d);
   } catch (err) {
     throw new EnvironmentError(`cannot create ${dir}: ${(err as Error).message}`);
   }
