@@ -264,6 +264,17 @@ describe('YAML structure errors read like every other diagnostic', () => {
   });
 });
 
+describe('YAML structure errors in rule files read the same way', () => {
+  it('lint-alerts quotes the line of an over-indented key, with a caret and the hint', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'catalog.yaml'), BASE);
+    writeFileSync(join(dir, 'rules.yml'), 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n          for: 5m\n');
+    const r = await runInProcess(['lint-alerts', '--no-promtool', 'rules.yml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rules\.yml:\d+:\d+: error \[yaml-syntax\] .*\n {2}\d+ \| .+\n {2} +\| +\^+\n {2}= /);
+  });
+});
+
 describe('an output folder that cannot be created', () => {
   it('read-only file system: exit 2, the folder named, no stack trace, nothing left', async () => {
     const dir = tempDir();
