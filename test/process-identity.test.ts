@@ -18,8 +18,8 @@ afterEach(() => {
 });
 
 /** An unrelated long-running node process, as another team's service on the same machine would be. */
-async function unrelatedNode(): Promise<{ pid: number; identity: ProcessIdentity }> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+async function unrelatedNode(script = 'setInterval(() => {}, 1000)'): Promise<{ pid: number; identity: ProcessIdentity }> {
+  const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
   children.push(child);
   const identity = await processIdentity(child.pid!);
   expect(identity).toBeDefined();
@@ -46,7 +46,9 @@ describe('process identity', () => {
   });
 
   it('a reused pid (another node process) is neither reported running nor signalled', async () => {
-    const ours = await unrelatedNode(); // stands for the exporter we once started, now gone
+    // Stands for the exporter we once started, now gone. (Two processes started within one clock tick with the
+    // same command line are indistinguishable; a reused pid never is, as reuse needs the first one to end.)
+    const ours = await unrelatedNode('setInterval(() => {}, 1000); // the demo exporter');
     const theirs = await unrelatedNode(); // the unrelated node process that got a pid from our state
     const stateDir = join(tempDir(), '.devskyy-mon');
     writeState(stateDir, [
