@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, runBin, tempDir } from './support/helpers.js';
+import { BIN, ROOT, runBin, tempDir } from './support/helpers.js';
 
 describe('devskyy-mon (built bin/)', () => {
   it('prints help and version; bad flags are usage errors (exit 2)', async () => {
@@ -16,19 +16,36 @@ describe('devskyy-mon (built bin/)', () => {
     expect((await runBin(['generate', '--target', 'mars'])).code).toBe(2);
   });
 
-  it('init writes a catalog whose schema comment points at the shipped schema, and refuses to overwrite', async () => {
+  it('init writes a catalog whose schema comment points at the project\'s installed package, and refuses to overwrite', async () => {
     const dir = tempDir();
+    // A user's project: package.json, devskyy-mon installed under node_modules (npm i -D devskyy-mon).
+    writeFileSync(join(dir, 'package.json'), '{"name":"app","private":true}');
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'devskyy-mon'), 'dir');
     const r = await runBin(['init', 'stack'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(join(dir, 'stack', 'catalog.yaml'), 'utf8');
     const schemaRef = /yaml-language-server: \$schema=(\S+)/.exec(text)![1]!;
+    expect(schemaRef).toBe('../node_modules/devskyy-mon/schema/catalog.schema.json');
     expect(existsSync(resolve(join(dir, 'stack'), schemaRef))).toBe(true);
+    // Nothing of where this copy of the tool lives: a clone elsewhere resolves it the same way.
+    expect(text).not.toContain(ROOT);
+    const elsewhere = tempDir();
+    const bare = await runBin(['init', 'x'], { cwd: elsewhere });
+    expect(bare.code).toBe(0);
+    expect(readFileSync(join(elsewhere, 'x', 'catalog.yaml'), 'utf8')).toContain('$schema=node_modules/devskyy-mon/schema/catalog.schema.json');
     expect(readFileSync(join(dir, 'stack', '.gitignore'), 'utf8')).toContain('.devskyy-mon/');
     const again = await runBin(['init', 'stack'], { cwd: dir });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists');
     expect((await runBin(['init', 'stack', '--force', '--template', 'minimal'], { cwd: dir })).code).toBe(0);
     expect(readFileSync(join(dir, 'stack', 'catalog.yaml'), 'utf8')).toContain('namespace: myapp');
+  });
+
+  it('init into a folder that cannot be made: exit 2 with the folder named, at once', async () => {
+    const r = await runBin(['init', '/proc/devskyy-mon-init/x'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot create /proc/devskyy-mon-init/x');
   });
 
   it('generate is idempotent, --check passes, and a hand edit makes --check fail with a diff', async () => {

@@ -104,7 +104,7 @@ describe('up / status / verify / down (native runtime)', () => {
       );
       const down = await runBin(['down'], { cwd: dir, env: env() });
       expect(down.code).toBe(0);
-      expect(down.stdout).toContain('cleared stale entries for prometheus');
+      expect(down.stdout).toContain(`skipped prometheus: pid ${sleeper.pid} has no recorded identity`);
       expect(alive(sleeper.pid!)).toBe(true);
       expect(existsSync(join(dir, '.devskyy-mon', 'state.json'))).toBe(false);
     } finally {

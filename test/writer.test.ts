@@ -107,7 +107,7 @@ describe('writer', () => {
     const out = tempDir();
     // pid 1 is always alive: another run holds the lock.
     writeFileSync(join(out, LOCK_FILE), '1');
-    await expect(write(out)).rejects.toThrow(/locked by another devskyy-mon run/);
+    await expect(applyPlan(await planWrite(out, 'catalog.yaml', files()), { lockWaitMs: 0 })).rejects.toThrow(/^another devskyy-mon run \(pid 1\) is writing .* and still holds its lock; run again when it has finished$/);
     writeFileSync(join(out, LOCK_FILE), '999999999');
     await write(out);
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);

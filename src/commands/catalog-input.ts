@@ -9,7 +9,7 @@ import { printDiagnostics } from './io.js';
 /** Loads the catalog for a command; prints its diagnostics and stops with exit 1 when it is invalid. */
 export async function requireCatalog(io: Io, file: string, format: OutputFormat, printClean = false): Promise<{ catalog: Catalog; source: YamlSource }> {
   const result = await loadCatalog(file);
-  const sources = new Map([[file, result.source?.text ?? '']]);
+  const sources = new Map([[file, result.text ?? '']]);
   if (hasErrors(result.diagnostics) || !result.catalog || !result.source) {
     printDiagnostics(io, format, result.diagnostics, sources);
     throw new ExitError(1);

@@ -4,7 +4,7 @@ import { EnvironmentError, ExitError } from '../diagnostics.js';
 import { stat } from 'node:fs/promises';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Target } from '../generate.js';
-import { applyPlan, WriteConflictError } from '../write/apply.js';
+import { applyPlan, LockHeldError, WriteConflictError } from '../write/apply.js';
 import type { Action, Plan } from '../write/plan.js';
 import { planWrite } from '../write/plan.js';
 import { ensureEnvFile } from '../write/env-file.js';
@@ -22,6 +22,8 @@ export interface GenerateFlags {
   force?: boolean;
   format: OutputFormat;
   target: Target;
+  /** How long to wait for another run's lock on the output folder. */
+  lockWaitSeconds?: number;
 }
 
 /** The generated folder: --out when given, else generated/ beside the catalog; absolute. */
@@ -71,6 +73,27 @@ export async function planGenerate(io: Io, flags: GenerateFlags, loaded?: Catalo
   return planWrite(outDir, catalogRef, artifacts, { force: flags.force ?? false, manifestName: manifestFile(flags.target) });
 }
 
+const FS_REASONS: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOENT: 'a parent folder cannot be created there',
+  ENOTDIR: 'a parent of it is a file, not a folder',
+  EISDIR: 'a folder stands where a file must go',
+  EEXIST: 'a file appeared while writing',
+};
+
+/** A file-system error while writing is an environment problem (exit 2) naming the output folder. */
+function writeFailure(err: unknown, rel: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return err;
+  const reason = FS_REASONS[e.code] ?? e.message;
+  const where = e.path ? ` (${e.syscall} ${relative(process.cwd(), e.path) || e.path})` : '';
+  return new EnvironmentError(`cannot write the output folder ${rel}: ${reason}${where}; nothing was written (choose another folder with --out)`);
+}
+
 export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
   if (flags.dryRun) {
     const { catalog } = await requireCatalog(io, flags.catalog, flags.format, true);
@@ -93,7 +116,8 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
     return;
   }
   try {
-    const result = await applyPlan(plan);
+    const result = await applyPlan(plan, { lockWaitMs: (flags.lockWaitSeconds ?? 60) * 1000, onWait: (who) => io.err(`waiting for ${who} to finish writing ${rel}\n`) });
+    if (result.recovered) io.err(`${rel}: ${result.recovered}\n`);
     if (flags.target === 'compose' && (await ensureEnvFile(plan.outDir))) result.written.push('.env (Grafana admin password, mode 0600)');
     const summary = { written: result.written, deleted: result.deleted, unchanged: result.unchanged.length, out: rel };
     if (flags.format === 'json') io.out(JSON.stringify(summary, null, 2) + '\n');
@@ -107,10 +131,7 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
       io.err(`${err.message.split('\n').map((l) => `${rel}/${l}`).join('\n')}\nnothing was written\n`);
       throw new ExitError(1);
     }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code && ['EACCES', 'EPERM', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EEXIST', 'EISDIR'].includes(code)) {
-      throw new EnvironmentError(`cannot write to ${rel}: ${(err as Error).message}; nothing was written`);
-    }
-    throw err;
+    if (err instanceof LockHeldError) throw new EnvironmentError(err.message.replace(plan.outDir, rel));
+    throw writeFailure(err, rel);
   }
 }

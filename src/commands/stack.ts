@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
-import { applyPlan } from '../write/apply.js';
-import { conflicts } from '../write/plan.js';
+import { applyPlan, WriteConflictError } from '../write/apply.js';
 import { ensureEnvFile } from '../write/env-file.js';
 import type { ApplyResult } from '../runtime/native.js';
 import { VERIFY_RULES_FILE, applyToRunning, nativeUp, StartError } from '../runtime/native.js';
@@ -96,14 +95,17 @@ async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generat
 /** Brings the generated output up to date before starting; refuses when files were edited by hand. */
 async function ensureGenerated(io: Io, flags: UpFlags, catalog: Catalog): Promise<string> {
   const plan = await planGenerate(io, { catalog: flags.catalog, ...(flags.out ? { out: flags.out } : {}), format: flags.format, target: 'compose' }, catalog);
-  const bad = conflicts(plan);
-  if (bad.length) {
-    io.err(bad.map((a) => `${a.path}: ${a.reason}`).join('\n') + '\nrun devskyy-mon generate --force, or undo the edits\n');
-    throw new ExitError(1);
-  }
   if (plan.actions.some((a) => a.kind !== 'unchanged')) {
-    const r = await applyPlan(plan);
-    io.out(`generated: ${r.written.length} written, ${r.deleted.length} deleted\n`);
+    // Conflicts are judged by the writer, under the lock, after an interrupted run was finished or undone.
+    try {
+      const r = await applyPlan(plan, { onWait: (who) => io.err(`waiting for ${who} to finish writing ${plan.outDir}\n`) });
+      if (r.recovered) io.err(`${plan.outDir}: ${r.recovered}\n`);
+      io.out(`generated: ${r.written.length} written, ${r.deleted.length} deleted\n`);
+    } catch (err) {
+      if (!(err instanceof WriteConflictError)) throw err;
+      io.err(`${err.message}\nrun devskyy-mon generate --force, or undo the edits\n`);
+      throw new ExitError(1);
+    }
   }
   await ensureEnvFile(plan.outDir);
   return plan.outDir;
@@ -234,6 +236,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   if (!state && (status.state || status.orphans.length)) {
     const r = await stackDown(stateDir);
     if (r.stopped.length || r.orphans.length) io.out(`${generatedDir ? 'stopped' : 'cleaned up a previous run'}: ${[...r.stopped, ...r.orphans.map((p) => `pid ${p}`)].join(', ')}\n`);
+    for (const k of r.skipped) io.out(`skipped ${k.name} of a previous run: ${k.reason}; it was not signalled\n`);
   }
   if (!state) state = await startStack(io, flags, catalog, stateDir, t0, generatedDir);
   generatedDir = state.generated;
@@ -254,9 +257,10 @@ export async function runDown(io: Io, flags: StackFlags & { purge: boolean }): P
     io.out(JSON.stringify(r, null, 2) + '\n');
     return;
   }
-  if (!r.stopped.length && !r.orphans.length && !r.staleEntries.length) io.out('nothing was running\n');
+  if (!r.stopped.length && !r.orphans.length && !r.staleEntries.length && !r.skipped.length) io.out('nothing was running\n');
   if (r.stopped.length) io.out(`stopped ${r.stopped.join(', ')}\n`);
   if (r.staleEntries.length) io.out(`cleared stale entries for ${r.staleEntries.join(', ')} (not running any more)\n`);
+  for (const s of r.skipped) io.out(`skipped ${s.name}: ${s.reason}; it was not signalled\n`);
   if (r.orphans.length) io.out(`stopped ${r.orphans.length} process(es) whose state file was missing: pids ${r.orphans.join(', ')}\n`);
   if (flags.purge) io.out(`removed ${stateDir}\n`);
 }
@@ -273,6 +277,7 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   }
   if (!s.state) io.out('not running\n');
   for (const c of s.components) io.out(`${c.name.padEnd(18)} ${c.state.padEnd(13)} ${c.health.padEnd(9)} ${c.pid !== undefined ? `pid ${String(c.pid).padEnd(8)}` : ''.padEnd(12)} ${c.url ?? (c.state === 'not installed' ? 'install grafana to include it' : '')}\n`);
+  for (const c of s.components) if (c.note) io.out(`${c.name}: ${c.note}\n`);
   if (scrape && 'error' in scrape) io.out(`scrape targets: unknown, Prometheus ${scrape.error}\n`);
   else if (scrape) {
     io.out(`scrape targets (as Prometheus sees them):\n`);

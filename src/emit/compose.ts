@@ -1,6 +1,6 @@
 // docker-compose.yml: exporter(s), Prometheus, Alertmanager and Grafana with safe defaults: loopback-only
 // ports, pinned images, read-only config mounts, health-gated start order, no default password.
-import type { Catalog, Service } from '../model/catalog.js';
+import type { Catalog, Resources, Service } from '../model/catalog.js';
 import { componentUrl, readyPathOf, webExternalUrlArgs } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { marker, yamlArtifact } from './artifact.js';
@@ -20,6 +20,9 @@ const healthcheck = (url: string) => ({
   start_period: '10s',
 });
 
+/** Service-level limits (cpus, mem_limit, pids_limit): honoured by docker compose v2 and by docker-compose 1.29 alike. */
+const limits = (r: Resources) => ({ cpus: r.cpus, mem_limit: r.memory, pids_limit: r.pids });
+
 function appService(catalog: Catalog, s: Service): Record<string, unknown> {
   const source =
     s.exporter === 'demo'
@@ -30,6 +33,7 @@ function appService(catalog: Catalog, s: Service): Record<string, unknown> {
   return {
     ...source,
     restart: 'unless-stopped',
+    ...limits(s.resources),
     ports: [`${catalog.stack.bind}:${s.port}:${s.port}`],
     healthcheck: healthcheck(`http://127.0.0.1:${s.port}${readyPathOf(s)}`),
   };
@@ -43,6 +47,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   services['prometheus'] = {
     image: prometheus.image,
     restart: 'unless-stopped',
+    ...limits(prometheus.resources),
     command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle', ...webExternalUrlArgs(catalog, 'prometheus', componentUrl(catalog, 'prometheus'))],
     ports: [`${bind}:${prometheus.port}:9090`],
     volumes: ['./prometheus:/etc/prometheus:ro', `./prometheus/${COMPOSE_TARGETS_DIR}:/etc/prometheus/${TARGETS_DIR}:ro`, 'prometheus_data:/prometheus'],
@@ -52,6 +57,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   services['alertmanager'] = {
     image: alertmanager.image,
     restart: 'unless-stopped',
+    ...limits(alertmanager.resources),
     command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...webExternalUrlArgs(catalog, 'alertmanager', componentUrl(catalog, 'alertmanager'))],
     ports: [`${bind}:${alertmanager.port}:9093`],
     volumes: ['./alertmanager:/etc/alertmanager:ro', 'alertmanager_data:/alertmanager'],
@@ -60,6 +66,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   services['grafana'] = {
     image: grafana.image,
     restart: 'unless-stopped',
+    ...limits(grafana.resources),
     env_file: [ENV_FILE],
     environment: {
       GF_SECURITY_ADMIN_USER: 'admin',

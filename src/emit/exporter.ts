@@ -6,6 +6,7 @@ import type { Artifact } from './artifact.js';
 import { jsonArtifact, marker } from './artifact.js';
 import { NODE_IMAGE } from './compose.js';
 import { camel, exporterSpec, pascal } from './exporter-spec.js';
+import { tsBlockComment, tsJson, tsLineComment, tsString } from './escape.js';
 
 export const EXPORTER_DIR = 'exporter';
 /** The runtime package generated exporters import (the one `devskyy-mon serve` runs). */
@@ -16,10 +17,8 @@ export function exporterDependencies(): Record<string, string> {
 }
 export const EXPORTER_DEV_DEPENDENCIES = { typescript: '5.9.3', '@types/node': '20.19.43' } as const;
 
-/** A TypeScript string literal (JSON's escaping is valid TypeScript). */
-const lit = (s: string) => JSON.stringify(s);
-/** Text safe inside a /** ... *\/ comment. */
-const doc = (s: string) => s.replace(/\*\//g, '*\\/').replace(/\r?\n/g, ' ');
+const lit = tsString;
+const doc = tsBlockComment;
 
 function labelType(m: Metric): string {
   if (m.type === 'enum') return 'never';
@@ -65,12 +64,13 @@ export function emitExporter(catalog: Catalog): Artifact[] {
       id: c.id,
       idLiteral: lit(c.id),
       doc: doc(`${c.description} Cached ${c.ttlSeconds}s, timeout ${c.timeoutSeconds}s.`),
+      lineDoc: tsLineComment(`${c.description} Cached ${c.ttlSeconds}s, timeout ${c.timeoutSeconds}s.`),
       metrics: metrics.filter((m) => m.collector === c.id),
     }));
   const histogram = catalog.metrics.find((m) => m.type === 'histogram' && !m.role && m.labels.length);
   const view = {
     marker: marker(catalog.file, '//').trimEnd(),
-    title: doc(catalog.title),
+    title: tsLineComment(catalog.title),
     metrics,
     collectors,
     example: histogram
@@ -78,7 +78,7 @@ export function emitExporter(catalog: Catalog): Artifact[] {
       : undefined,
     port: catalog.services[0]?.port ?? 8000,
   };
-  const spec = `${marker(catalog.file, '//')}import type { ExporterSpec } from '@devskyy-mon/runtime';\n\nexport const SPEC: ExporterSpec = ${JSON.stringify(exporterSpec(catalog), null, 2)};\n`;
+  const spec = `${marker(catalog.file, '//')}import type { ExporterSpec } from '@devskyy-mon/runtime';\n\nexport const SPEC: ExporterSpec = ${tsJson(exporterSpec(catalog), 2)};\n`;
   const tsconfig = {
     compilerOptions: {
       target: 'ES2022',

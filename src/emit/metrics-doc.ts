@@ -6,16 +6,10 @@ import { renderTemplate } from '../util/templates.js';
 import { formatDuration } from '../util/duration.js';
 import type { Artifact } from './artifact.js';
 import { GENERATED_BY } from './artifact.js';
+import { htmlComment, markdownCode, markdownText } from './escape.js';
 
-/** Markdown table cells cannot hold pipes or newlines. */
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-/** A label value inside a code span: shown escaped as in the exposition, and safe in a table cell. */
-function codeValue(v: string): string {
-  return '`' + v.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/\|/g, '\\|').replace(/`/g, "'") + '`';
-}
+const cell = markdownText;
+const codeValue = markdownCode;
 
 function labelText(m: Metric): string {
   if (!m.labels.length) return '—';
@@ -39,8 +33,8 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
           m.buckets ? `buckets ${m.buckets.join(', ')}` : '',
           m.percentiles ? `percentiles ${m.percentiles.join(', ')} over ${formatDuration(m.maxAgeSeconds!)}` : '',
           m.states ? `states ${m.states.map(codeValue).join(', ')}` : '',
-          m.collector ? `collector \`${m.collector}\` (cached ${formatDuration(catalog.collectors.get(m.collector)!.ttlSeconds)})` : 'instrumented',
-          m.seedName ? `seed name \`${catalog.namespace}_${m.seedName}\`` : '',
+          m.collector ? `collector ${codeValue(m.collector)} (cached ${formatDuration(catalog.collectors.get(m.collector)!.ttlSeconds)})` : 'instrumented',
+          m.seedName ? `seed name ${codeValue(`${catalog.namespace}_${m.seedName}`)}` : '',
         ].filter(Boolean);
         return {
           name: m.fullName,
@@ -48,7 +42,7 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
           unit: m.unit ?? '—',
           labels: labelText(m),
           help: cell(m.help),
-          details: cell(details.join('; ')),
+          details: details.join('; '),
           usedBy: used.length ? cell(used.join(', ')) : '—',
           note: m.note ? cell(m.note) : '',
         };
@@ -56,7 +50,7 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
     };
   });
   const view = {
-    marker: `<!-- ${GENERATED_BY} ${basename(catalog.file)}. DO NOT EDIT. -->`,
+    marker: `<!-- ${htmlComment(`${GENERATED_BY} ${basename(catalog.file)}. DO NOT EDIT.`)} -->`,
     title: cell(catalog.title),
     namespace: catalog.namespace,
     total: catalog.metrics.length,
@@ -66,12 +60,12 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
       .join(', '),
     categories,
     labels: [...catalog.labels.values()].map((l) => ({
-      id: l.id,
+      id: codeValue(l.id),
       name: l.name,
       description: cell(l.description),
       domain: l.values ? l.values.map(codeValue).join(', ') : `at most ${l.maxValues} values`,
     })),
-    alerts: catalog.alerts.map((a) => ({ name: a.name, severity: a.severity, for: a.for ?? '—', expr: cell(a.expr), note: a.note ? cell(a.note) : '' })),
+    alerts: catalog.alerts.map((a) => ({ name: a.name, severity: cell(a.severity), for: a.for ?? '—', expr: codeValue(a.expr), note: a.note ? cell(a.note) : '' })),
   };
   return [{ path: 'METRICS.md', content: renderTemplate('metrics.md.hbs', view) }];
 }

@@ -4,6 +4,7 @@ import type { Catalog, Service } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { jsonArtifact, yamlArtifact } from './artifact.js';
 import { ALERTS_FILE, RECORDING_FILE } from './rules.js';
+import { fileName } from './escape.js';
 
 export const TARGETS_DIR = 'targets';
 export const COMPOSE_TARGETS_DIR = 'compose-targets';
@@ -11,7 +12,7 @@ export const ALERTMANAGER_TARGETS = 'alertmanager.json';
 export const PROMETHEUS_TARGETS = 'prometheus.json';
 
 export function serviceTargetsFile(s: Service): string {
-  return `${s.name}.json`;
+  return `${fileName(s.name)}.json`;
 }
 
 export function prometheusConfig(catalog: Catalog): unknown {

@@ -7,6 +7,7 @@ import { yamlArtifact } from './artifact.js';
 import type { PromAlertRule, PromRecordRule, PromRuleFile, PromRuleGroup } from './rule-types.js';
 import { sloAlerts, sloRecordingRules } from './slo-rules.js';
 import { alertPanelLinks } from './grafana/links.js';
+import { goTemplateText } from './escape.js';
 
 export const ALERTS_FILE = 'prometheus/alerts.yml';
 export const RECORDING_FILE = 'prometheus/recording_rules.yml';
@@ -28,7 +29,7 @@ function alertRule(catalog: Catalog, a: Alert, links: ReturnType<typeof alertPan
     annotations: {
       summary: a.summary,
       description: a.description,
-      ...(runbook ? { runbook_url: runbook } : {}),
+      ...(runbook ? { runbook_url: goTemplateText(runbook) } : {}),
       ...(link ? { dashboard_uid: link.uid, panel_id: String(link.panelId), dashboard_url: link.url } : {}),
     },
   };

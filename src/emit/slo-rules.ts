@@ -2,6 +2,7 @@
 import type { Catalog, Slo } from '../model/catalog.js';
 import type { PromAlertRule, PromRecordRule } from './rule-types.js';
 import { parsePromQL } from '../promql/ast.js';
+import { goTemplateText } from './escape.js';
 
 /** Windows the burn-rate alerts read; only 5m is computed from raw series, the rest from the 5m records. */
 export const SLO_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
@@ -154,8 +155,8 @@ export function sloAlerts(catalog: Catalog, slo: Slo, links: SloAlertLinks = {})
       labels: { burn, ...sloLabels(catalog, slo), severity: sloSeverity(catalog, burn) },
       annotations: {
         summary: `${slo.service} ${slo.name} SLO (${slo.objective}% over ${slo.window}) is burning its error budget ${fast ? 'fast' : 'steadily'}`,
-        description: `${slo.description}. Error ratio {{ $value | humanizePercentage }}; at this rate the ${slo.window} budget of ${(budget * 100).toPrecision(3)}% runs out ${fast ? 'within days' : 'before the window ends'}.`,
-        ...(links.runbookBase ? { runbook_url: `${links.runbookBase.replace(/\/$/, '')}/slo-${slo.name.replace(/_/g, '-')}` } : {}),
+        description: `${goTemplateText(slo.description)}. Error ratio {{ $value | humanizePercentage }}; at this rate the ${slo.window} budget of ${(budget * 100).toPrecision(3)}% runs out ${fast ? 'within days' : 'before the window ends'}.`,
+        ...(links.runbookBase ? { runbook_url: goTemplateText(`${links.runbookBase.replace(/\/$/, '')}/slo-${slo.name.replace(/_/g, '-')}`) } : {}),
         ...(links.dashboardUrl ? { dashboard_url: links.dashboardUrl } : {}),
       },
     };

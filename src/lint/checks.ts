@@ -26,6 +26,7 @@ export const CHECKS: readonly CheckDoc[] = [
   { id: 'alert/summary-missing', severity: 'error', doc: 'An alert without a summary annotation.' },
   { id: 'alert/description-missing', severity: 'error', doc: 'An alert without a description annotation.' },
   { id: 'alert/template-syntax', severity: 'error', doc: 'An annotation or label template that does not parse ({{ }} unbalanced, unknown variable).' },
+  { id: 'alert/template-function', severity: 'error', doc: 'A template calls a function Prometheus does not define (promtool rejects the rule file).' },
   { id: 'alert/template-label', severity: 'error', doc: 'A template uses $labels.x that the alert expression does not return.' },
   { id: 'rules/duplicate-alert', severity: 'error', doc: 'Two alerts share a name (with equal labels they would overwrite each other).' },
   { id: 'rules/duplicate-group', severity: 'error', doc: 'Two rule groups share a name; Prometheus refuses to load the file.' },

@@ -80,7 +80,7 @@ export async function lintAlerts(files: readonly string[], catalog: Catalog, opt
     if (r.ruleFile) {
       ruleFiles.push(r.ruleFile);
       sources.set(file, r.ruleFile.source.text);
-    }
+    } else if (r.text !== undefined) sources.set(file, r.text);
   }
   const own = checkRuleFiles(ruleFiles, catalog);
   diagnostics.push(...own);

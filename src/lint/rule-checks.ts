@@ -7,6 +7,7 @@ import { RECORD_CONVENTION } from '../validate/names.js';
 import { severityOf } from './checks.js';
 import type { ExprContext } from './expr-checks.js';
 import { ExprChecker } from './expr-checks.js';
+import { actionEnd } from '../rules/template-actions.js';
 
 export interface RuleSite {
   kind: 'alert' | 'record';
@@ -31,9 +32,23 @@ export interface RuleCheckOptions extends ExprContext {
 }
 
 const TEMPLATE_VARS = new Set(['$labels', '$value', '$externalLabels', '$externalURL']);
+/**
+ * Every name an alert template may call: Go text/template's keywords and builtins and Prometheus' template
+ * functions (template/template.go). promtool check rules rejects any other ("function … not defined").
+ */
+export const TEMPLATE_FUNCTIONS = new Set([
+  // text/template actions and literals
+  'if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil', 'true', 'false',
+  // text/template builtins
+  'and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne',
+  // Prometheus
+  'query', 'first', 'label', 'value', 'strvalue', 'args', 'reReplaceAll', 'safeHtml', 'match', 'title', 'toUpper', 'toLower', 'graphLink', 'tableLink',
+  'sortByLabel', 'stripPort', 'stripDomain', 'humanize', 'humanize1024', 'humanizeDuration', 'humanizePercentage', 'humanizeTimestamp', 'toTime',
+  'pathPrefix', 'externalURL', 'parseDuration',
+]);
 
 interface TemplateProblem {
-  check: 'alert/template-syntax' | 'alert/template-label';
+  check: 'alert/template-syntax' | 'alert/template-label' | 'alert/template-function';
   message: string;
   from: number;
   to: number;
@@ -52,22 +67,26 @@ export function checkTemplate(text: string, labels: Set<string> | 'any'): Templa
       continue;
     }
     if (open === -1) break;
-    const end = text.indexOf('}}', open + 2);
-    const nextOpen = text.indexOf('{{', open + 2);
-    if (end === -1 || (nextOpen !== -1 && nextOpen < end)) {
-      out.push({ check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
+    const { end, unterminated } = actionEnd(text, open);
+    if (end === -1) {
+      out.push(unterminated ? { check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: text.length } : { check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
       i = open + 2;
       continue;
     }
-    const body = text.slice(open + 2, end);
-    const quotes = (body.match(/"/g) ?? []).length;
-    if (quotes % 2) out.push({ check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: end + 2 });
+    // Strings and comments are not code: variables, labels and functions are looked for outside them.
+    const body = text.slice(open + 2, end).replace(/"(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'|\/\*[\s\S]*?\*\//g, (q) => ' '.repeat(q.length));
     for (const m of body.matchAll(/\$[A-Za-z_][A-Za-z0-9_]*/g)) {
       const from = open + 2 + m.index;
       const declared = new RegExp(`\\${m[0]}\\s*:?=`).test(text.slice(0, open + 2 + m.index + m[0].length + 3));
       if (!TEMPLATE_VARS.has(m[0]) && !declared) {
         out.push({ check: 'alert/template-syntax', message: `undefined variable ${m[0]}${didYouMean(m[0], TEMPLATE_VARS)}`, from, to: from + m[0].length });
       }
+    }
+    // Bare identifiers are function calls or keywords; fields (.x, $x.y) and string literals are not.
+    for (const m of body.matchAll(/(?<![\w.$])[A-Za-z_][A-Za-z0-9_]*/g)) {
+      if (TEMPLATE_FUNCTIONS.has(m[0])) continue;
+      const from = open + 2 + m.index;
+      out.push({ check: 'alert/template-function', message: `function "${m[0]}" is not defined in Prometheus templates${didYouMean(m[0], TEMPLATE_FUNCTIONS)}`, from, to: from + m[0].length });
     }
     for (const m of body.matchAll(/(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
       const name = m[1]!;

@@ -16,9 +16,9 @@ const stringMap = (v: unknown): Record<string, string> =>
 const RULE_KEYS = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
 const GROUP_KEYS = new Set(['name', 'interval', 'rules', 'limit', 'query_offset']);
 
-export function readRuleFile(file: string, content: string | Uint8Array): { ruleFile?: RuleFile; diagnostics: Diagnostic[] } {
+export function readRuleFile(file: string, content: string | Uint8Array): { ruleFile?: RuleFile; text?: string; diagnostics: Diagnostic[] } {
   const parsed = YamlSource.parse(file, content);
-  if (!parsed.source) return { diagnostics: parsed.diagnostics };
+  if (!parsed.source) return { ...(parsed.text !== undefined ? { text: parsed.text } : {}), diagnostics: parsed.diagnostics };
   const source = parsed.source;
   const diagnostics: Diagnostic[] = [];
   const bad = (message: string, path: PathSegment[], key = false) =>

@@ -5,6 +5,7 @@ import type { Catalog } from '../model/catalog.js';
 import type { RawCatalog } from '../model/raw.js';
 import { buildCatalog } from '../model/build.js';
 import { validateSchema } from '../validate/schema.js';
+import { pruneSchemaFaults, withoutPrunedEchoes } from '../validate/prune.js';
 import { checkSemantics } from '../validate/semantic.js';
 import { checkExpressions } from '../validate/expressions.js';
 import { checkStatusDomains } from '../validate/status-domain.js';
@@ -13,22 +14,33 @@ import { YamlSource } from './yaml-source.js';
 export interface LoadResult {
   catalog?: Catalog;
   source?: YamlSource;
+  /** The decoded text, also when it did not parse: diagnostics quote its lines. */
+  text?: string;
   diagnostics: Diagnostic[];
 }
 
-/** The whole front half of the pipeline on text: parse -> schema -> semantic rules -> model -> expressions. */
+/**
+ * The whole front half of the pipeline on text: parse -> schema -> semantic rules -> model -> expressions.
+ * Every problem in one run: parts that break the schema are set aside and the rest is still checked.
+ */
 export function validateCatalog(file: string, content: string | Uint8Array): LoadResult {
   const parsed = YamlSource.parse(file, content);
-  if (!parsed.source) return { diagnostics: parsed.diagnostics };
+  const text = parsed.text !== undefined ? { text: parsed.text } : {};
+  if (!parsed.source) return { ...text, diagnostics: parsed.diagnostics };
   const source = parsed.source;
   const schema = validateSchema(parsed.data, source);
-  if (schema.length) return { source, diagnostics: schema };
-  const raw = parsed.data as RawCatalog;
+  let raw = parsed.data as RawCatalog;
+  let echoes = (d: Diagnostic[]) => d;
+  if (schema.length) {
+    const pruned = pruneSchemaFaults(parsed.data);
+    if (!pruned) return { source, ...text, diagnostics: schema };
+    raw = pruned.data;
+    echoes = (d) => withoutPrunedEchoes(d, pruned.removed);
+  }
   const semantic = checkSemantics(raw, source);
-  if (hasErrors(semantic)) return { source, diagnostics: semantic };
   const catalog = buildCatalog(raw, file);
-  const diagnostics = [...semantic, ...checkExpressions(catalog, source), ...checkStatusDomains(catalog, source)];
-  return { source, diagnostics, ...(hasErrors(diagnostics) ? {} : { catalog }) };
+  const diagnostics = [...schema, ...echoes([...semantic, ...checkExpressions(catalog, source), ...checkStatusDomains(catalog, source)])];
+  return { source, ...text, diagnostics, ...(hasErrors(diagnostics) ? {} : { catalog }) };
 }
 
 /** Reads and validates a catalog file. A missing or unreadable file is a diagnostic, not an exception. */

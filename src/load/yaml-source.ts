@@ -1,12 +1,35 @@
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, parseDocument, visit } from 'yaml';
-import type { Node, Scalar } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseDocument, visit } from 'yaml';
+import type { Alias, Node, Scalar } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.js';
+import { dict } from '../util/dict.js';
 
 /** Catalogs are small; a cap keeps a hostile file from exhausting memory before validation. */
 export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
 /** Legitimate catalogs reuse anchors a handful of times; billion-laughs files need thousands. */
 export const MAX_ALIAS_COUNT = 200;
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** A catalog nests about 6 levels; the YAML parser and every recursive walk after it overflow the stack near 900. */
+export const MAX_NESTING = 64;
+/**
+ * `__proto__` is the one key a plain object cannot hold as data. Every other name (constructor, toString, …) is
+ * an ordinary name: the data is built from null-prototype objects, so no lookup ever reaches Object.prototype.
+ */
+const UNSAFE_KEYS = new Set(['__proto__']);
+/** A UTF-16 surrogate without its partner: not a character, and no UTF-8 file can hold it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What each YAML structure error means in the catalog's terms. */
+const YAML_HINTS = dict<string>({
+  BLOCK_AS_IMPLICIT_KEY: 'a key is indented deeper than the keys beside it, or a value is followed by another "key:" on the same line; align it with its siblings',
+  MULTILINE_IMPLICIT_KEY: 'a key is indented deeper than the keys beside it, or a value is followed by another "key:" on the same line; align it with its siblings',
+  BAD_INDENT: 'keys of one mapping must start in the same column, and a list or [ ] block must be indented under its key and closed',
+  TAB_AS_INDENT: 'YAML indents with spaces only; replace the tab with spaces',
+  MISSING_CHAR: 'a quote or bracket is not closed, or a key has no ":" after it',
+  BAD_DQ_ESCAPE: 'inside "double quotes" a backslash starts an escape; write \\\\ for a backslash, or use single quotes',
+  MULTIPLE_DOCS: 'a catalog is one YAML document; remove the "---" line and what follows, or merge it into the first document',
+  DUPLICATE_KEY: 'YAML keeps only one of the two values; remove or rename one of them',
+  UNEXPECTED_TOKEN: 'this character cannot start a value here; quote the value if it is text',
+  TAG_RESOLVE_FAILED: 'catalogs use plain YAML values only; remove the !tag',
+});
 
 export type PathSegment = string | number;
 
@@ -25,15 +48,16 @@ export class YamlSource {
   ) {}
 
   /** Parses safely: returns either the source and its plain data, or the diagnostics that make it unusable. */
-  static parse(file: string, bytes: Uint8Array | string): { source?: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
-    const fail = (check: string, message: string, start?: Position, hint?: string) => ({
-      diagnostics: [{ file, severity: 'error' as const, check, message, ...(start ? { start } : {}), ...(hint ? { hint } : {}) }],
+  static parse(file: string, bytes: Uint8Array | string): { source?: YamlSource; data?: unknown; text?: string; diagnostics: Diagnostic[] } {
+    let text: string | undefined;
+    const fail = (check: string, message: string, span?: Span | Record<string, never>, hint?: string) => ({
+      ...(text !== undefined ? { text } : {}),
+      diagnostics: [{ file, severity: 'error' as const, check, message, ...(span ?? {}), ...(hint ? { hint } : {}) }],
     });
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
     if (size > MAX_SOURCE_BYTES) {
       return fail('yaml-size', `file is ${size} bytes; the limit is ${MAX_SOURCE_BYTES} bytes`);
     }
-    let text: string;
     if (typeof bytes === 'string') text = bytes;
     else {
       try {
@@ -46,6 +70,13 @@ export class YamlSource {
     if (text.includes('\u0000')) return fail('yaml-encoding', 'file contains NUL bytes; it is not a text file');
 
     const lines = new LineCounter();
+    const tooDeep = deepNestingOffset(text, MAX_NESTING);
+    if (tooDeep !== undefined) {
+      const before = text.slice(0, tooDeep);
+      const start = { line: before.split('\n').length, column: tooDeep - before.lastIndexOf('\n') };
+      const at = { start, end: { line: start.line, column: start.column + 1 } };
+      return fail('yaml-depth', `the file nests more than ${MAX_NESTING} levels deep here`, at, 'a catalog needs about 6 levels; this looks like a generated or hostile file');
+    }
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false });
     const source = new YamlSource(file, text, doc, lines);
     const diagnostics: Diagnostic[] = [];
@@ -53,7 +84,8 @@ export class YamlSource {
     for (const e of [...doc.errors, ...doc.warnings]) {
       const check = e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : e.code === 'TAG_RESOLVE_FAILED' ? 'yaml-unknown-tag' : 'yaml-syntax';
       const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]) });
+      const hint = YAML_HINTS[e.code];
+      diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]), ...(hint ? { hint } : {}) });
     }
     visit(doc, {
       Pair: (_k, pair) => {
@@ -62,22 +94,80 @@ export class YamlSource {
         }
       },
       Scalar: (_k, node) => {
+        if (typeof node.value === 'string') {
+          const bad = LONE_SURROGATE.exec(node.value);
+          if (bad) {
+            const code = bad[0].charCodeAt(0).toString(16);
+            diagnostics.push({
+              file,
+              severity: 'error',
+              check: 'text-encoding',
+              message: `text holds a lone surrogate (\\u${code}), which is not a character; no generated file could hold it`,
+              ...source.spanInScalar(node, bad.index, bad.index + 1),
+              hint: 'an escape like "\\ud800" needs its pair ("\\ud83d\\ude00"); write the character itself or "\\U0001F600"',
+            });
+          }
+        }
         if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
           diagnostics.push({ file, severity: 'error', check: 'yaml-unknown-tag', message: `tag ${node.tag} is not supported`, ...source.spanOfNode(node) });
         }
       },
     });
-    if (diagnostics.length) return { diagnostics: dedupe(diagnostics) };
+    if (diagnostics.length) return { text, diagnostics: dedupe(diagnostics) };
+    const bomb = source.aliasOverLimit();
+    const bombError = (at: Span | Record<string, never>) =>
+      fail('yaml-alias-limit', `too many alias expansions (more than ${MAX_ALIAS_COUNT}) by the time this alias is read; the file looks like an alias bomb`, at, 'reuse anchors a few times at most; repeat the text instead');
+    if (bomb) return bombError(source.spanOfNode(bomb));
     try {
-      const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      return { source, data, diagnostics };
+      return { source, data: nullPrototype(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })), text, diagnostics };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (/alias/i.test(message)) {
-        return fail('yaml-alias-limit', `too many alias expansions (more than ${MAX_ALIAS_COUNT}); the file looks like an alias bomb`);
-      }
+      if (/alias/i.test(message)) return bombError({});
       return fail('yaml-syntax', message);
     }
+  }
+
+  /**
+   * The first alias (in reading order) at which the expansions so far pass MAX_ALIAS_COUNT; each alias costs
+   * one plus what the aliases inside its anchor cost.
+   */
+  private aliasOverLimit(): Alias | undefined {
+    const cost = new Map<Node, number>();
+    const costOf = (node: unknown): number => {
+      if (isAlias(node)) {
+        const target = node.resolve(this.doc);
+        if (!target) return 1;
+        let c = cost.get(target);
+        if (c === undefined) {
+          cost.set(target, 0); // a cycle costs nothing more (the parser rejects it)
+          c = costOf(target);
+          cost.set(target, c);
+        }
+        return Math.min(1 + c, MAX_ALIAS_COUNT + 1);
+      }
+      if (isCollection(node)) {
+        let sum = 0;
+        for (const item of node.items) {
+          sum += isPair(item) ? costOf(item.key) + costOf(item.value) : costOf(item);
+          if (sum > MAX_ALIAS_COUNT) return MAX_ALIAS_COUNT + 1;
+        }
+        return sum;
+      }
+      return 0;
+    };
+    let total = 0;
+    let found: Alias | undefined;
+    visit(this.doc, {
+      Alias: (_k, node) => {
+        total += costOf(node);
+        if (total > MAX_ALIAS_COUNT) {
+          found = node;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    return found;
   }
 
   position(offset: number): Position {
@@ -126,7 +216,11 @@ export class YamlSource {
    * scalars, so an error in a PromQL expression points at its exact column in the YAML file.
    */
   locateInString(path: readonly PathSegment[], from: number, to: number): Span | Record<string, never> {
-    const node = this.nodeAt(path);
+    return this.spanInScalar(this.nodeAt(path), from, to);
+  }
+
+  /** The span of characters [from, to) of a scalar's value; the whole node when it cannot be mapped. */
+  spanInScalar(node: Node | undefined, from: number, to: number): Span | Record<string, never> {
     if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.range) return this.spanOfNode(node);
     const start = this.scalarOffset(node, from);
     const last = this.scalarOffset(node, Math.max(to, from + 1) - 1);
@@ -182,6 +276,62 @@ export class YamlSource {
         return undefined;
     }
   }
+}
+
+/** Plain data with null-prototype objects: a user's key never meets Object.prototype's members. */
+function nullPrototype(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(nullPrototype);
+  if (value && typeof value === 'object') {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(value)) out[k] = nullPrototype(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The offset where block indentation plus open flow brackets first pass `limit` levels, found by reading lines,
+ * before the parser (which recurses per level) sees the text.
+ */
+export function deepNestingOffset(text: string, limit: number): number | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let blockScalarIndent = -1;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    const body = line.replace(/^ */, '');
+    const indent = line.length - body.length;
+    if (body === '' || body.startsWith('#')) continue;
+    if (blockScalarIndent >= 0) {
+      if (indent > blockScalarIndent) continue;
+      blockScalarIndent = -1;
+    }
+    if (flow === 0) {
+      while (indents.length && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+    }
+    // "- - - key:" opens one level per dash.
+    const dashes = flow === 0 ? (/^(?:-(?: +|$))+/.exec(body)?.[0].match(/-/g)?.length ?? 0) : 0;
+    let quote = '';
+    for (let i = 0; i < body.length; i++) {
+      const c = body[i]!;
+      if (quote) {
+        if (c === quote) quote = '';
+        continue;
+      }
+      if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || body[i - 1] === ' ')) break;
+      else if ((c === '[' || c === '{') && (flow > 0 || /(?:^|[:,-])\s*$/.test(body.slice(0, i)))) {
+        flow++;
+        if (indents.length + dashes + flow > limit) return start + indent + i;
+      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+    if (indents.length + dashes + flow > limit) return start + indent;
+    if (flow === 0 && /(?:^|[:-] +)[|>][-+0-9]*\s*(?:#.*)?$/.test(body)) blockScalarIndent = indent;
+  }
+  return undefined;
 }
 
 function dedupe(diags: Diagnostic[]): Diagnostic[] {

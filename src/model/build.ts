@@ -1,6 +1,6 @@
 import { overflowAlert, runtimeMetrics } from './runtime-metrics.js';
-import type { RawCatalog, RawComponent, RawMetric } from './raw.js';
-import type { Catalog, Component, Label, Metric, Service } from './catalog.js';
+import type { RawCatalog, RawComponent, RawMetric, RawResources } from './raw.js';
+import type { Catalog, Component, Label, Metric, Resources, Service } from './catalog.js';
 import { parseDuration } from '../util/duration.js';
 
 // prom-client's and the Python client's defaults, so an unconfigured catalog behaves like hand-written code.
@@ -14,8 +14,26 @@ export const DEFAULT_IMAGES = {
   grafana: 'grafana/grafana:11.2.0',
 };
 
-function component(raw: RawComponent | undefined, port: number, image: string): Component {
-  return { port: raw?.port ?? port, image: raw?.image ?? image, ...(raw?.external_url ? { externalUrl: raw.external_url.replace(/\/+$/, '') } : {}) };
+/**
+ * Limits when the catalog sets none: room for the DevSkyy stack's 37k series in Prometheus, a few thousand
+ * alerts in Alertmanager, Grafana with a handful of users, one Node exporter.
+ */
+export const DEFAULT_RESOURCES = {
+  prometheus: { cpus: 2, memory: '2g', pids: 512 },
+  alertmanager: { cpus: 0.5, memory: '256m', pids: 128 },
+  grafana: { cpus: 1, memory: '512m', pids: 256 },
+  service: { cpus: 1, memory: '512m', pids: 256 },
+} as const;
+
+const resourcesOf = (raw: RawResources | undefined, d: Resources): Resources => ({ cpus: raw?.cpus ?? d.cpus, memory: raw?.memory ?? d.memory, pids: raw?.pids ?? d.pids });
+
+function component(raw: RawComponent | undefined, port: number, image: string, resources: Resources): Component {
+  return {
+    port: raw?.port ?? port,
+    image: raw?.image ?? image,
+    ...(raw?.external_url ? { externalUrl: raw.external_url.replace(/\/+$/, '') } : {}),
+    resources: resourcesOf(raw?.resources, resources),
+  };
 }
 
 function labelsOf(raw: RawCatalog): Map<string, Label> {
@@ -43,7 +61,8 @@ function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<stri
     help: m.help,
     category: m.category,
     ...(m.unit ? { unit: m.unit } : {}),
-    labels: (m.labels ?? []).map((id) => labels.get(id)!),
+    // An unknown label is a semantic error reported elsewhere; the model of an invalid catalog is only linted.
+    labels: (m.labels ?? []).flatMap((id) => labels.get(id) ?? []),
     ...(m.type === 'histogram' ? { buckets: m.buckets ?? raw.defaults?.histogram_buckets ?? DEFAULT_BUCKETS } : {}),
     ...(isSummary ? { percentiles: m.percentiles ?? summary?.percentiles ?? DEFAULT_PERCENTILES } : {}),
     ...(isSummary ? { maxAgeSeconds: parseDuration(m.max_age ?? summary?.max_age ?? '10m')! } : {}),
@@ -59,13 +78,16 @@ function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<stri
   };
 }
 
+/** A list without the places of items set aside for breaking the schema (see validate/prune.ts). */
+const dense = <T>(list: readonly T[]): T[] => list.filter(() => true);
+
 /** Normalises a schema-valid, semantically checked catalog: defaults applied, references resolved. */
 export function buildCatalog(raw: RawCatalog, file: string): Catalog {
   const labels = labelsOf(raw);
   const scrapeInterval = raw.defaults?.scrape_interval ?? '15s';
   const scrapeTimeout = raw.defaults?.scrape_timeout ?? '10s';
   const alertGroup = raw.alerting?.group ?? `${raw.namespace}_alerts`;
-  const services: Service[] = raw.services.map((s) => ({
+  const services: Service[] = dense(raw.services).map((s) => ({
     name: s.name,
     host: s.host ?? '127.0.0.1',
     port: s.port,
@@ -76,6 +98,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     exporter: s.exporter ?? 'demo',
     ...(s.image ? { image: s.image } : {}),
     ...(s.build ? { build: s.build } : {}),
+    resources: resourcesOf(s.resources, DEFAULT_RESOURCES.service),
     monitor: s.monitor ?? 'ServiceMonitor',
   }));
   const collectors: Catalog['collectors'] = new Map(
@@ -101,10 +124,10 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     scrapeTimeout,
     evaluationInterval: raw.defaults?.evaluation_interval ?? scrapeInterval,
     services,
-    categories: raw.categories.map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
+    categories: dense(raw.categories).map((c) => ({ id: c.id, title: c.title, ...(c.description ? { description: c.description } : {}) })),
     labels,
     collectors,
-    metrics: raw.metrics.map((m, i) => metricOf(raw, m, i, labels)),
+    metrics: dense(raw.metrics.map((m, i) => metricOf(raw, m, i, labels))),
     alerting: {
       group: alertGroup,
       ...(raw.alerting?.interval ? { interval: raw.alerting.interval } : {}),
@@ -112,7 +135,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       ...(raw.alerting?.runbook_base_url ? { runbookBaseUrl: raw.alerting.runbook_base_url } : {}),
     },
     alerts: [
-      ...(raw.alerts ?? []).map((a, i) => ({
+      ...dense((raw.alerts ?? []).map((a, i) => ({
       name: a.name,
       group: a.group ?? alertGroup,
       expr: a.expr.trim(),
@@ -125,18 +148,18 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       labels: a.labels ?? {},
       ...(a.note ? { note: a.note } : {}),
       path: ['alerts', i],
-    })),
+    }))),
       ...(raw.alerting?.overflow_alert === false ? [] : [overflowAlert(raw.namespace, alertGroup, raw.alerting?.severities ?? DEFAULT_SEVERITIES)]),
     ],
     runtimeMetrics: runtimeMetrics(raw.namespace, collectors.values()),
-    recordingRules: (raw.recording_rules ?? []).map((r, i) => ({
+    recordingRules: dense((raw.recording_rules ?? []).map((r, i) => ({
       record: r.record,
       expr: r.expr.trim(),
       group: r.group ?? `${raw.namespace}_recording_rules`,
       labels: r.labels ?? {},
       path: ['recording_rules', i],
-    })),
-    slos: (raw.slos ?? []).map((s, i) => ({
+    }))),
+    slos: dense((raw.slos ?? []).map((s, i) => ({
       name: s.name,
       description: s.description,
       objective: s.objective,
@@ -144,8 +167,8 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       service: s.service ?? raw.services[0]!.name,
       sli: 'errors' in s.sli ? { kind: 'ratio', errors: s.sli.errors, total: s.sli.total } : { kind: 'latency', histogram: s.sli.histogram, le: s.sli.le, ...(s.sli.matchers ? { matchers: s.sli.matchers } : {}) },
       path: ['slos', i],
-    })),
-    dashboards: (raw.dashboards ?? []).map((d, i) => ({
+    }))),
+    dashboards: dense((raw.dashboards ?? []).map((d, i) => ({
       id: d.id,
       title: d.title,
       ...(d.description ? { description: d.description } : {}),
@@ -161,7 +184,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
         path: ['dashboards', i, 'panels', j],
       })),
       path: ['dashboards', i],
-    })),
+    }))),
     alertmanager: {
       ...(raw.alertmanager?.webhook_url ? { webhookUrl: raw.alertmanager.webhook_url } : {}),
       ...(raw.alertmanager?.receiver ?? raw.alertmanager?.receivers?.[0] ? { defaultReceiver: raw.alertmanager?.receiver ?? raw.alertmanager!.receivers![0]!.name } : {}),
@@ -175,9 +198,9 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     },
     stack: {
       bind: raw.stack?.bind ?? '127.0.0.1',
-      prometheus: component(raw.stack?.prometheus, 9090, DEFAULT_IMAGES.prometheus),
-      alertmanager: component(raw.stack?.alertmanager, 9093, DEFAULT_IMAGES.alertmanager),
-      grafana: component(raw.stack?.grafana, 3000, DEFAULT_IMAGES.grafana),
+      prometheus: component(raw.stack?.prometheus, 9090, DEFAULT_IMAGES.prometheus, DEFAULT_RESOURCES.prometheus),
+      alertmanager: component(raw.stack?.alertmanager, 9093, DEFAULT_IMAGES.alertmanager, DEFAULT_RESOURCES.alertmanager),
+      grafana: component(raw.stack?.grafana, 3000, DEFAULT_IMAGES.grafana, DEFAULT_RESOURCES.grafana),
     },
     kubernetes: {
       namespace: raw.kubernetes?.namespace ?? 'monitoring',

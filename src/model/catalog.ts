@@ -65,7 +65,15 @@ export interface Service {
   exporter: 'demo' | 'external';
   image?: string;
   build?: string;
+  resources: Resources;
   monitor: 'ServiceMonitor' | 'PodMonitor';
+}
+
+/** Compose limits of one container: a runaway component cannot take the host down with it. */
+export interface Resources {
+  cpus: number;
+  memory: string;
+  pids: number;
 }
 
 /** Where a service answers when it is up: the demo exporter's /health, else the path Prometheus scrapes. */
@@ -144,6 +152,7 @@ export interface Component {
   image: string;
   /** Where users reach it, when declared (links, --web.external-url). */
   externalUrl?: string;
+  resources: Resources;
 }
 
 /** An Alertmanager integration as declared; secrets are paths of files Alertmanager reads. */

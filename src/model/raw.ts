@@ -19,6 +19,7 @@ export interface RawService {
   exporter?: 'demo' | 'external';
   image?: string;
   build?: string;
+  resources?: RawResources;
   monitor?: 'ServiceMonitor' | 'PodMonitor';
 }
 
@@ -108,10 +109,17 @@ export interface RawDashboard {
   panels: RawPanel[];
 }
 
+export interface RawResources {
+  cpus?: number;
+  memory?: string;
+  pids?: number;
+}
+
 export interface RawComponent {
   port?: number;
   image?: string;
   external_url?: string;
+  resources?: RawResources;
 }
 
 /** One Alertmanager integration; secrets only as files. */

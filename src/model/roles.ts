@@ -1,7 +1,8 @@
 import type { MetricType } from './catalog.js';
+import { dict } from '../util/dict.js';
 
 /** What the exporter runtime records by itself, and which metric types can hold it. */
-export const ROLES: Readonly<Record<string, { types: readonly MetricType[]; doc: string; system?: true }>> = {
+export const ROLES: Readonly<Record<string, { types: readonly MetricType[]; doc: string; system?: true }>> = dict({
   http_requests: { types: ['counter'], doc: 'every HTTP request (labels: method, endpoint, status)' },
   http_duration: { types: ['histogram', 'summary'], doc: 'HTTP request latency in seconds (method, endpoint)' },
   http_in_flight: { types: ['gauge'], doc: 'HTTP requests being served' },
@@ -23,4 +24,4 @@ export const ROLES: Readonly<Record<string, { types: readonly MetricType[]; doc:
   system_network_sent_bytes: { types: ['counter'], doc: 'bytes sent, all interfaces but loopback', system: true },
   system_network_received_bytes: { types: ['counter'], doc: 'bytes received, all interfaces but loopback', system: true },
   uptime_seconds: { types: ['gauge'], doc: 'seconds since the process started', system: true },
-};
+});

@@ -2,12 +2,14 @@
 // pipes into humanize*, toUpper/toLower/title and printf with %f/%g/%s/%d. Anything else is reported as
 // unsupported, and the generator leaves that alert's annotations to a firing-only check instead of guessing.
 import { goF, goG, goV, humanize, humanize1024, humanizeDuration, humanizePercentage } from './go-format.js';
+import { dict } from '../util/dict.js';
+import { actions } from './template-actions.js';
 
 export class TemplateUnsupported extends Error {}
 
 type TValue = number | string;
 
-const FUNCS: Record<string, (v: TValue) => string> = {
+const FUNCS: Readonly<Record<string, (v: TValue) => string>> = dict({
   humanize: (v) => humanize(Number(v)),
   humanize1024: (v) => humanize1024(Number(v)),
   humanizeDuration: (v) => humanizeDuration(Number(v)),
@@ -15,7 +17,7 @@ const FUNCS: Record<string, (v: TValue) => string> = {
   toUpper: (v) => String(v).toUpperCase(),
   toLower: (v) => String(v).toLowerCase(),
   title: (v) => String(v).replace(/\b\w/g, (c) => c.toUpperCase()),
-};
+});
 
 function printf(format: string, args: TValue[]): string {
   let i = 0;
@@ -63,15 +65,22 @@ function evalCommand(words: string[], labels: Record<string, string>, value: num
 
 /** Expands an alert template with the alert's labels and value, as Prometheus would. */
 export function expandAlertTemplate(text: string, labels: Record<string, string>, value: number): string {
-  return text.replace(/\{\{-?\s*([\s\S]*?)\s*-?\}\}/g, (_m, body: string) => {
-    const words = tokens(body);
-    const commands: string[][] = [[]];
-    for (const w of words) {
-      if (w === '|') commands.push([]);
-      else commands[commands.length - 1]!.push(w);
-    }
-    let acc: TValue | undefined;
-    for (const c of commands) acc = evalCommand(c, labels, value, acc);
-    return typeof acc === 'number' ? goV(acc) : String(acc ?? '');
-  });
+  let out = '';
+  let last = 0;
+  for (const a of actions(text)) {
+    out += text.slice(last, a.from) + expandAction(a.body.replace(/^-?\s*/, '').replace(/\s*-?$/, ''), labels, value);
+    last = a.to;
+  }
+  return out + text.slice(last);
+}
+
+function expandAction(body: string, labels: Record<string, string>, value: number): string {
+  const commands: string[][] = [[]];
+  for (const w of tokens(body)) {
+    if (w === '|') commands.push([]);
+    else commands[commands.length - 1]!.push(w);
+  }
+  let acc: TValue | undefined;
+  for (const c of commands) acc = evalCommand(c, labels, value, acc);
+  return typeof acc === 'number' ? goV(acc) : String(acc ?? '');
 }

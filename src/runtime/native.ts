@@ -19,7 +19,7 @@ import { findBinary, installHint } from '../util/binaries.js';
 import { packageRoot } from '../util/package-root.js';
 import { waitReady } from '../verify/http.js';
 import type { Progress } from './progress.js';
-import { freePort, portFree, stopPid, whoListens } from './processes.js';
+import { freePort, portFree, processIdentity, stopPid, whoListens } from './processes.js';
 import type { ComponentState, StackState } from './state.js';
 import { STATE_ENV, statePaths } from './state.js';
 
@@ -201,7 +201,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   const exits = new Map<string, string>();
   const start = async (p: Planned) => {
     if (o.interrupted?.()) throw new Error('interrupted');
-    const { child, component: c } = spawnPlanned(p, o.stateDir, exits);
+    const { child, component: c } = await spawnPlanned(p, o.stateDir, exits);
     children.set(p.name, child);
     state.components.push(c);
     await o.onStarted(state);
@@ -276,8 +276,11 @@ function demoPlan(name: string, port: number, catalogAbs: string): Planned {
   return { name, command: process.execPath, args: [join(packageRoot(), 'bin', 'devskyy-mon.js'), 'serve', '--demo', '--catalog', catalogAbs, '--port', String(port), '--host', '127.0.0.1'], port, readyPath: '/health' };
 }
 
-/** Starts one planned component detached, logging to its file, marked with the state folder; records how it exits. */
-function spawnPlanned(p: Planned, stateDir: string, exits: Map<string, string>): { child: ChildProcess; component: ComponentState } {
+/**
+ * Starts one planned component detached, logging to its file, marked with the state folder; records how it exits
+ * and its identity (start time and command line from /proc), so nothing but this process is ever signalled by pid.
+ */
+async function spawnPlanned(p: Planned, stateDir: string, exits: Map<string, string>): Promise<{ child: ChildProcess; component: ComponentState }> {
   const log = join(statePaths(stateDir).logs, `${p.name.replace(/[^\w.-]/g, '_')}.log`);
   const fd = openSync(log, 'a');
   const child = spawn(p.command, p.args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...p.env, [STATE_ENV]: stateDir } });
@@ -285,7 +288,9 @@ function spawnPlanned(p: Planned, stateDir: string, exits: Map<string, string>):
   child.once('exit', (code, signal) => exits.set(p.name, `exited with ${signal ?? `code ${code}`}`));
   child.once('error', (err) => exits.set(p.name, err.message));
   child.unref();
-  return { child, component: { name: p.name, pid: child.pid ?? -1, port: p.port, url: `http://127.0.0.1:${p.port}`, command: p.command, log, startedAt: new Date().toISOString(), readyPath: p.readyPath } };
+  // spawn() returns after exec: /proc already shows the started program, with the start time of its pid.
+  const identity = child.pid ? await processIdentity(child.pid) : undefined;
+  return { child, component: { name: p.name, pid: child.pid ?? -1, port: p.port, url: `http://127.0.0.1:${p.port}`, command: p.command, ...(identity ? { identity } : {}), log, startedAt: new Date().toISOString(), readyPath: p.readyPath } };
 }
 
 /** What a running stack was last started or reloaded with: the Alertmanager config and each exporter's spec. */
@@ -346,9 +351,9 @@ export async function applyToRunning(o: Pick<NativeOptions, 'catalog' | 'catalog
     if (before.exporters?.[name] === now.exporters[name]) continue;
     const i = state.components.findIndex((c) => c.name === name);
     const old = state.components[i]!;
-    await stopPid(old.pid);
+    await stopPid(old.pid, undefined, old.identity);
     const exits = new Map<string, string>();
-    const { child, component } = spawnPlanned(demoPlan(name, old.port, resolve(o.catalogFile)), o.stateDir, exits);
+    const { child, component } = await spawnPlanned(demoPlan(name, old.port, resolve(o.catalogFile)), o.stateDir, exits);
     state.components[i] = component;
     o.progress.start(name, component.url);
     try {

@@ -1,8 +1,12 @@
 // Processes and ports on this machine: who listens where, whether a pid is still ours, stopping cleanly.
-import { readFileSync } from 'node:fs';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { alive, notTheSameProcess } from '../util/process-identity.js';
+import type { ProcessIdentity } from '../util/process-identity.js';
+
+export { alive, notTheSameProcess, processIdentity } from '../util/process-identity.js';
+export type { ProcessIdentity } from '../util/process-identity.js';
 
 /** Resolves true when nothing listens on host:port. */
 export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -30,21 +34,6 @@ export async function cmdline(pid: number): Promise<string | undefined> {
     return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
   } catch {
     return undefined;
-  }
-}
-
-/** Whether a process exists and is not a zombie (a killed orphan waits for a reaper that may never come). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
   }
 }
 
@@ -84,9 +73,13 @@ export async function pidsWithEnv(name: string, value: string): Promise<number[]
   return out;
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
-export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
-  if (!alive(pid)) return;
+/**
+ * SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. With `identity`, each signal
+ * goes only while the pid is still that process (a pid can be reused during the grace period too).
+ */
+export async function stopPid(pid: number, graceMs = 5000, identity?: ProcessIdentity): Promise<void> {
+  const same = async () => (identity ? (await notTheSameProcess(pid, identity)) === undefined : alive(pid));
+  if (!(await same())) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -94,7 +87,7 @@ export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
   }
   const deadline = Date.now() + graceMs;
   while (alive(pid) && Date.now() < deadline) await sleep(50);
-  if (alive(pid)) {
+  if (alive(pid) && (await same())) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {

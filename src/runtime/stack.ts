@@ -1,10 +1,9 @@
 // up / down / status across runtimes, over the state folder.
 import { rm } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { EnvironmentError } from '../diagnostics.js';
-import type { StackState } from './state.js';
+import type { ComponentState, StackState } from './state.js';
 import { STATE_ENV, readState, statePaths } from './state.js';
-import { alive, cmdline, pidsWithEnv, stopPid } from './processes.js';
+import { alive, cmdline, notTheSameProcess, pidsWithEnv, stopPid } from './processes.js';
 import { composeArgs, composeCli, engineProblem, runCompose } from './compose.js';
 
 export interface ComponentStatus {
@@ -14,13 +13,18 @@ export interface ComponentStatus {
   url?: string;
   state: 'running' | 'stopped' | 'not installed';
   health: 'healthy' | 'unhealthy' | 'unknown';
+  /** Why a recorded pid is not counted as this component. */
+  note?: string;
 }
 
-/** A pid is still ours while it lives and its command line still names the binary we started. */
-async function stillOurs(pid: number, command: string): Promise<boolean> {
-  if (!alive(pid)) return false;
-  const cl = await cmdline(pid);
-  return cl === undefined || cl.includes(basename(command));
+/**
+ * Why a component's pid is not the process we started (undefined when it is). Without a recorded identity
+ * (a state file from an older version, or no /proc when it started) nothing proves it is ours.
+ */
+export async function notOurs(c: ComponentState): Promise<string | undefined> {
+  if (c.identity) return notTheSameProcess(c.pid, c.identity);
+  if (!alive(c.pid)) return 'not running any more';
+  return `pid ${c.pid} has no recorded identity (state from an older devskyy-mon), so it is not ours to signal: ${(await cmdline(c.pid)) ?? '?'}`;
 }
 
 /** Two tries with a generous timeout: a busy machine should not make a healthy component look down. */
@@ -63,10 +67,12 @@ export async function stackStatus(stateDir: string, grafanaInstalled: boolean): 
   const state = await readState(stateDir);
   const components: ComponentStatus[] = [];
   for (const c of state?.components ?? []) {
-    const running = state!.runtime === 'compose' || (await stillOurs(c.pid, c.command));
+    const why = state!.runtime === 'compose' ? undefined : await notOurs(c);
+    const running = why === undefined;
     components.push({
       name: c.name,
       ...(state!.runtime === 'native' ? { pid: c.pid } : {}),
+      ...(why && why !== 'not running any more' ? { note: why } : {}),
       port: c.port,
       url: c.url,
       state: running ? 'running' : 'stopped',
@@ -81,14 +87,17 @@ export async function stackStatus(stateDir: string, grafanaInstalled: boolean): 
 
 export interface DownResult {
   stopped: string[];
+  /** Components whose process had ended. */
   staleEntries: string[];
+  /** Components whose pid is alive but not the process we started: never signalled. */
+  skipped: { name: string; pid: number; reason: string }[];
   orphans: number[];
 }
 
 /** Stops only what this state folder started; safe to run twice; --purge also removes data and logs. */
 export async function stackDown(stateDir: string, opts: { purge?: boolean } = {}): Promise<DownResult> {
   const state = await readState(stateDir);
-  const result: DownResult = { stopped: [], staleEntries: [], orphans: [] };
+  const result: DownResult = { stopped: [], staleEntries: [], skipped: [], orphans: [] };
   if (state?.runtime === 'compose') {
     const problem = await engineProblem();
     if (problem) throw new EnvironmentError(`cannot stop the compose stack: ${problem}`);
@@ -99,10 +108,12 @@ export async function stackDown(stateDir: string, opts: { purge?: boolean } = {}
   } else if (state) {
     // Stop in reverse start order: Prometheus before what it scrapes and alerts to.
     for (const c of [...state.components].reverse()) {
-      if (await stillOurs(c.pid, c.command)) {
-        await stopPid(c.pid);
+      const why = await notOurs(c);
+      if (why === undefined) {
+        await stopPid(c.pid, 5000, c.identity);
         result.stopped.push(c.name);
-      } else result.staleEntries.push(c.name);
+      } else if (why === 'not running any more') result.staleEntries.push(c.name);
+      else result.skipped.push({ name: c.name, pid: c.pid, reason: why });
     }
   }
   // Processes whose state file is gone (the folder was deleted while they ran) still carry our marker.

@@ -2,6 +2,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
+import type { ProcessIdentity } from './processes.js';
+
 export type ComponentName = string;
 
 export interface ComponentState {
@@ -9,8 +11,10 @@ export interface ComponentState {
   pid: number;
   port: number;
   url: string;
-  /** Path of the binary we started: `down` kills a pid only while its command line still names it. */
+  /** Path of the binary we started. */
   command: string;
+  /** Who the pid was when we started it: `down` and `status` act on the pid only while it is still that process. */
+  identity?: ProcessIdentity;
   log: string;
   startedAt: string;
   /** Where readiness is polled. */

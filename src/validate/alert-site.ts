@@ -1,9 +1,10 @@
 import type { Alert } from '../model/catalog.js';
 import type { RuleSite } from '../lint/rule-checks.js';
+import { dict } from '../util/dict.js';
 
 /** A catalog alert seen as a rule: severity, summary and description are fields of their own there. */
 export function alertSite(a: Alert): RuleSite {
-  const own: Record<string, string> = { severity: 'severity', summary: 'summary', description: 'description', runbook_url: 'runbook' };
+  const own = dict({ severity: 'severity', summary: 'summary', description: 'description', runbook_url: 'runbook' });
   return {
     kind: 'alert',
     name: a.name,

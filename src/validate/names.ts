@@ -1,4 +1,6 @@
 // Prometheus naming rules (https://prometheus.io/docs/practices/naming/ and the data model).
+import { dict } from '../util/dict.js';
+
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const RECORD_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -10,7 +12,7 @@ export const ALERT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const SERIES_SUFFIXES = ['_bucket', '_sum', '_count', '_created'] as const;
 
 /** The name suffix each catalog unit requires (Prometheus: base units, unit before _total). */
-export const UNIT_SUFFIX: Record<string, string> = {
+export const UNIT_SUFFIX: Readonly<Record<string, string>> = dict({
   seconds: '_seconds',
   bytes: '_bytes',
   percent: '_percent',
@@ -22,19 +24,4 @@ export const UNIT_SUFFIX: Record<string, string> = {
   amperes: '_amperes',
   joules: '_joules',
   grams: '_grams',
-};
-
-/** Non-base units people reach for, and the base unit Prometheus wants instead. */
-export const NON_BASE_UNITS: Record<string, string> = {
-  _milliseconds: 'seconds',
-  _ms: 'seconds',
-  _microseconds: 'seconds',
-  _nanoseconds: 'seconds',
-  _minutes: 'seconds',
-  _hours: 'seconds',
-  _kilobytes: 'bytes',
-  _megabytes: 'bytes',
-  _gigabytes: 'bytes',
-  _kb: 'bytes',
-  _mb: 'bytes',
-};
+});

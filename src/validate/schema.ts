@@ -79,6 +79,19 @@ export function validateSchema(data: unknown, source: YamlSource): Diagnostic[] 
   return diags;
 }
 
+export interface SchemaFault {
+  path: PathSegment[];
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/** Where the data breaks the schema, as data paths (the object holding a missing or unknown key). */
+export function schemaFaults(data: unknown): SchemaFault[] {
+  const validate = compiled();
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => ({ path: toPath(e.instancePath), keyword: e.keyword, params: e.params as Record<string, unknown> }));
+}
+
 function toDiagnostic(e: ErrorObject, source: YamlSource): Diagnostic | undefined {
   const path = toPath(e.instancePath);
   const where = describePath(path);

@@ -7,7 +7,10 @@ import { exposedSeriesNames } from '../model/catalog.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
 import { ROLES } from '../model/roles.js';
-import { LABEL_NAME, METRIC_NAME, NON_BASE_UNITS, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
+import { LABEL_NAME, METRIC_NAME, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
+import { TARGET_LABELS } from '../promql/series-index.js';
+import { labelNameProblem, metricNameProblems } from './exposition-lints.js';
+import { HOST, IPV4, RESERVED_SERVICE_NAMES, SERVICE_NAME, URL_PATH, unpinnedImage, unsafeLink } from './stack-names.js';
 
 type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
 
@@ -59,9 +62,7 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
   if (m.type === 'info' && !m.name.endsWith('_info')) {
     report('info-suffix', `info metric "${m.name}" must end in _info`, at('name'), { hint: `name it "${m.name}_info", as Prometheus' Python client exposes it` });
   }
-  for (const [suffix, base] of Object.entries(NON_BASE_UNITS)) {
-    if (m.name.endsWith(suffix) || m.name.endsWith(`${suffix}_total`)) report('base-unit', `"${m.name}" uses ${suffix.slice(1)}; Prometheus metrics use base units (${base})`, at('name'), { severity: 'warning' });
-  }
+  for (const p of metricNameProblems(full)) report(p.check, p.message, at('name'));
   const stem = m.name.replace(/_total$/, '');
   if (m.unit && UNIT_SUFFIX[m.unit] && !stem.endsWith(UNIT_SUFFIX[m.unit]!)) {
     report('unit-suffix', `metric with unit ${m.unit} must end in ${UNIT_SUFFIX[m.unit]}${m.type === 'counter' ? ' (before _total)' : ''}`, at('name'));
@@ -144,6 +145,34 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
       seen.add(k);
     });
   };
+  raw.services.forEach((s, i) => {
+    const at = (k: string) => ['services', i, k];
+    if (!SERVICE_NAME.test(s.name)) {
+      report('service-name', `service name "${s.name}" cannot be a Compose service and a file name: use lowercase letters, digits, - and _ (at most 63, starting with a letter or digit)`, at('name'));
+    } else if (RESERVED_SERVICE_NAMES.includes(s.name)) {
+      report('service-name', `"${s.name}" is a service of the generated stack itself; name yours differently (e.g. ${s.name}-app)`, at('name'));
+    }
+    if (s.host !== undefined && !HOST.test(s.host)) report('service-host', `host "${s.host}" is not a host name or IP address (an IPv6 address goes in brackets); Prometheus scrapes host:port`, at('host'));
+    if (s.path !== undefined && !URL_PATH.test(s.path)) report('service-path', `path "${s.path}" is not a URL path Prometheus can scrape (letters, digits, -._~!$&'()*+,;=:@/ and %XX escapes; no query or fragment)`, at('path'));
+    if (s.image !== undefined) {
+      const why = unpinnedImage(s.image);
+      if (why) report('image-unpinned', `image "${s.image}" ${why}`, at('image'), { hint: 'pin a version tag (myapp:1.4.2) or a digest (myapp@sha256:…)' });
+    }
+  });
+  for (const c of ['prometheus', 'alertmanager', 'grafana'] as const) {
+    const image = raw.stack?.[c]?.image;
+    const why = image === undefined ? undefined : unpinnedImage(image);
+    if (why) report('image-unpinned', `image "${image}" ${why}`, ['stack', c, 'image'], { hint: 'pin a version tag (prom/prometheus:v2.53.2) or a digest (…@sha256:…)' });
+  }
+  if (raw.stack?.bind !== undefined && !IPV4.test(raw.stack.bind)) report('stack-bind', `bind "${raw.stack.bind}" is not an IPv4 address (e.g. 127.0.0.1)`, ['stack', 'bind']);
+  const link = (url: string | undefined, path: PathSegment[]) => {
+    const why = url === undefined ? undefined : unsafeLink(url);
+    if (why) report('link-scheme', `link "${url}" ${why}`, path);
+  };
+  link(raw.alerting?.runbook_base_url, ['alerting', 'runbook_base_url']);
+  (raw.alerts ?? []).forEach((a, i) => link(a.runbook, ['alerts', i, 'runbook']));
+  const webhook = raw.alertmanager?.webhook_url;
+  if (webhook !== undefined && !/^https?:\/\//i.test(webhook)) report('link-scheme', `webhook_url "${webhook}" must be an http or https URL; Alertmanager posts alerts to it`, ['alertmanager', 'webhook_url']);
   dup(raw.services, (s) => s.name, 'service-duplicate', 'service', (i) => ['services', i, 'name']);
   dup(raw.services, (s) => String(s.port), 'service-duplicate', 'port', (i) => ['services', i, 'port']);
   dup(raw.categories, (c) => c.id, 'category-duplicate', 'category', (i) => ['categories', i, 'id']);
@@ -153,6 +182,15 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
     const at = l.name ? ['labels', id, 'name'] : ['labels', id];
     if (!LABEL_NAME.test(name)) report('label-name', `"${name}" is not a valid Prometheus label name`, at, { key: !l.name });
     else if (name.startsWith('__')) report('label-reserved', `label names starting with __ are reserved for Prometheus`, at, { key: !l.name });
+    else if (TARGET_LABELS.includes(name)) {
+      report('label-reserved', `"${name}" is a label Prometheus attaches to every scraped series; the exporter's own "${name}" would be renamed exported_${name} and every query on it would miss`, at, {
+        key: !l.name,
+        hint: `choose another name (e.g. ${name === 'job' ? 'task' : 'node'}_${name === 'job' ? 'name' : 'id'}), or keep the id and set name:`,
+      });
+    } else {
+      const camel = labelNameProblem(name);
+      if (camel) report(camel.check, camel.message, at, { key: !l.name });
+    }
     l.values?.forEach((v, j) => {
       if (l.values!.indexOf(v) !== j) report('label-values', `value "${v}" appears twice`, ['labels', id, 'values', j]);
     });

@@ -7,6 +7,8 @@ export function manifestFile(target: string): string {
   return target === 'compose' ? MANIFEST_FILE : `.devskyy-mon-manifest.${target}.json`;
 }
 export const LOCK_FILE = '.devskyy-mon.lock';
+/** The plan of the run in progress, so a run that was killed is finished or undone by the next one. */
+export const JOURNAL_FILE = '.devskyy-mon.journal.json';
 
 /** What the output folder holds that devskyy-mon wrote, with the hash of what it wrote. */
 export interface Manifest {

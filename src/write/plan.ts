@@ -27,6 +27,9 @@ export interface Plan {
   manifestName: string;
   actions: Action[];
   manifest?: Manifest;
+  /** What the plan was made from: the writer plans again under the lock, in case another run wrote meanwhile. */
+  artifacts?: readonly Artifact[];
+  force?: boolean;
 }
 
 async function readIfExists(p: string): Promise<string | undefined> {
@@ -99,7 +102,7 @@ export async function planWrite(outDir: string, catalog: string, artifacts: read
     else actions.push({ path, kind: 'delete', current });
   }
   actions.sort((x, y) => x.path.localeCompare(y.path));
-  return { outDir, catalog, manifestName, actions, ...(manifest ? { manifest } : {}) };
+  return { outDir, catalog, manifestName, actions, ...(manifest ? { manifest } : {}), artifacts, force: opts.force ?? false };
 }
 
 export function conflicts(plan: Plan): Action[] {

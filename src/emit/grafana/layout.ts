@@ -5,6 +5,7 @@ import type { Catalog, Label, Metric, Slo } from '../../model/catalog.js';
 import { SLO_RECORDS, burnWindows, errorBudget, sloSelector } from '../slo-rules.js';
 import { metricsIn } from '../../promql/metrics-in.js';
 import { SeriesIndex } from '../../promql/series-index.js';
+import { fileName } from '../escape.js';
 
 export type PanelType = 'timeseries' | 'stat' | 'gauge' | 'table' | 'heatmap' | 'state-timeline';
 
@@ -281,7 +282,7 @@ function computePlans(catalog: Catalog): DashboardPlan[] {
       uid: stableUid(ns, d.id),
       title: d.title,
       slug: slugify(d.title),
-      file: `grafana/dashboards/${d.id}.json`,
+      file: `grafana/dashboards/${fileName(d.id)}.json`,
       ...(d.description ? { description: d.description } : {}),
       tags: [ns, 'devskyy-mon'],
       panels: place(
@@ -305,7 +306,7 @@ function computePlans(catalog: Catalog): DashboardPlan[] {
       uid: stableUid(ns, 'category', c.id),
       title,
       slug: slugify(title),
-      file: `grafana/dashboards/category-${c.id}.json`,
+      file: `grafana/dashboards/category-${fileName(c.id)}.json`,
       ...(c.description ? { description: c.description } : {}),
       tags: [ns, 'devskyy-mon', c.id],
       panels: place([...metrics.flatMap(httpPanels), ...metrics.flatMap(metricPanels)]),
