@@ -27,7 +27,8 @@ export interface RuleSite {
 }
 
 export interface RuleCheckOptions extends ExprContext {
-  severities: readonly string[];
+  /** The allowed severities (the catalog's alerting.severities); absent without a catalog. */
+  severities?: readonly string[];
 }
 
 const TEMPLATE_VARS = new Set(['$labels', '$value', '$externalLabels', '$externalURL']);
@@ -96,13 +97,14 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
   if (site.for === undefined) push('alert/for-missing', `alert ${site.name} has no "for"; it fires on a single evaluation`, source.locate(site.at.name));
   else {
     const secs = parseDuration(site.for);
-    if (secs !== undefined && secs < 2 * opts.scrapeIntervalSeconds) {
-      push('alert/for-too-short', `for: ${site.for} is shorter than two scrape intervals (${2 * opts.scrapeIntervalSeconds}s)`, source.locate(site.at.for ?? site.at.rule));
+    const scrape = opts.scrapeIntervalSeconds;
+    if (secs !== undefined && scrape !== undefined && secs < 2 * scrape) {
+      push('alert/for-too-short', `for: ${site.for} is shorter than two scrape intervals (${2 * scrape}s)`, source.locate(site.at.for ?? site.at.rule));
     }
   }
   const severity = site.labels['severity'];
   if (severity === undefined) push('alert/severity-missing', `alert ${site.name} has no severity label`, source.locate(site.at.name));
-  else if (!opts.severities.includes(severity)) {
+  else if (opts.severities && !opts.severities.includes(severity)) {
     push('alert/severity-unknown', `severity "${severity}" is not one of ${opts.severities.join(', ')}${didYouMean(severity, opts.severities)}`, source.locate(site.at.label('severity')));
   }
   if (!site.annotations['summary']) push('alert/summary-missing', `alert ${site.name} has no summary annotation`, source.locate(site.at.name));
