@@ -35,6 +35,7 @@ export const CHECKS: readonly CheckDoc[] = [
   { id: 'rules/record-name', severity: 'warning', doc: 'A recording rule name that does not follow level:metric:operations.' },
   { id: 'rules/structure', severity: 'error', doc: 'The rule file is not the shape Prometheus expects (groups, rules, alert/record, expr).' },
   { id: 'promtool/check', severity: 'error', doc: 'promtool check rules rejected the file.' },
+  { id: 'promtool/too-old', severity: 'warning', doc: 'The installed promtool is older than the syntax a rule uses (names the Prometheus version that reads it); our own checks still ran.' },
   { id: 'promtool/test', severity: 'error', doc: 'promtool test rules failed on the generated unit tests.' },
 ];
 

@@ -107,8 +107,10 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
   else if (opts.severities && !opts.severities.includes(severity)) {
     push('alert/severity-unknown', `severity "${severity}" is not one of ${opts.severities.join(', ')}${didYouMean(severity, opts.severities)}`, source.locate(site.at.label('severity')));
   }
-  if (!site.annotations['summary']) push('alert/summary-missing', `alert ${site.name} has no summary annotation`, source.locate(site.at.name));
-  if (!site.annotations['description']) push('alert/description-missing', `alert ${site.name} has no description annotation`, source.locate(site.at.name));
+  // The catalog makes summary and description a convention; a rule file on its own only gets the warning.
+  const convention = opts.severities ? {} : { severity: 'warning' as const };
+  if (!site.annotations['summary']) out.push({ file: source.file, severity: severityOf('alert/summary-missing'), check: 'alert/summary-missing', message: `alert ${site.name} has no summary annotation`, ...source.locate(site.at.name), ...convention });
+  if (!site.annotations['description']) out.push({ file: source.file, severity: severityOf('alert/description-missing'), check: 'alert/description-missing', message: `alert ${site.name} has no description annotation`, ...source.locate(site.at.name), ...convention });
   const templated: [string, PathSegment[]][] = [
     ...Object.entries(site.annotations).map(([k, v]) => [v, site.at.annotation(k)] as [string, PathSegment[]]),
     ...Object.entries(site.labels).map(([k, v]) => [v, site.at.label(k)] as [string, PathSegment[]]),

@@ -1,4 +1,4 @@
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, parseDocument, visit } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, parseAllDocuments, parseDocument, visit } from 'yaml';
 import type { Node, Scalar } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.js';
 
@@ -9,6 +9,16 @@ export const MAX_ALIAS_COUNT = 200;
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type PathSegment = string | number;
+
+/** Limits and dialect of one kind of YAML input. Catalogs: the defaults. Rule files: larger, with merge keys. */
+export interface YamlReadOptions {
+  maxBytes?: number;
+  maxAliasCount?: number;
+  /** `<<: *anchor` merge keys, as go-yaml (and so Prometheus' rule loader) reads them. */
+  merge?: boolean;
+  /** Several `---` documents (Kubernetes manifests); otherwise a second document is an error. */
+  multiDocument?: boolean;
+}
 
 export interface Span {
   start: Position;
@@ -25,13 +35,23 @@ export class YamlSource {
   ) {}
 
   /** Parses safely: returns either the source and its plain data, or the diagnostics that make it unusable. */
-  static parse(file: string, bytes: Uint8Array | string): { source?: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
+  static parse(file: string, bytes: Uint8Array | string, options: YamlReadOptions = {}): { source?: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
+    const r = YamlSource.parseDocuments(file, bytes, options);
+    const first = r.documents[0];
+    return { ...(first ? { source: first.source, data: first.data } : {}), diagnostics: r.diagnostics };
+  }
+
+  /** Every document of a file, each a YamlSource over the same text (so positions are the file's own). */
+  static parseDocuments(file: string, bytes: Uint8Array | string, options: YamlReadOptions = {}): { documents: { source: YamlSource; data: unknown }[]; diagnostics: Diagnostic[] } {
+    const maxBytes = options.maxBytes ?? MAX_SOURCE_BYTES;
+    const maxAliasCount = options.maxAliasCount ?? MAX_ALIAS_COUNT;
     const fail = (check: string, message: string, start?: Position, hint?: string) => ({
+      documents: [],
       diagnostics: [{ file, severity: 'error' as const, check, message, ...(start ? { start } : {}), ...(hint ? { hint } : {}) }],
     });
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-    if (size > MAX_SOURCE_BYTES) {
-      return fail('yaml-size', `file is ${size} bytes; the limit is ${MAX_SOURCE_BYTES} bytes`);
+    if (size > maxBytes) {
+      return fail('yaml-size', `file is ${size} bytes; the limit is ${maxBytes} bytes`);
     }
     let text: string;
     if (typeof bytes === 'string') text = bytes;
@@ -39,45 +59,58 @@ export class YamlSource {
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       } catch {
-        return fail('yaml-encoding', 'file is not UTF-8 text', undefined, 'save the catalog as UTF-8 (it may be UTF-16 or a binary file)');
+        return fail('yaml-encoding', 'file is not UTF-8 text', undefined, 'save the file as UTF-8 (it may be UTF-16 or a binary file)');
       }
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.includes('\u0000')) return fail('yaml-encoding', 'file contains NUL bytes; it is not a text file');
 
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false });
-    const source = new YamlSource(file, text, doc, lines);
+    const yamlOptions = { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false, merge: options.merge ?? false } as const;
+    const parsed = parseAllDocuments(text, yamlOptions);
+    // An empty file is one empty document (null), as for every YAML reader.
+    const docs = parsed.length ? [...parsed] : [parseDocument(text, { ...yamlOptions, lineCounter: new LineCounter() })];
     const diagnostics: Diagnostic[] = [];
-    // The parser still returns data for duplicate keys, extra documents and unknown tags; all of them are fatal here.
-    for (const e of [...doc.errors, ...doc.warnings]) {
-      const check = e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : e.code === 'TAG_RESOLVE_FAILED' ? 'yaml-unknown-tag' : 'yaml-syntax';
-      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]) });
+    const sources = docs.map((doc) => new YamlSource(file, text, doc, lines));
+    if (!options.multiDocument && docs.length > 1) {
+      const second = sources[1]!;
+      diagnostics.push({ file, severity: 'error', check: 'yaml-syntax', message: 'Source contains multiple documents; please use YAML.parseAllDocuments()', ...second.spanOfOffsets(docs[1]!.range[0], docs[1]!.range[0] + 1) });
     }
-    visit(doc, {
-      Pair: (_k, pair) => {
-        if (isScalar(pair.key) && typeof pair.key.value === 'string' && UNSAFE_KEYS.has(pair.key.value)) {
-          diagnostics.push({ file, severity: 'error', check: 'yaml-unsafe-key', message: `key "${pair.key.value}" is not allowed`, ...source.spanOfNode(pair.key) });
-        }
-      },
-      Scalar: (_k, node) => {
-        if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
-          diagnostics.push({ file, severity: 'error', check: 'yaml-unknown-tag', message: `tag ${node.tag} is not supported`, ...source.spanOfNode(node) });
-        }
-      },
-    });
-    if (diagnostics.length) return { diagnostics: dedupe(diagnostics) };
-    try {
-      const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      return { source, data, diagnostics };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/alias/i.test(message)) {
-        return fail('yaml-alias-limit', `too many alias expansions (more than ${MAX_ALIAS_COUNT}); the file looks like an alias bomb`);
+    sources.forEach((source) => {
+      const doc = source.doc;
+      // The parser still returns data for duplicate keys and unknown tags; all of them are fatal here.
+      for (const e of [...doc.errors, ...doc.warnings]) {
+        const check = e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : e.code === 'TAG_RESOLVE_FAILED' ? 'yaml-unknown-tag' : 'yaml-syntax';
+        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]) });
       }
-      return fail('yaml-syntax', message);
+      visit(doc, {
+        Pair: (_k, pair) => {
+          if (isScalar(pair.key) && typeof pair.key.value === 'string' && UNSAFE_KEYS.has(pair.key.value)) {
+            diagnostics.push({ file, severity: 'error', check: 'yaml-unsafe-key', message: `key "${pair.key.value}" is not allowed`, ...source.spanOfNode(pair.key) });
+          }
+        },
+        Scalar: (_k, node) => {
+          if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+            diagnostics.push({ file, severity: 'error', check: 'yaml-unknown-tag', message: `tag ${node.tag} is not supported`, ...source.spanOfNode(node) });
+          }
+        },
+      });
+    });
+    if (diagnostics.length) return { documents: [], diagnostics: dedupe(diagnostics) };
+    const documents: { source: YamlSource; data: unknown }[] = [];
+    for (const source of sources) {
+      try {
+        documents.push({ source, data: source.doc.toJS({ maxAliasCount }) as unknown });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (/alias/i.test(message)) {
+          return fail('yaml-alias-limit', `too many alias expansions (more than ${maxAliasCount}); the file looks like an alias bomb`);
+        }
+        return fail('yaml-syntax', message);
+      }
     }
+    return { documents, diagnostics };
   }
 
   position(offset: number): Position {
