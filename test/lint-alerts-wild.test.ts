@@ -294,6 +294,19 @@ describe('what Prometheus accepts is accepted', () => {
   });
 });
 
+describe('Go templates Go accepts', () => {
+  it('with/range/else if/define/template/block, pipelines, variables, comments, trim markers', async () => {
+    const annotations = [
+      'summary: "{{- /* who */ -}} {{ $labels.instance }} {{ with $labels.pod }}pod {{ . }}{{ else }}no pod{{ end }}"',
+      '          description: "{{ range $i, $e := query \\"up\\" }}{{ $i }}={{ $e.Value | humanize }}{{ end }} {{ if gt $value 0.5 }}high{{ else if gt $value 0.1 }}mid{{ else }}low{{ end }}"',
+      '          runbook: "{{ define \\"r\\" }}x{{ end }}{{ template \\"r\\" . }}{{ block \\"b\\" . }}y{{ end }}{{ $v := $value }}{{ $v = 2 }}{{ printf \\"%.1f\\" $v }}"',
+    ].join('\n');
+    const file = rules(alertRule('Templates', 'max by (instance, pod) (up) == 0', { annotations }));
+    const r = await lint({ 'rules.yml': file }, []);
+    expect(r.out.diagnostics, JSON.stringify(r.out)).toEqual([]);
+  });
+});
+
 describe('silencing', () => {
   const file = rules(alertRule('JobGone', 'max by (instance) (up) == 0', { annotations: 'summary: "{{ $labels.job }} down"\n          description: d' }));
 

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
+import { scanGoTemplate } from '../rules/go-template.js';
 import { RECORD_CONVENTION } from '../validate/names.js';
 import { severityOf } from './checks.js';
 import type { ExprContext } from './expr-checks.js';
@@ -31,8 +32,6 @@ export interface RuleCheckOptions extends ExprContext {
   severities?: readonly string[];
 }
 
-const TEMPLATE_VARS = new Set(['$labels', '$value', '$externalLabels', '$externalURL']);
-
 interface TemplateProblem {
   check: 'alert/template-syntax' | 'alert/template-label';
   message: string;
@@ -40,44 +39,14 @@ interface TemplateProblem {
   to: number;
 }
 
-/** A light reading of Go text/template as Prometheus uses it: balanced actions, known variables, $labels.x. */
+/** Reads a label or annotation template as Go's text/template does, then checks each $labels.x against the expression. */
 export function checkTemplate(text: string, labels: Set<string> | 'any'): TemplateProblem[] {
-  const out: TemplateProblem[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf('{{', i);
-    const close = text.indexOf('}}', i);
-    if (close !== -1 && (open === -1 || close < open)) {
-      out.push({ check: 'alert/template-syntax', message: 'unexpected "}}" without a matching "{{"', from: close, to: close + 2 });
-      i = close + 2;
-      continue;
-    }
-    if (open === -1) break;
-    const end = text.indexOf('}}', open + 2);
-    const nextOpen = text.indexOf('{{', open + 2);
-    if (end === -1 || (nextOpen !== -1 && nextOpen < end)) {
-      out.push({ check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
-      i = open + 2;
-      continue;
-    }
-    const body = text.slice(open + 2, end);
-    const quotes = (body.match(/"/g) ?? []).length;
-    if (quotes % 2) out.push({ check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: end + 2 });
-    for (const m of body.matchAll(/\$[A-Za-z_][A-Za-z0-9_]*/g)) {
-      const from = open + 2 + m.index;
-      const declared = new RegExp(`\\${m[0]}\\s*:?=`).test(text.slice(0, open + 2 + m.index + m[0].length + 3));
-      if (!TEMPLATE_VARS.has(m[0]) && !declared) {
-        out.push({ check: 'alert/template-syntax', message: `undefined variable ${m[0]}${didYouMean(m[0], TEMPLATE_VARS)}`, from, to: from + m[0].length });
-      }
-    }
-    for (const m of body.matchAll(/(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      const name = m[1]!;
-      if (labels !== 'any' && !labels.has(name)) {
-        const from = open + 2 + m.index + m[0].length - name.length;
-        out.push({ check: 'alert/template-label', message: `the expression returns no label "${name}"${labels.size ? ` (it returns ${[...labels].sort().join(', ')})` : ' (it returns no labels)'}`, from, to: from + name.length });
-      }
-    }
-    i = end + 2;
+  const scan = scanGoTemplate(text);
+  const out: TemplateProblem[] = scan.errors.map((e) => ({ check: 'alert/template-syntax', message: e.message, from: e.from, to: e.to }));
+  if (labels === 'any') return out;
+  for (const ref of scan.labels) {
+    if (labels.has(ref.name)) continue;
+    out.push({ check: 'alert/template-label', message: `the expression returns no label "${ref.name}"${labels.size ? ` (it returns ${[...labels].sort().join(', ')})` : ' (it returns no labels)'}`, from: ref.from, to: ref.to });
   }
   return out;
 }
