@@ -237,10 +237,15 @@ describe('PrometheusRule objects', () => {
   });
 
   it('puts promtool findings on PrometheusRule objects at the rule in the original file', async () => {
-    const bad = kustomized.replace('severity: critical', 'severity: critical\n            bad-label: x');
+    const bad = kustomized.replace('severity: critical', 'severity: critical\n            __name__: x\n            utf8-name: x');
     const r = await lint({ 'rules.yaml': bad }, []);
-    const hits = r.out.diagnostics.filter((d) => d.check === 'promtool/check');
-    expect(hits.map((d) => [d.start, d.message])).toEqual([[at(bad, 'bad-label'), 'group "node", rule 1, "NodeDown": invalid label name: bad-label']]);
+    const hits = r.out.diagnostics.filter((d) => d.check.startsWith('promtool/'));
+    expect(hits.map((d) => [d.check, d.start])).toEqual([
+      ['promtool/check', at(bad, '__name__')],
+      ['promtool/too-old', at(bad, 'utf8-name')],
+    ]);
+    expect(hits[0]!.message).toBe('group "node", rule 1, "NodeDown": invalid label name: __name__');
+    expect(hits[1]!.message).toContain('Prometheus 3.0.0 and later accept any UTF-8 name');
   });
 });
 

@@ -59,7 +59,8 @@ const CORPUS: Case[] = [
   { name: 'recording rule name', file: alertFile('      - record: devskyy_requests_rate\n        expr: sum(rate(devskyy_requests_total[5m]))\n'), check: 'rules/record-name', at: 'devskyy_requests_rate' },
   { name: 'rule with alert and record', file: alertFile('      - alert: Corpus\n        record: x:y:z\n        expr: up\n'), check: 'rules/structure', at: 'alert: Corpus' },
   { name: 'not a rule file', file: 'rules:\n  - alert: X\n', check: 'rules/structure', at: 'rules:' },
-  { name: 'label name promtool rejects', file: alert('devskyy_system_cpu_usage_percent > 80').replace('          severity: warning\n', '          severity: warning\n          bad-label: x\n'), check: 'promtool/check', at: 'bad-label' },
+  { name: 'label name promtool rejects', file: alert('devskyy_system_cpu_usage_percent > 80').replace('          severity: warning\n', '          severity: warning\n          __name__: x\n'), check: 'promtool/check', at: '__name__' },
+  { name: 'unknown function', file: alert('histogram_share(0.2, rate(devskyy_request_duration_seconds_bucket[5m])) > 1'), check: 'promql/syntax', at: 'histogram_share' },
 ];
 
 const WARNINGS = new Set(CHECKS.filter((c) => c.severity === 'warning').map((c) => c.id));

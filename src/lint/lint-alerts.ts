@@ -41,7 +41,7 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
   const records = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.kind === 'record').map((r) => r.name)));
   const opts: RuleCheckOptions = { ...(catalog ? ruleCheckOptions(catalog, records) : {}), unknownReported: new Set() };
   const out: Diagnostic[] = [];
-  const alerts = new Map<string, string>();
+  const alerts = new Map<string, { file: string; where: string }>();
   for (const f of ruleFiles) {
     for (const g of f.groups) {
       for (const r of g.rules) {
@@ -49,8 +49,10 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
         if (r.kind !== 'alert') continue;
         const key = `${r.name}${JSON.stringify(Object.entries(r.labels).sort())}`;
         const first = alerts.get(key);
-        if (first) out.push({ file: f.source.file, severity: 'error', check: 'rules/duplicate-alert', message: `alert ${r.name} is defined twice with the same labels (first in ${first})`, ...g.source.locate(r.at.name) });
-        else alerts.set(key, `${f.source.file}, group ${g.name}`);
+        // Within a file the two rules always load together; across files only if one Prometheus loads both.
+        const sameFile = first?.file === f.source.file;
+        if (first) out.push({ file: f.source.file, severity: sameFile ? 'error' : 'warning', check: 'rules/duplicate-alert', message: `alert ${r.name} is defined twice with the same labels (first in ${first.where})${sameFile ? '' : '; a Prometheus that loads both files evaluates both'}`, ...g.source.locate(r.at.name) });
+        else alerts.set(key, { file: f.source.file, where: `${f.source.file}, group ${g.name}` });
       }
     }
   }

@@ -54,6 +54,11 @@ export function tooOldMessage(message: string, version: string, ownParse: boolea
     if (v && newerThan(v, version)) return `the installed promtool ${version} is older than this rule file: "${field[1]}" is read by ${since(v)}; upgrade promtool to check it (our own checks still ran)`;
     return undefined;
   }
+  // Prometheus 3 validates names as UTF-8 (model.UTF8Validation): "plug-l1" is a label name there.
+  const name = /invalid (label|annotation|recording rule) name: (.+)$/.exec(message);
+  if (name && name[2] !== '__name__' && newerThan('3.0.0', version)) {
+    return `the installed promtool ${version} checks ${name[1]} names by the pre-3.0 rule; Prometheus 3.0.0 and later accept any UTF-8 name such as "${name[2]}" (Prometheus 2.x refuses it)`;
+  }
   if (!/could not parse expression/.test(message) || !ownParse) return undefined;
   const fn = /unknown function with name "(\w+)"/.exec(message);
   if (fn) {

@@ -72,12 +72,12 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
     }
   }
   const severity = site.labels['severity'];
-  if (severity === undefined) push('alert/severity-missing', `alert ${site.name} has no severity label`, source.locate(site.at.name));
+  // The catalog makes summary, description and severity a convention; a rule file on its own only gets warnings.
+  const convention = opts.severities ? {} : { severity: 'warning' as const };
+  if (severity === undefined) out.push({ file: source.file, severity: severityOf('alert/severity-missing'), check: 'alert/severity-missing', message: `alert ${site.name} has no severity label`, ...source.locate(site.at.name), ...convention });
   else if (opts.severities && !opts.severities.includes(severity)) {
     push('alert/severity-unknown', `severity "${severity}" is not one of ${opts.severities.join(', ')}${didYouMean(severity, opts.severities)}`, source.locate(site.at.label('severity')));
   }
-  // The catalog makes summary and description a convention; a rule file on its own only gets the warning.
-  const convention = opts.severities ? {} : { severity: 'warning' as const };
   if (!site.annotations['summary']) out.push({ file: source.file, severity: severityOf('alert/summary-missing'), check: 'alert/summary-missing', message: `alert ${site.name} has no summary annotation`, ...source.locate(site.at.name), ...convention });
   if (!site.annotations['description']) out.push({ file: source.file, severity: severityOf('alert/description-missing'), check: 'alert/description-missing', message: `alert ${site.name} has no description annotation`, ...source.locate(site.at.name), ...convention });
   const templated: [string, PathSegment[]][] = [

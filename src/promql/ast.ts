@@ -267,7 +267,11 @@ export function parsePromQL(src: string): ParseResult {
       if (n.type.isError) {
         const from = Math.min(n.from, src.length - 1);
         const found = n.from >= src.length ? 'end of expression' : JSON.stringify(src.slice(n.from, Math.max(n.to, n.from + 1)));
-        error = { message: `unexpected ${found}`, from: Math.max(0, from), to: Math.max(from + 1, n.to) };
+        // name( where name is no function of the grammar: say so at the name (MetricsQL's histogram_share, a typo).
+        const call = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(src.slice(0, n.from));
+        if (src[n.from] === '(' && call && !/^(by|without|on|ignoring|group_left|group_right|bool|offset)$/i.test(call[1]!)) {
+          error = { message: `unknown function ${call[1]}() (not a PromQL function)`, from: call.index, to: call.index + call[1]!.length };
+        } else error = { message: `unexpected ${found}`, from: Math.max(0, from), to: Math.max(from + 1, n.to) };
         return false;
       }
       return undefined;
