@@ -30,7 +30,7 @@ export const CHECKS: readonly CheckDoc[] = [
   { id: 'alert/description-missing', severity: 'error', doc: 'An alert without a description annotation.' },
   { id: 'alert/template-syntax', severity: 'error', doc: 'An annotation or label template that does not parse ({{ }} unbalanced, unknown variable).' },
   { id: 'alert/template-label', severity: 'error', doc: 'A template uses $labels.x that the alert expression does not return.' },
-  { id: 'rules/duplicate-alert', severity: 'error', doc: 'Two alerts share a name (with equal labels they would overwrite each other).' },
+  { id: 'rules/duplicate-alert', severity: 'error', doc: 'The same alert (name, expression and labels) defined twice: every firing is evaluated and sent twice (a warning across files).' },
   { id: 'rules/duplicate-group', severity: 'error', doc: 'Two rule groups share a name; Prometheus refuses to load the file.' },
   { id: 'rules/record-name', severity: 'warning', doc: 'A recording rule name that does not follow level:metric:operations.' },
   { id: 'rules/structure', severity: 'error', doc: 'The rule file is not the shape Prometheus expects (groups, rules, alert/record, expr).' },

@@ -47,11 +47,13 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
       for (const r of g.rules) {
         out.push(...checkRule(r, opts, g.source));
         if (r.kind !== 'alert') continue;
-        const key = `${r.name}${JSON.stringify(Object.entries(r.labels).sort())}`;
+        // Same name and labels but another expression (another service, another burn-rate window) makes other
+        // alerts; only the same expression twice is a duplicate for sure.
+        const key = `${r.name}${JSON.stringify(Object.entries(r.labels).sort())}${r.expr.replace(/\s+/g, ' ').trim()}`;
         const first = alerts.get(key);
         // Within a file the two rules always load together; across files only if one Prometheus loads both.
         const sameFile = first?.file === f.source.file;
-        if (first) out.push({ file: f.source.file, severity: sameFile ? 'error' : 'warning', check: 'rules/duplicate-alert', message: `alert ${r.name} is defined twice with the same labels (first in ${first.where})${sameFile ? '' : '; a Prometheus that loads both files evaluates both'}`, ...g.source.locate(r.at.name) });
+        if (first) out.push({ file: f.source.file, severity: sameFile ? 'error' : 'warning', check: 'rules/duplicate-alert', message: `alert ${r.name} is defined twice with the same expression and labels (first in ${first.where})${sameFile ? '' : '; a Prometheus that loads both files evaluates both'}`, ...g.source.locate(r.at.name) });
         else alerts.set(key, { file: f.source.file, where: `${f.source.file}, group ${g.name}` });
       }
     }
