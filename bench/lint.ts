@@ -46,10 +46,18 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeProcess(cmd: string, args: string[]): { ms: number; status: number | null } {
+/**
+ * Wall time and CPU time (user + sys, from the shell's `times`) of one process. On a shared machine CPU time is
+ * the steadier measure: promtool's Go runtime spreads its work over several threads, node runs on one.
+ */
+function timeProcess(cmd: string, args: string[]): { ms: number; cpuMs: number; status: number | null } {
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status };
+  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null 2>&1; s=$?; times; exit $s`], { encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const child = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
+  const secs = [...child.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { ms, cpuMs: secs * 1000, status: r.status };
 }
 
 export function benchLint(catalogFile: string, root: string, sizes = [1000, 10000], runs = 3): string {
@@ -65,8 +73,11 @@ export function benchLint(catalogFile: string, root: string, sizes = [1000, 1000
       writeFileSync(file, text);
       const inProc: number[] = [];
       const cli: number[] = [];
+      const cliCpu: number[] = [];
       const cliNoCatalog: number[] = [];
+      const cliNoCatalogCpu: number[] = [];
       const prom: number[] = [];
+      const promCpu: number[] = [];
       let findings = 0;
       for (let i = 0; i < runs; i++) {
         // Taking turns, so a busy moment of the shared machine lands on one run of one side.
@@ -74,20 +85,35 @@ export function benchLint(catalogFile: string, root: string, sizes = [1000, 1000
         const f = readRuleFile(file, text);
         findings = checkRuleFiles([f.ruleFile!], catalog).length;
         inProc.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        cli.push(timeProcess(process.execPath, [bin, 'lint-alerts', '--no-promtool', '--catalog', catalogFile, '--format', 'json', file]).ms);
-        cliNoCatalog.push(timeProcess(process.execPath, [bin, 'lint-alerts', '--no-promtool', '--format', 'json', file]).ms);
+        const c = timeProcess(process.execPath, [bin, 'lint-alerts', '--no-promtool', '--catalog', catalogFile, '--format', 'json', file]);
+        cli.push(c.ms);
+        cliCpu.push(c.cpuMs);
+        const nc = timeProcess(process.execPath, [bin, 'lint-alerts', '--no-promtool', '--format', 'json', file]);
+        cliNoCatalog.push(nc.ms);
+        cliNoCatalogCpu.push(nc.cpuMs);
         const p = timeProcess(promtool, ['check', 'rules', file]);
         if (p.status !== 0) throw new Error(`promtool check rules failed on the bench file (exit ${p.status})`);
         prom.push(p.ms);
+        promCpu.push(p.cpuMs);
       }
-      rows.push([n.toLocaleString('en'), fmt(median(prom), 0), fmt(median(cli), 0), fmt(median(cli) / median(prom), 2), fmt(median(cliNoCatalog), 0), fmt(median(cliNoCatalog) / median(prom), 2), fmt(median(inProc), 0), findings]);
+      const m = (xs: number[]) => median(xs);
+      rows.push([
+        n.toLocaleString('en'),
+        `${fmt(m(prom), 0)} / ${fmt(m(promCpu), 0)}`,
+        `${fmt(m(cli), 0)} / ${fmt(m(cliCpu), 0)}`,
+        `${fmt(m(cli) / m(prom), 2)} / ${fmt(m(cliCpu) / m(promCpu), 2)}`,
+        `${fmt(m(cliNoCatalog), 0)} / ${fmt(m(cliNoCatalogCpu), 0)}`,
+        `${fmt(m(cliNoCatalog) / m(prom), 2)} / ${fmt(m(cliNoCatalogCpu) / m(promCpu), 2)}`,
+        fmt(m(inProc), 0),
+        findings,
+      ]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return (
-    `### lint-alerts own checks vs promtool check rules (wall ms, median of ${runs}, same file, same run)\n\n` +
-    table(['rules', 'promtool check rules', 'lint-alerts --no-promtool (catalog)', 'ratio', 'lint-alerts --no-promtool (no catalog)', 'ratio', 'own checks in-process (catalog)', 'findings'], rows) +
+    `### lint-alerts own checks vs promtool check rules (whole processes, wall / CPU ms, median of ${runs}, same file, same run)\n\n` +
+    table(['rules', 'promtool check rules', 'lint-alerts --no-promtool, catalog', 'ratio (wall / CPU)', 'lint-alerts --no-promtool, no catalog', 'ratio (wall / CPU)', 'own checks in-process, catalog (ms)', 'findings'], rows) +
     '\n'
   );
 }

@@ -58,25 +58,35 @@ function finding(check: string, message: string, span: Span): Finding {
   return { check, severity: severityOf(check), message, from: span.from, to: span.to };
 }
 
-/** Whether a matcher's regex matches any of the values, the way Prometheus evaluates it: RE2, fully anchored. */
-function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
-  let re: RE2JS;
-  try {
-    re = RE2JS.compile(`^(?:${pattern})$`, RE2JS.DOTALL);
-  } catch {
-    return true; // Not RE2: promql/regex reports it.
+/** Compiled matchers by pattern (rule files repeat the same few regexes thousands of times). */
+const compiled = new Map<string, RE2JS | string>();
+
+/** The pattern compiled the way Prometheus does (RE2, fully anchored, . matching newlines), or RE2's error. */
+function compileRe2(pattern: string): RE2JS | string {
+  let r = compiled.get(pattern);
+  if (r === undefined) {
+    try {
+      r = RE2JS.compile(`^(?:${pattern})$`, RE2JS.DOTALL);
+    } catch (err) {
+      r = err instanceof Error ? err.message : String(err);
+    }
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, r);
   }
+  return r;
+}
+
+/** Whether a matcher's regex matches any of the values, the way Prometheus evaluates it. */
+function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
+  const re = compileRe2(pattern);
+  if (typeof re === 'string') return true; // Not RE2: promql/regex reports it.
   return values.some((v) => re.matches(v));
 }
 
 /** The RE2 compile error of a matcher's value, or undefined when Prometheus would accept it. */
 export function re2Error(pattern: string): string | undefined {
-  try {
-    RE2JS.compile(`^(?:${pattern})$`, RE2JS.DOTALL);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
+  const re = compileRe2(pattern);
+  return typeof re === 'string' ? re : undefined;
 }
 
 /** Counter-shaped series by Prometheus' naming conventions, for metrics the catalog does not describe. */

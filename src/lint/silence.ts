@@ -95,6 +95,20 @@ function ruleRanges(file: RuleFile): { from: number; to: number }[] {
   return out;
 }
 
+/** The rule range holding a line (ranges sorted by start, not overlapping): a binary search. */
+function rangeAt(ranges: readonly { from: number; to: number }[], line: number): { from: number; to: number } | undefined {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = ranges[mid]!;
+    if (line < r.from) hi = mid - 1;
+    else if (line > r.to) lo = mid + 1;
+    else return r;
+  }
+  return undefined;
+}
+
 export interface SilenceOptions {
   disable?: readonly string[];
   minSeverity?: Severity;
@@ -103,7 +117,12 @@ export interface SilenceOptions {
 /** Drops the findings the options and the files' comments silence. */
 export function silence(diagnostics: readonly Diagnostic[], ruleFiles: readonly RuleFile[], options: SilenceOptions): Diagnostic[] {
   const byFile = new Map<string, { d: Directives; ranges: { from: number; to: number }[] }>();
-  for (const f of ruleFiles) byFile.set(f.source.file, { d: readDirectives(f.source.text), ranges: ruleRanges(f) });
+  for (const f of ruleFiles) {
+    // Directives are rare: only a file that has one pays for reading them and its rules' line ranges.
+    if (!/#\s*(?:devskyy-mon|pint)\s/.test(f.source.text)) continue;
+    const d = readDirectives(f.source.text);
+    byFile.set(f.source.file, { d, ranges: d.rule.length ? ruleRanges(f).sort((a, b) => a.from - b.from) : [] });
+  }
   return diagnostics.filter((diag) => {
     if (options.minSeverity === 'error' && diag.severity !== 'error') return false;
     if (options.disable?.some((p) => checkMatches(diag.check, p))) return false;
@@ -114,7 +133,7 @@ export function silence(diagnostics: readonly Diagnostic[], ruleFiles: readonly 
     const line = diag.start?.line;
     if (line === undefined) return true;
     if (f.d.lines.has(line)) return false;
-    const rule = f.ranges.find((r) => line >= r.from && line <= r.to);
+    const rule = rangeAt(f.ranges, line);
     if (!rule) return true;
     return !f.d.rule.some((x) => x.line >= rule.from && x.line <= rule.to && x.patterns.some((p) => checkMatches(diag.check, p)));
   });

@@ -281,31 +281,33 @@ export function parsePromQL(src: string): ParseResult {
   return { ok: true, expr: new Converter(src).convert(tree.topNode), notes };
 }
 
-/** Calls fn for every node, parents first. */
+/**
+ * Calls fn for every node, parents first. `parents` is the path from the root, valid during the call only (one
+ * array is reused for the whole walk, so a walk costs no allocation per node).
+ */
 export function walk(expr: Expr, fn: (e: Expr, parents: readonly Expr[]) => void, parents: Expr[] = []): void {
   fn(expr, parents);
-  const next = [...parents, expr];
+  parents.push(expr);
   switch (expr.kind) {
     case 'call':
     case 'aggregate':
-      expr.args.forEach((a) => walk(a, fn, next));
+    case 'unknown':
+      for (const a of expr.args) walk(a, fn, parents);
       break;
     case 'binary':
-      walk(expr.lhs, fn, next);
-      walk(expr.rhs, fn, next);
+      walk(expr.lhs, fn, parents);
+      walk(expr.rhs, fn, parents);
       break;
     case 'paren':
     case 'unary':
     case 'subquery':
     case 'offset':
-      walk(expr.expr, fn, next);
-      break;
-    case 'unknown':
-      expr.args.forEach((a) => walk(a, fn, next));
+      walk(expr.expr, fn, parents);
       break;
     default:
       break;
   }
+  parents.pop();
 }
 
 export function selectors(expr: Expr): Extract<Expr, { kind: 'selector' }>[] {
