@@ -299,6 +299,31 @@ describe('what Prometheus accepts is accepted', () => {
   });
 });
 
+describe('faults and false positives found on public rule sets (cases written here)', () => {
+  it('a plain rule file with a second YAML document: Prometheus never loads it', async () => {
+    const file = `${rules(alertRule('A', 'up == 0'))}---\ngroups:\n  - name: second\n    rules:\n${alertRule('B', 'up == 1')}`;
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'rules/structure');
+    expect(hits.map((d) => d.start)).toEqual([at(file, 'groups:', 1)]);
+    expect(hits[0]!.message).toContain('Prometheus reads only the first YAML document');
+  });
+
+  it('same alert name and labels over other series (one alert per SLO) is no duplicate; the same rule twice is', async () => {
+    const a = alertRule('HighErrorRate', 'slo:error:ratio{service="a"} > 0.1');
+    const b = alertRule('HighErrorRate', 'slo:error:ratio{service="b"} > 0.1');
+    expect(checksOf((await lint({ 'rules.yml': rules(a, b) }, ['--no-promtool'])).out)).toEqual([]);
+    const twice = rules(a, a);
+    const r = await lint({ 'rules.yml': twice }, ['--no-promtool']);
+    expect(r.out.diagnostics.map((d) => [d.check, d.severity, d.start])).toEqual([['rules/duplicate-alert', 'error', at(twice, 'HighErrorRate', 1)]]);
+  });
+
+  it('recording rules named with an empty level (":metric:sum", as the mixins write them) follow the convention', async () => {
+    const file = rules('      - record: :node_memory_MemAvailable_bytes:sum\n        expr: sum(node_memory_MemAvailable_bytes)\n', '      - record: sloth_slo_info\n        expr: vector(1)\n');
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.map((d) => [d.check, d.start])).toEqual([['rules/record-name', at(file, 'sloth_slo_info')]]);
+  });
+});
+
 describe('Go templates Go accepts', () => {
   it('with/range/else if/define/template/block, pipelines, variables, comments, trim markers', async () => {
     const annotations = [
