@@ -148,12 +148,14 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('lint-alerts')
-    .description('check Prometheus rule files: promtool, then our own checks of every expression against the catalog')
+    .description('check Prometheus rule files (plain or PrometheusRule objects): promtool, then our own checks of every expression; against the catalog when there is one')
     .argument('[files...]', 'rule files (default: the generated alerts.yml and recording_rules.yml)')
-    .addOption(catalogOption())
+    .addOption(new Option('-c, --catalog <file>', 'catalog file (default: catalog.yaml when it exists; without one, every check that needs no catalog runs)'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .option('--no-promtool', 'skip promtool (own checks only)')
     .option('--list-checks', 'list every check with its id, severity and doc line', false)
+    .option('--disable <check>', 'do not run this check (repeatable; "promql/*" disables a family)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option('--min-severity <severity>', 'report only findings of this severity or worse (error: for third-party rule files)').choices(['warning', 'error']).default('warning'))
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than n', numberOption((n) => Number.isInteger(n) && n >= 0, 'a whole number of 0 or more'))
     .action(async (files: string[], o: LintFlags) => (await import('./commands/lint-alerts.js')).runLintAlerts(io, files, o));
 

@@ -1,23 +1,31 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Severity } from '../diagnostics.js';
 import { EnvironmentError, ExitError, hasErrors } from '../diagnostics.js';
 import type { OutputFormat } from '../format-diagnostics.js';
 import { formatDiagnostics } from '../format-diagnostics.js';
 import { CHECKS } from '../lint/checks.js';
 import { lintAlerts } from '../lint/lint-alerts.js';
+import { checkMatches } from '../lint/silence.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
+import { didYouMean } from '../util/suggest.js';
 import { requireCatalog } from './catalog-input.js';
 import { outDirOf } from './generate.js';
 import type { Io } from './io.js';
 
 export interface LintFlags {
-  catalog: string;
+  /** Absent: catalog.yaml when it exists, else catalog-free mode. */
+  catalog?: string;
   format: OutputFormat;
   promtool: boolean;
   listChecks: boolean;
+  disable?: string[];
+  minSeverity?: Severity;
   /** Exit 1 when there are more warnings than this (like eslint's --max-warnings). */
   maxWarnings?: number;
 }
+
+const DEFAULT_CATALOG = 'catalog.yaml';
 
 export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): Promise<void> {
   if (flags.listChecks) {
@@ -25,18 +33,24 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
     else for (const c of CHECKS) io.out(`${c.id.padEnd(34)} ${c.severity.padEnd(8)} ${c.doc}\n`);
     return;
   }
-  const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
+  const disable = flags.disable ?? [];
+  for (const d of disable) {
+    if (!CHECKS.some((c) => checkMatches(c.id, d))) throw new EnvironmentError(`--disable ${d}: no such check${didYouMean(d, CHECKS.map((c) => c.id))}; see lint-alerts --list-checks`);
+  }
+  const catalogFile = flags.catalog ?? (existsSync(DEFAULT_CATALOG) ? DEFAULT_CATALOG : undefined);
+  const catalog = catalogFile ? (await requireCatalog(io, catalogFile, flags.format)).catalog : undefined;
   let targets = files;
   if (!targets.length) {
-    const out = relative(process.cwd(), outDirOf(flags.catalog)) || '.';
+    if (!catalogFile) throw new EnvironmentError(`no rule files given and no ${DEFAULT_CATALOG} here; name the rule files (devskyy-mon lint-alerts rules.yml)`);
+    const out = relative(process.cwd(), outDirOf(catalogFile)) || '.';
     targets = [join(out, ALERTS_FILE), join(out, RECORDING_FILE)].filter((f) => existsSync(f));
     if (!targets.length) throw new EnvironmentError(`no rule files given and none generated in ${out}; run devskyy-mon generate or name the files`);
   }
-  const result = await lintAlerts(targets, catalog, { promtool: flags.promtool });
+  const result = await lintAlerts(targets, catalog, { promtool: flags.promtool, disable, minSeverity: flags.minSeverity ?? 'warning' });
   const text = formatDiagnostics(flags.format, result.diagnostics, result.sources);
   if (flags.format === 'text') {
     if (result.diagnostics.length) io.err(text);
-    else io.out(`${targets.length} file(s), ${result.rules} rules: no problems found\n`);
+    else io.out(`${targets.length} file(s), ${result.rules} rules: no problems found${catalog ? '' : ' (no catalog: the checks that need one did not run)'}\n`);
   } else io.out(text);
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
   if (hasErrors(result.diagnostics) || (flags.maxWarnings !== undefined && warnings > flags.maxWarnings)) throw new ExitError(1);

@@ -9,6 +9,9 @@ export interface CheckDoc {
 /** Every check of lint-alerts and of the catalog's expressions, with its default severity and doc line. */
 export const CHECKS: readonly CheckDoc[] = [
   { id: 'promql/syntax', severity: 'error', doc: 'The expression does not parse with Prometheus\' PromQL grammar.' },
+  { id: 'promql/unsupported', severity: 'warning', doc: 'A grammar node or function devskyy-mon does not model: the checks that depend on its meaning were skipped there (never silently).' },
+  { id: 'promql/deprecated', severity: 'warning', doc: 'A function Prometheus 2.x evaluates but Prometheus 3 removed or renamed (holt_winters).' },
+  { id: 'promql/regex', severity: 'error', doc: 'A =~ or !~ matcher whose value is not an RE2 regular expression, so Prometheus refuses the rule.' },
   { id: 'promql/unknown-metric', severity: 'error', doc: 'A selector names a metric that is neither in the catalog nor produced by a recording rule.' },
   { id: 'promql/rate-on-gauge', severity: 'error', doc: 'rate/irate/increase applied to a gauge, info or enum: they assume a monotonic counter.' },
   { id: 'promql/counter-without-rate', severity: 'warning', doc: 'A counter used as a raw value; its value depends on process restarts, use rate() or increase().' },
@@ -28,11 +31,12 @@ export const CHECKS: readonly CheckDoc[] = [
   { id: 'alert/template-syntax', severity: 'error', doc: 'An annotation or label template that does not parse ({{ }} unbalanced, unknown variable).' },
   { id: 'alert/template-function', severity: 'error', doc: 'A template calls a function Prometheus does not define (promtool rejects the rule file).' },
   { id: 'alert/template-label', severity: 'error', doc: 'A template uses $labels.x that the alert expression does not return.' },
-  { id: 'rules/duplicate-alert', severity: 'error', doc: 'Two alerts share a name (with equal labels they would overwrite each other).' },
+  { id: 'rules/duplicate-alert', severity: 'error', doc: 'The same alert (name, expression and labels) defined twice: every firing is evaluated and sent twice (a warning across files).' },
   { id: 'rules/duplicate-group', severity: 'error', doc: 'Two rule groups share a name; Prometheus refuses to load the file.' },
   { id: 'rules/record-name', severity: 'warning', doc: 'A recording rule name that does not follow level:metric:operations.' },
   { id: 'rules/structure', severity: 'error', doc: 'The rule file is not the shape Prometheus expects (groups, rules, alert/record, expr).' },
   { id: 'promtool/check', severity: 'error', doc: 'promtool check rules rejected the file.' },
+  { id: 'promtool/too-old', severity: 'warning', doc: 'The installed promtool is older than the syntax a rule uses (names the Prometheus version that reads it); our own checks still ran.' },
   { id: 'promtool/test', severity: 'error', doc: 'promtool test rules failed on the generated unit tests.' },
 ];
 

@@ -1,4 +1,6 @@
-// Checks of one PromQL expression against the catalog. Pure: offsets are into the expression; callers map them.
+// Checks of one PromQL expression, against the catalog when there is one. Pure: offsets are into the expression;
+// callers map them.
+import { RE2JS } from 're2js';
 import type { Severity } from '../diagnostics.js';
 import type { Expr, Span } from '../promql/ast.js';
 import { parsePromQL, walk } from '../promql/ast.js';
@@ -15,8 +17,12 @@ export interface Finding extends Span {
 }
 
 export interface ExprContext {
-  index: SeriesIndex;
-  scrapeIntervalSeconds: number;
+  /** The catalog's series; absent in catalog-free mode, where only the checks that need no catalog run. */
+  index?: SeriesIndex;
+  /** The catalog's scrape interval; absent without a catalog (range and for checks then have no yardstick). */
+  scrapeIntervalSeconds?: number;
+  /** Shared across a lint run: each metric outside the catalog is reported once, at its first use. */
+  unknownReported?: Set<string>;
 }
 
 /** Labels an expression returns: a set, or 'any' where the analysis cannot know (unknown metric, opaque function). */
@@ -26,21 +32,67 @@ const RATE_FUNCS = new Set(['rate', 'irate', 'increase']);
 /** Functions under which a raw counter is used correctly. */
 const COUNTER_SAFE = new Set(['rate', 'irate', 'increase', 'resets', 'changes', 'absent', 'absent_over_time', 'present_over_time', 'timestamp', 'count_over_time', 'last_over_time']);
 const COUNTER_SAFE_AGG = new Set(['count', 'group', 'count_values']);
-const DROP_ALL = new Set(['vector', 'time', 'scalar', 'pi', 'minute', 'hour', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'month', 'year']);
+/** Functions whose result has no labels whatever their arguments. */
+const NO_LABELS = new Set(['vector', 'time', 'scalar', 'pi']);
+/** Date functions: without an argument they read vector(time()), with one they keep its labels. */
+const DATE_FUNCS = new Set(['minute', 'hour', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'month', 'year']);
+/** Functions that return their (first) vector argument's labels (the metric name aside). From Prometheus' functions.go. */
+const KEEP_LABELS = new Set([
+  'abs', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min',
+  'cos', 'cosh', 'count_over_time', 'deg', 'delta', 'deriv', 'exp', 'first_over_time', 'floor', 'histogram_avg', 'histogram_count',
+  'histogram_fraction', 'histogram_stddev', 'histogram_stdvar', 'histogram_sum', 'double_exponential_smoothing', 'holt_winters',
+  'idelta', 'increase', 'irate', 'last_over_time', 'ln', 'log10', 'log2', 'mad_over_time', 'max_over_time', 'min_over_time',
+  'ts_of_first_over_time', 'ts_of_last_over_time', 'ts_of_max_over_time', 'ts_of_min_over_time', 'predict_linear',
+  'present_over_time', 'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'sgn', 'sin', 'sinh', 'sort', 'sort_desc',
+  'sort_by_label', 'sort_by_label_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'tan', 'tanh',
+  'timestamp', 'start_timestamp',
+]);
+const AGGREGATIONS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 const KEEP_INPUT_AGG = new Set(['topk', 'bottomk', 'limitk', 'limit_ratio']);
+/** Functions whose output labels the checker knows (info() and histogram_quantiles() are known to be opaque). */
+export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...KEEP_LABELS, ...NO_LABELS, ...DATE_FUNCS, 'histogram_quantile', 'label_replace', 'label_join', 'absent', 'absent_over_time', 'info', 'histogram_quantiles',
+]);
 
 function finding(check: string, message: string, span: Span): Finding {
   return { check, severity: severityOf(check), message, from: span.from, to: span.to };
 }
 
-function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
-  try {
-    const re = new RegExp(`^(?:${pattern})$`);
-    return values.some((v) => re.test(v));
-  } catch {
-    return true; // RE2 syntax JavaScript cannot read: promtool judges it.
+/** Compiled matchers by pattern (rule files repeat the same few regexes thousands of times). */
+const compiled = new Map<string, RE2JS | string>();
+
+/** The pattern compiled the way Prometheus does (RE2, fully anchored, . matching newlines), or RE2's error. */
+function compileRe2(pattern: string): RE2JS | string {
+  let r = compiled.get(pattern);
+  if (r === undefined) {
+    try {
+      r = RE2JS.compile(`^(?:${pattern})$`, RE2JS.DOTALL);
+    } catch (err) {
+      r = err instanceof Error ? err.message : String(err);
+    }
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, r);
   }
+  return r;
 }
+
+/** Whether a matcher's regex matches any of the values, the way Prometheus evaluates it. */
+function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
+  const re = compileRe2(pattern);
+  if (typeof re === 'string') return true; // Not RE2: promql/regex reports it.
+  return values.some((v) => re.matches(v));
+}
+
+/** The RE2 compile error of a matcher's value, or undefined when Prometheus would accept it. */
+export function re2Error(pattern: string): string | undefined {
+  const re = compileRe2(pattern);
+  return typeof re === 'string' ? re : undefined;
+}
+
+/** Counter-shaped series by Prometheus' naming conventions, for metrics the catalog does not describe. */
+const COUNTER_NAME = /(_total|_bucket)$/;
+/** Classic-histogram buckets, also behind a recording rule (job:latency_bucket:rate5m). */
+const BUCKET_NAME = /_bucket(:|$)/;
 
 export class ExprChecker {
   private readonly findings: Finding[] = [];
@@ -52,45 +104,61 @@ export class ExprChecker {
     const parsed = parsePromQL(expr);
     if (!parsed.ok) return { findings: [finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
     const c = new ExprChecker(ctx);
+    for (const n of parsed.notes) c.findings.push(finding(n.check, n.message, n));
     c.checkSelectors(parsed.expr);
     const labels = c.labelsOf(parsed.expr);
     return { findings: c.findings, labels, ast: parsed.expr };
   }
 
   private resolve(name: string | undefined): SeriesRef | undefined {
-    return name ? this.ctx.index.get(name) : undefined;
+    return name ? this.ctx.index?.get(name) : undefined;
+  }
+
+  private checkUnknownMetric(name: string, span: Span): void {
+    const index = this.ctx.index;
+    if (!index || index.isKnown(name)) return;
+    const seen = this.ctx.unknownReported;
+    if (seen?.has(name)) return;
+    seen?.add(name);
+    // A metric outside the catalog's namespace may come from another exporter: say so, do not fail. Only names
+    // that look like the catalog's own get a suggestion (one edit-distance pass over the catalog's names each).
+    const outside = !name.startsWith(`${index.namespace}_`) && !name.includes(':');
+    this.findings.push({
+      ...finding('promql/unknown-metric', `${name} is not in the catalog${outside ? '' : didYouMean(name, index.names())}`, span),
+      ...(outside ? { severity: 'warning' as const } : {}),
+    });
   }
 
   private checkSelectors(root: Expr): void {
     walk(root, (e, parents) => {
       if (e.kind !== 'selector') return;
       const nameSpan = e.nameSpan ?? e;
-      if (e.name && !this.ctx.index.isKnown(e.name)) {
-        const outside = !e.name.startsWith(`${this.ctx.index.namespace}_`) && !e.name.includes(':');
-        this.findings.push({
-          ...finding('promql/unknown-metric', `${e.name} is not in the catalog${didYouMean(e.name, this.ctx.index.names())}`, nameSpan),
-          // A metric outside the catalog's namespace may come from another exporter: say so, do not fail.
-          ...(outside ? { severity: 'warning' as const } : {}),
-        });
+      if (e.name) this.checkUnknownMetric(e.name, nameSpan);
+      for (const m of e.matchers) {
+        if (m.op !== '=~' && m.op !== '!~') continue;
+        const err = re2Error(m.value);
+        if (err) this.findings.push(finding('promql/regex', `Prometheus (RE2) cannot compile this regular expression: ${err}`, m.valueSpan));
       }
-      if (e.range) {
+      const scrape = this.ctx.scrapeIntervalSeconds;
+      if (e.range && scrape !== undefined) {
         const secs = parseDuration(e.range);
-        if (secs !== undefined && secs < 4 * this.ctx.scrapeIntervalSeconds) {
-          this.findings.push(finding('promql/range-too-short', `range [${e.range}] is shorter than four scrape intervals (${4 * this.ctx.scrapeIntervalSeconds}s)`, e.rangeSpan ?? e));
+        if (secs !== undefined && secs < 4 * scrape) {
+          this.findings.push(finding('promql/range-too-short', `range [${e.range}] is shorter than four scrape intervals (${4 * scrape}s)`, e.rangeSpan ?? e));
         }
       }
       const ref = this.resolve(e.name);
-      if (!ref) return;
       const parent = parents.at(-1);
       const fn = parent?.kind === 'call' ? parent.func : undefined;
-      const isCounterSeries = ref.metric.type === 'counter' || ref.suffix === '_bucket' || ref.suffix === '_sum' || ref.suffix === '_count';
-      if (fn && RATE_FUNCS.has(fn) && !isCounterSeries) {
+      const byName = !ref && e.name !== undefined && !e.name.includes(':') && COUNTER_NAME.test(e.name) && !this.ctx.index?.isKnown(e.name);
+      const isCounterSeries = ref ? ref.metric.type === 'counter' || ref.suffix === '_bucket' || ref.suffix === '_sum' || ref.suffix === '_count' : byName;
+      if (ref && fn && RATE_FUNCS.has(fn) && !isCounterSeries) {
         this.findings.push(finding('promql/rate-on-gauge', `${fn}() on ${e.name}, a ${ref.metric.type}; use it on counters only (for gauges: deriv() or delta())`, parent?.kind === 'call' ? parent.funcSpan : e));
       }
-      if (isCounterSeries && ref.suffix !== '_created') {
+      if (isCounterSeries && ref?.suffix !== '_created') {
         const safe = parents.some((p) => (p.kind === 'call' && COUNTER_SAFE.has(p.func)) || (p.kind === 'aggregate' && COUNTER_SAFE_AGG.has(p.op)) || p.kind === 'subquery');
-        if (!safe) this.findings.push(finding('promql/counter-without-rate', `${e.name} is a counter; use rate() or increase() rather than its raw value`, nameSpan));
+        if (!safe) this.findings.push(finding('promql/counter-without-rate', `${e.name} is a counter${ref ? '' : ' (by its name)'}; use rate() or increase() rather than its raw value`, nameSpan));
       }
+      if (!ref || !this.ctx.index) return;
       const labels = this.ctx.index.labelsOf(ref);
       for (const m of e.matchers) {
         if (!labels.has(m.label)) {
@@ -111,7 +179,7 @@ export class ExprChecker {
 
   private checkHistogramQuantile(call: Extract<Expr, { kind: 'call' }>): void {
     const arg = call.args[1];
-    if (!arg) return;
+    if (!arg || !this.ctx.index) return;
     let bucket = false;
     let unknown = false;
     walk(arg, (e) => {
@@ -125,6 +193,16 @@ export class ExprChecker {
     }
   }
 
+  /** Whether an expression reads classic-histogram buckets (so its le label matters). */
+  private readsBuckets(e: Expr): boolean {
+    let found = false;
+    walk(e, (n) => {
+      if (n.kind !== 'selector' || !n.name) return;
+      if (this.resolve(n.name)?.suffix === '_bucket' || BUCKET_NAME.test(n.name)) found = true;
+    });
+    return found;
+  }
+
   /** The labels an expression returns, reporting labels used where they no longer exist. */
   labelsOf(e: Expr): LabelSet {
     switch (e.kind) {
@@ -133,7 +211,7 @@ export class ExprChecker {
         return new Set();
       case 'selector': {
         const ref = this.resolve(e.name);
-        return ref ? this.ctx.index.labelsOf(ref) : 'any';
+        return ref && this.ctx.index ? this.ctx.index.labelsOf(ref) : 'any';
       }
       case 'paren':
       case 'offset':
@@ -146,6 +224,9 @@ export class ExprChecker {
         return this.aggregateLabels(e);
       case 'binary':
         return this.binaryLabels(e);
+      case 'unknown':
+        e.args.forEach((a) => this.labelsOf(a));
+        return 'any';
     }
   }
 
@@ -156,27 +237,27 @@ export class ExprChecker {
     else this.findings.push(finding('promql/unknown-label', `label "${label.name}" does not exist at ${where}${didYouMean(label.name, input)}`, label));
   }
 
-  /** Every label any selector below carries: tells a dropped label from a misspelt one. */
+  /** Every label any selector or grouping below carries: tells a dropped label from a misspelt one. */
   private deeperLabels(e: Expr): Set<string> {
     const out = new Set<string>(TARGET_LABELS);
     walk(e, (n) => {
+      if (n.kind === 'aggregate' && n.grouping) for (const l of n.grouping.labels) out.add(l.name);
       if (n.kind !== 'selector') return;
+      for (const m of n.matchers) out.add(m.label);
       const ref = this.resolve(n.name);
-      if (ref) for (const l of this.ctx.index.labelsOf(ref)) out.add(l);
+      if (ref && this.ctx.index) for (const l of this.ctx.index.labelsOf(ref)) out.add(l);
     });
     return out;
   }
 
   private callLabels(e: Extract<Expr, { kind: 'call' }>): LabelSet {
-    if (DROP_ALL.has(e.func)) {
-      e.args.forEach((a) => this.labelsOf(a));
-      return new Set();
-    }
     const argLabels = e.args.map((a) => this.labelsOf(a));
+    if (NO_LABELS.has(e.func) || (DATE_FUNCS.has(e.func) && e.args.length === 0)) return new Set();
     if (e.func === 'histogram_quantile') {
       const input = argLabels[1] ?? 'any';
-      if (input !== 'any' && !input.has('le')) {
-        const arg = e.args[1]!;
+      const arg = e.args[1];
+      // A native histogram has its buckets inside one sample: no le to keep. Only classic buckets need it.
+      if (arg && input !== 'any' && !input.has('le') && this.readsBuckets(arg)) {
         this.findings.push(finding('promql/histogram-quantile-le', 'the aggregation inside histogram_quantile() drops the le label; keep it, e.g. sum by (le) (rate(..._bucket[5m]))', arg.kind === 'aggregate' ? arg.opSpan : arg));
       }
       if (input === 'any') return 'any';
@@ -194,15 +275,26 @@ export class ExprChecker {
       const sel = e.args[0];
       return new Set(sel?.kind === 'selector' ? sel.matchers.filter((m) => m.op === '=').map((m) => m.label) : []);
     }
-    // Every other function keeps the labels of its (first) vector argument.
-    const vectorArg = e.args.findIndex((a) => a.kind !== 'number' && a.kind !== 'string');
-    return vectorArg >= 0 ? argLabels[vectorArg]! : new Set();
+    if (KEEP_LABELS.has(e.func) || DATE_FUNCS.has(e.func)) {
+      const vectorArg = e.args.findIndex((a) => a.kind !== 'number' && a.kind !== 'string');
+      return vectorArg >= 0 ? argLabels[vectorArg]! : new Set();
+    }
+    // info(), histogram_quantiles() and functions newer than this list add or reshape labels.
+    if (e.func !== 'info' && e.func !== 'histogram_quantiles') {
+      this.findings.push(finding('promql/unsupported', `devskyy-mon does not know which labels ${e.func}() returns; label checks above it were skipped`, e.funcSpan));
+    }
+    return 'any';
   }
 
   private aggregateLabels(e: Extract<Expr, { kind: 'aggregate' }>): LabelSet {
-    const vector = e.args[e.args.length - 1]!;
+    const vector = e.args[e.args.length - 1];
     e.args.slice(0, -1).forEach((a) => this.labelsOf(a));
+    if (!vector) return 'any';
     const input = this.labelsOf(vector);
+    if (!AGGREGATIONS.has(e.op)) {
+      this.findings.push(finding('promql/unsupported', `devskyy-mon does not know the aggregation ${e.op}; label checks above it were skipped`, e.opSpan));
+      return 'any';
+    }
     if (KEEP_INPUT_AGG.has(e.op)) return input;
     const extra = e.op === 'count_values' && e.args[0]?.kind === 'string' ? [e.args[0].value] : [];
     if (!e.grouping) return new Set(extra);
@@ -236,7 +328,7 @@ export class ExprChecker {
         }
       }
       for (const l of e.matching.include) this.usable(l, e.matching.group === 'left' ? rhs : lhs, 'group_left/group_right (...)', e.matching.group === 'left' ? e.rhs : e.lhs);
-    } else if (!setOp && lhs !== 'any' && rhs !== 'any' && !sameSet(lhs, rhs)) {
+    } else if (!setOp && !e.fill && lhs !== 'any' && rhs !== 'any' && !sameSet(lhs, rhs)) {
       const only = [...lhs].filter((l) => !rhs.has(l)).concat([...rhs].filter((l) => !lhs.has(l))).sort();
       this.findings.push(finding('promql/vector-matching', `both sides of "${e.op}" are vectors with different labels (${only.join(', ')}); one-to-one matching finds no pairs. Aggregate both sides (e.g. sum by (...)) or use on()/ignoring()`, e));
     }

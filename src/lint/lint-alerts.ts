@@ -1,15 +1,22 @@
-// lint-alerts: promtool's verdict plus our own checks of every rule against the catalog.
-import { readdir, readFile } from 'node:fs/promises';
+// lint-alerts: promtool's verdict plus our own checks of every rule (against the catalog when there is one).
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { parsePromQL } from '../promql/ast.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
+import type { RuleCheckOptions, RuleSite } from './rule-checks.js';
 import { checkRule } from './rule-checks.js';
 import { ruleCheckOptions } from '../validate/expressions.js';
-import type { RuleFile } from './rule-file.js';
+import type { RuleFile, RuleGroupSite } from './rule-file.js';
 import { readRuleFile } from './rule-file.js';
-import { promtoolCheckRules, promtoolTestRules } from './promtool.js';
+import type { PromtoolFinding } from './promtool.js';
+import type { SilenceOptions } from './silence.js';
+import { silence } from './silence.js';
+import { promtoolCheckRules, promtoolTestRules, tooOldMessage } from './promtool.js';
 
-export interface LintOptions {
+export interface LintOptions extends SilenceOptions {
   /** Run promtool check/test rules (default true). Off only for measuring our own checks. */
   promtool?: boolean;
 }
@@ -29,41 +36,125 @@ async function testFilesBeside(files: readonly string[]): Promise<string[]> {
   return [...out];
 }
 
-/** Our own checks on already-read rule files (pure: no processes, no disk). */
-export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog: Catalog): Diagnostic[] {
+/** Our own checks on already-read rule files (pure: no processes, no disk); without a catalog, those that need none. */
+export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog): Diagnostic[] {
   const records = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.kind === 'record').map((r) => r.name)));
-  const opts = ruleCheckOptions(catalog, records);
+  const opts: RuleCheckOptions = { ...(catalog ? ruleCheckOptions(catalog, records) : {}), unknownReported: new Set() };
   const out: Diagnostic[] = [];
-  const alerts = new Map<string, string>();
+  const alerts = new Map<string, { file: string; where: string }>();
   for (const f of ruleFiles) {
     for (const g of f.groups) {
       for (const r of g.rules) {
-        out.push(...checkRule(r, opts, f.source));
+        out.push(...checkRule(r, opts, g.source));
         if (r.kind !== 'alert') continue;
-        const key = `${r.name}${JSON.stringify(Object.entries(r.labels).sort())}`;
+        // Same name and labels but another expression (another service, another burn-rate window) makes other
+        // alerts; only the same expression twice is a duplicate for sure.
+        const key = `${r.name}${JSON.stringify(Object.entries(r.labels).sort())}${r.expr.replace(/\s+/g, ' ').trim()}`;
         const first = alerts.get(key);
-        if (first) out.push({ file: f.source.file, severity: 'error', check: 'rules/duplicate-alert', message: `alert ${r.name} is defined twice with the same labels (first in ${first})`, ...f.source.locate(r.at.name) });
-        else alerts.set(key, `${f.source.file}, group ${g.name}`);
+        // Within a file the two rules always load together; across files only if one Prometheus loads both.
+        const sameFile = first?.file === f.source.file;
+        if (first) out.push({ file: f.source.file, severity: sameFile ? 'error' : 'warning', check: 'rules/duplicate-alert', message: `alert ${r.name} is defined twice with the same expression and labels (first in ${first.where})${sameFile ? '' : '; a Prometheus that loads both files evaluates both'}`, ...g.source.locate(r.at.name) });
+        else alerts.set(key, { file: f.source.file, where: `${f.source.file}, group ${g.name}` });
       }
     }
   }
   return out;
 }
 
-/** promtool names some problems by group and rule number only; find them in the file. */
-function placePromtoolFinding(d: Diagnostic, ruleFiles: readonly RuleFile[]): Diagnostic {
-  const m = /group "([^"]*)", rule (\d+)/.exec(d.message);
-  const f = ruleFiles.find((x) => x.source.file === d.file);
-  const g = m && f?.groups.find((x) => x.name === m[1]);
-  const rule = g?.rules[Number(m![2]) - 1];
-  if (!f || !rule) return d;
-  const label = /invalid label name: (\S+)/.exec(d.message);
-  const annotation = /invalid annotation name: (\S+)/.exec(d.message);
-  const span = label ? f.source.locate(rule.at.label(label[1]!), true) : annotation ? f.source.locate(rule.at.annotation(annotation[1]!), true) : f.source.locate(rule.at.name);
-  return { ...d, ...span };
+/** The rule promtool names (group and 1-based rule number) within one group list of a file. */
+function ruleNamed(groups: readonly RuleGroupSite[], f: PromtoolFinding): { group: RuleGroupSite; rule: RuleSite } | undefined {
+  const group = groups.find((g) => g.name === f.group);
+  const rule = group && f.rule ? group.rules[f.rule - 1] : undefined;
+  return group && rule ? { group, rule } : undefined;
 }
 
-export async function lintAlerts(files: readonly string[], catalog: Catalog, options: LintOptions = {}): Promise<LintResult> {
+/** Where a promtool finding belongs in the original file: its own position when it points into that file. */
+function placePromtoolFinding(f: PromtoolFinding, file: RuleFile, groups: readonly RuleGroupSite[], ownPositions: boolean): Partial<Pick<Diagnostic, 'start' | 'end'>> {
+  const named = ruleNamed(groups, f);
+  if (named) {
+    const src = named.group.source;
+    const label = /invalid label name: (\S+)/.exec(f.message) ?? /\blabel "([^"]+)": /.exec(f.message);
+    const annotation = /invalid annotation name: (\S+)/.exec(f.message) ?? /\bannotation "([^"]+)": /.exec(f.message);
+    if (label) return src.locate(named.rule.at.label(label[1]!), true);
+    if (annotation) return src.locate(named.rule.at.annotation(annotation[1]!), true);
+    if (/could not parse expression/.test(f.message)) return src.locate(named.rule.at.expr);
+    if (ownPositions && f.start) return { start: f.start };
+    return src.locate(named.rule.at.name);
+  }
+  if (ownPositions && f.start) {
+    // yaml: unmarshal errors name a line: point at the field on it when the message names one.
+    const field = /field (\w+) not found/.exec(f.message)?.[1];
+    const text = file.source.text.split('\n')[f.start.line - 1] ?? '';
+    const col = field ? text.search(new RegExp(`\\b${field}\\s*:`)) : -1;
+    return col >= 0 ? { start: { line: f.start.line, column: col + 1 }, end: { line: f.start.line, column: col + 1 + field!.length } } : { start: f.start };
+  }
+  const first = groups[0];
+  return first ? first.source.locate(first.path.slice(0, -1), true) : {};
+}
+
+/** Runs promtool on each file as Prometheus would load it: plain files as they are, PrometheusRule objects' groups apart. */
+async function promtoolFindings(ruleFiles: readonly RuleFile[], structure: readonly Diagnostic[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  // Our own structure findings say the same as promtool's YAML errors, at the exact key: keep ours.
+  const ownLines = new Set(structure.map((d) => `${d.file}:${d.start?.line}`));
+  const ownDurations = new Set(structure.map((d) => /not a valid duration string: "[^"]*"/.exec(d.message)?.[0]).filter(Boolean));
+  const plain = ruleFiles.filter((f) => !f.groups.some((g) => g.operator));
+  const toDiagnostic = (f: PromtoolFinding, file: RuleFile, groups: readonly RuleGroupSite[], ownPositions: boolean, version: string): Diagnostic | undefined => {
+    const named = ruleNamed(groups, f);
+    const span = placePromtoolFinding(f, file, groups, ownPositions);
+    if (ownDurations.has(/not a valid duration string: "[^"]*"/.exec(f.message)?.[0])) return undefined;
+    if (/field \w+ not found in type/.test(f.message) && span.start && ownLines.has(`${file.source.file}:${span.start.line}`) && !tooOldMessage(f.message, version, undefined)) return undefined;
+    const ownParse = named ? parsePromQL(named.rule.expr).ok : undefined;
+    // Our own promql/syntax already points inside the expression; promtool's adds nothing.
+    if (named && /could not parse expression/.test(f.message) && !ownParse) return undefined;
+    const tooOld = tooOldMessage(f.message, version, ownParse);
+    const fn = /unknown function with name "(\w+)"/.exec(f.message)?.[1];
+    const at = named && fn ? named.rule.expr.search(new RegExp(`\\b${fn}\\s*\\(`)) : -1;
+    if (tooOld && named && at >= 0) {
+      return { file: file.source.file, severity: 'warning', check: 'promtool/too-old', message: `${tooOld}`, ...named.group.source.locateInString(named.rule.at.expr, at, at + fn!.length) };
+    }
+    const where = named ? `group "${named.group.name}", rule ${f.rule} (${named.rule.name}): ` : '';
+    if (tooOld) return { file: file.source.file, severity: 'warning', check: 'promtool/too-old', message: `${where}${tooOld}`, ...span };
+    return { file: file.source.file, severity: 'error', check: 'promtool/check', message: f.message, ...span };
+  };
+  if (plain.length) {
+    const files = plain.map((f) => f.source.file);
+    const r = await promtoolCheckRules(files);
+    for (const f of r.findings) {
+      const file = plain.find((x) => x.source.file === f.file)!;
+      const d = toDiagnostic(f, file, file.groups, true, r.version);
+      if (d) out.push(d);
+    }
+    if (r.failed && !r.findings.length) out.push({ file: files[0]!, severity: 'error', check: 'promtool/check', message: r.output.trim() || 'promtool check rules failed' });
+  }
+  const operatorFiles = ruleFiles.filter((f) => f.groups.some((g) => g.operator));
+  if (operatorFiles.length) {
+    const dir = await mkdtemp(join(tmpdir(), 'devskyy-mon-promtool-'));
+    try {
+      for (const file of operatorFiles) {
+        const lists = [...new Set(file.groups.map((g) => g.list))];
+        for (const list of lists) {
+          const groups = file.groups.filter((g) => g.list === list);
+          // What the operator hands Prometheus: the groups alone, without Thanos' partial_response_strategy.
+          const data = { groups: groups.map((g) => Object.fromEntries(Object.entries(g.data as Record<string, unknown>).filter(([k]) => k !== 'partial_response_strategy'))) };
+          const tmp = join(dir, `${list}.yml`);
+          await writeFile(tmp, stringify(data));
+          const r = await promtoolCheckRules([tmp]);
+          for (const f of r.findings) {
+            const d = toDiagnostic({ ...f, file: file.source.file }, file, groups, false, r.version);
+            if (d) out.push(d);
+          }
+          if (r.failed && !r.findings.length) out.push({ file: file.source.file, severity: 'error', check: 'promtool/check', message: r.output.trim() || 'promtool check rules failed' });
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+export async function lintAlerts(files: readonly string[], catalog: Catalog | undefined, options: LintOptions = {}): Promise<LintResult> {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const ruleFiles: RuleFile[] = [];
@@ -82,17 +173,12 @@ export async function lintAlerts(files: readonly string[], catalog: Catalog, opt
       sources.set(file, r.ruleFile.source.text);
     } else if (r.text !== undefined) sources.set(file, r.text);
   }
-  const own = checkRuleFiles(ruleFiles, catalog);
-  diagnostics.push(...own);
+  const structure = [...diagnostics];
+  diagnostics.push(...checkRuleFiles(ruleFiles, catalog));
   if (options.promtool !== false && ruleFiles.length) {
-    const syntaxLines = new Set(own.filter((d) => d.check === 'promql/syntax').map((d) => `${d.file}:${d.start?.line}`));
+    diagnostics.push(...(await promtoolFindings(ruleFiles, structure)));
     const readable = ruleFiles.map((f) => f.source.file);
-    for (const d of await promtoolCheckRules(readable)) {
-      const placed = d.start ? d : placePromtoolFinding(d, ruleFiles);
-      // promtool reports an expression's parse error at the expr key; ours points inside it.
-      if (!syntaxLines.has(`${placed.file}:${placed.start?.line}`)) diagnostics.push(placed);
-    }
     for (const t of await testFilesBeside(readable)) diagnostics.push(...(await promtoolTestRules(t)));
   }
-  return { diagnostics, sources, rules: ruleFiles.reduce((n, f) => n + f.groups.reduce((m, g) => m + g.rules.length, 0), 0) };
+  return { diagnostics: silence(diagnostics, ruleFiles, options), sources, rules: ruleFiles.reduce((n, f) => n + f.groups.reduce((m, g) => m + g.rules.length, 0), 0) };
 }

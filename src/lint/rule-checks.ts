@@ -3,11 +3,11 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
+import { ALERT_TEMPLATE_FUNCS, scanGoTemplate } from '../rules/go-template.js';
 import { RECORD_CONVENTION } from '../validate/names.js';
 import { severityOf } from './checks.js';
 import type { ExprContext } from './expr-checks.js';
 import { ExprChecker } from './expr-checks.js';
-import { actionEnd } from '../rules/template-actions.js';
 
 export interface RuleSite {
   kind: 'alert' | 'record';
@@ -28,24 +28,9 @@ export interface RuleSite {
 }
 
 export interface RuleCheckOptions extends ExprContext {
-  severities: readonly string[];
+  /** The allowed severities (the catalog's alerting.severities); absent without a catalog. */
+  severities?: readonly string[];
 }
-
-const TEMPLATE_VARS = new Set(['$labels', '$value', '$externalLabels', '$externalURL']);
-/**
- * Every name an alert template may call: Go text/template's keywords and builtins and Prometheus' template
- * functions (template/template.go). promtool check rules rejects any other ("function … not defined").
- */
-export const TEMPLATE_FUNCTIONS = new Set([
-  // text/template actions and literals
-  'if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil', 'true', 'false',
-  // text/template builtins
-  'and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne',
-  // Prometheus
-  'query', 'first', 'label', 'value', 'strvalue', 'args', 'reReplaceAll', 'safeHtml', 'match', 'title', 'toUpper', 'toLower', 'graphLink', 'tableLink',
-  'sortByLabel', 'stripPort', 'stripDomain', 'humanize', 'humanize1024', 'humanizeDuration', 'humanizePercentage', 'humanizeTimestamp', 'toTime',
-  'pathPrefix', 'externalURL', 'parseDuration',
-]);
 
 interface TemplateProblem {
   check: 'alert/template-syntax' | 'alert/template-label' | 'alert/template-function';
@@ -54,48 +39,20 @@ interface TemplateProblem {
   to: number;
 }
 
-/** A light reading of Go text/template as Prometheus uses it: balanced actions, known variables, $labels.x. */
+/** Reads a label or annotation template as Go's text/template does, then checks each $labels.x against the expression. */
 export function checkTemplate(text: string, labels: Set<string> | 'any'): TemplateProblem[] {
-  const out: TemplateProblem[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf('{{', i);
-    const close = text.indexOf('}}', i);
-    if (close !== -1 && (open === -1 || close < open)) {
-      out.push({ check: 'alert/template-syntax', message: 'unexpected "}}" without a matching "{{"', from: close, to: close + 2 });
-      i = close + 2;
-      continue;
-    }
-    if (open === -1) break;
-    const { end, unterminated } = actionEnd(text, open);
-    if (end === -1) {
-      out.push(unterminated ? { check: 'alert/template-syntax', message: 'unterminated string in template action', from: open, to: text.length } : { check: 'alert/template-syntax', message: 'unclosed "{{": add "}}"', from: open, to: open + 2 });
-      i = open + 2;
-      continue;
-    }
-    // Strings and comments are not code: variables, labels and functions are looked for outside them.
-    const body = text.slice(open + 2, end).replace(/"(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'|\/\*[\s\S]*?\*\//g, (q) => ' '.repeat(q.length));
-    for (const m of body.matchAll(/\$[A-Za-z_][A-Za-z0-9_]*/g)) {
-      const from = open + 2 + m.index;
-      const declared = new RegExp(`\\${m[0]}\\s*:?=`).test(text.slice(0, open + 2 + m.index + m[0].length + 3));
-      if (!TEMPLATE_VARS.has(m[0]) && !declared) {
-        out.push({ check: 'alert/template-syntax', message: `undefined variable ${m[0]}${didYouMean(m[0], TEMPLATE_VARS)}`, from, to: from + m[0].length });
-      }
-    }
-    // Bare identifiers are function calls or keywords; fields (.x, $x.y) and string literals are not.
-    for (const m of body.matchAll(/(?<![\w.$])[A-Za-z_][A-Za-z0-9_]*/g)) {
-      if (TEMPLATE_FUNCTIONS.has(m[0])) continue;
-      const from = open + 2 + m.index;
-      out.push({ check: 'alert/template-function', message: `function "${m[0]}" is not defined in Prometheus templates${didYouMean(m[0], TEMPLATE_FUNCTIONS)}`, from, to: from + m[0].length });
-    }
-    for (const m of body.matchAll(/(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      const name = m[1]!;
-      if (labels !== 'any' && !labels.has(name)) {
-        const from = open + 2 + m.index + m[0].length - name.length;
-        out.push({ check: 'alert/template-label', message: `the expression returns no label "${name}"${labels.size ? ` (it returns ${[...labels].sort().join(', ')})` : ' (it returns no labels)'}`, from, to: from + name.length });
-      }
-    }
-    i = end + 2;
+  const scan = scanGoTemplate(text);
+  const out: TemplateProblem[] = scan.errors.map((e) => {
+    // Go's parser names a function Prometheus does not define; that is its own check, with the name meant.
+    const unknown = /^function "([^"]+)" not defined/.exec(e.message);
+    return unknown
+      ? { check: 'alert/template-function' as const, message: `function "${unknown[1]}" is not defined in Prometheus templates${didYouMean(unknown[1]!, ALERT_TEMPLATE_FUNCS)}`, from: e.from, to: e.to }
+      : { check: 'alert/template-syntax' as const, message: e.message, from: e.from, to: e.to };
+  });
+  if (labels === 'any') return out;
+  for (const ref of scan.labels) {
+    if (labels.has(ref.name)) continue;
+    out.push({ check: 'alert/template-label', message: `the expression returns no label "${ref.name}"${labels.size ? ` (it returns ${[...labels].sort().join(', ')})` : ' (it returns no labels)'}`, from: ref.from, to: ref.to });
   }
   return out;
 }
@@ -115,17 +72,20 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
   if (site.for === undefined) push('alert/for-missing', `alert ${site.name} has no "for"; it fires on a single evaluation`, source.locate(site.at.name));
   else {
     const secs = parseDuration(site.for);
-    if (secs !== undefined && secs < 2 * opts.scrapeIntervalSeconds) {
-      push('alert/for-too-short', `for: ${site.for} is shorter than two scrape intervals (${2 * opts.scrapeIntervalSeconds}s)`, source.locate(site.at.for ?? site.at.rule));
+    const scrape = opts.scrapeIntervalSeconds;
+    if (secs !== undefined && scrape !== undefined && secs < 2 * scrape) {
+      push('alert/for-too-short', `for: ${site.for} is shorter than two scrape intervals (${2 * scrape}s)`, source.locate(site.at.for ?? site.at.rule));
     }
   }
   const severity = site.labels['severity'];
-  if (severity === undefined) push('alert/severity-missing', `alert ${site.name} has no severity label`, source.locate(site.at.name));
-  else if (!opts.severities.includes(severity)) {
+  // The catalog makes summary, description and severity a convention; a rule file on its own only gets warnings.
+  const convention = opts.severities ? {} : { severity: 'warning' as const };
+  if (severity === undefined) out.push({ file: source.file, severity: severityOf('alert/severity-missing'), check: 'alert/severity-missing', message: `alert ${site.name} has no severity label`, ...source.locate(site.at.name), ...convention });
+  else if (opts.severities && !opts.severities.includes(severity)) {
     push('alert/severity-unknown', `severity "${severity}" is not one of ${opts.severities.join(', ')}${didYouMean(severity, opts.severities)}`, source.locate(site.at.label('severity')));
   }
-  if (!site.annotations['summary']) push('alert/summary-missing', `alert ${site.name} has no summary annotation`, source.locate(site.at.name));
-  if (!site.annotations['description']) push('alert/description-missing', `alert ${site.name} has no description annotation`, source.locate(site.at.name));
+  if (!site.annotations['summary']) out.push({ file: source.file, severity: severityOf('alert/summary-missing'), check: 'alert/summary-missing', message: `alert ${site.name} has no summary annotation`, ...source.locate(site.at.name), ...convention });
+  if (!site.annotations['description']) out.push({ file: source.file, severity: severityOf('alert/description-missing'), check: 'alert/description-missing', message: `alert ${site.name} has no description annotation`, ...source.locate(site.at.name), ...convention });
   const templated: [string, PathSegment[]][] = [
     ...Object.entries(site.annotations).map(([k, v]) => [v, site.at.annotation(k)] as [string, PathSegment[]]),
     ...Object.entries(site.labels).map(([k, v]) => [v, site.at.label(k)] as [string, PathSegment[]]),

@@ -1,73 +1,167 @@
-// A Prometheus rule file read with positions: its structure checked, its rules turned into RuleSites.
+// A Prometheus rule file read with positions: its structure checked, its rules turned into RuleSites. Reads the
+// forms people keep rules in: a plain rule file (groups:), and Kubernetes PrometheusRule objects (spec.groups),
+// several to a file (kustomize output, `kubectl get -o yaml` Lists), with positions in the original file.
 import type { Diagnostic } from '../diagnostics.js';
 import type { PathSegment } from '../load/yaml-source.js';
 import { YamlSource } from '../load/yaml-source.js';
+import { parseDuration } from '../util/duration.js';
 import type { RuleSite } from './rule-checks.js';
 
-export interface RuleFile {
+export interface RuleGroupSite {
+  name: string;
+  /** The document the group is in (a multi-document file has one YamlSource per document). */
   source: YamlSource;
-  groups: { name: string; path: PathSegment[]; rules: RuleSite[] }[];
+  path: PathSegment[];
+  rules: RuleSite[];
+  /** Which group list of the file it belongs to: the plain file's, or one PrometheusRule object's. */
+  list: number;
+  /** From a PrometheusRule object (promtool then reads the groups apart from the Kubernetes envelope). */
+  operator: boolean;
+  /** The group as plain data, for handing to promtool. */
+  data: unknown;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const stringMap = (v: unknown): Record<string, string> =>
-  isRecord(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x)])) : {};
+export interface RuleFile {
+  /** The first document's source: the file's text and name. */
+  source: YamlSource;
+  groups: RuleGroupSite[];
+}
 
+/** Rule files are larger than catalogs: SLO generators write tens of thousands of rules to one file. */
+export const MAX_RULE_FILE_BYTES = 64 * 1024 * 1024;
+/** Anchors are reused per rule (`<<: *defaults`); the cap still stops alias bombs. */
+export const MAX_RULE_FILE_ALIASES = 100_000;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** go-yaml decodes any scalar into a string field by its text; null (`key:`) is the empty string. */
+const scalarText = (x: unknown): string => (x === null || x === undefined ? '' : typeof x === 'string' ? x : String(x));
+const stringMap = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scalarText(x)])) : {});
+
+/** Fields of Prometheus' rulefmt (model/rulefmt/rulefmt.go): RuleGroup and Rule. */
 const RULE_KEYS = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
-const GROUP_KEYS = new Set(['name', 'interval', 'rules', 'limit', 'query_offset']);
+const GROUP_KEYS = new Set(['name', 'interval', 'rules', 'limit', 'query_offset', 'labels']);
+/** The PrometheusRule CRD's group also takes Thanos' partial_response_strategy. */
+const OPERATOR_GROUP_KEYS = new Set([...GROUP_KEYS, 'partial_response_strategy']);
+
+interface GroupList {
+  source: YamlSource;
+  groups: unknown;
+  path: PathSegment[];
+  operator: boolean;
+}
+
+/** Where the rule groups are in one YAML document: plain file, PrometheusRule, or a List of them. */
+function groupLists(source: YamlSource, data: unknown): GroupList[] | 'not-rules' | 'other-object' {
+  if (data === null || data === undefined) return [];
+  if (!isRecord(data)) return 'not-rules';
+  if ('groups' in data) return [{ source, groups: data['groups'], path: ['groups'], operator: false }];
+  if (data['kind'] === 'PrometheusRule') {
+    const spec = data['spec'];
+    return isRecord(spec) && 'groups' in spec ? [{ source, groups: spec['groups'], path: ['spec', 'groups'], operator: true }] : [];
+  }
+  if (typeof data['kind'] === 'string' && /List$/.test(data['kind']) && Array.isArray(data['items'])) {
+    return data['items'].flatMap((item: unknown, i: number) => {
+      const inner = groupLists(source, item);
+      return Array.isArray(inner) ? inner.map((g) => ({ ...g, path: ['items', i, ...g.path] })) : [];
+    });
+  }
+  // Another Kubernetes object (a Deployment in kustomize output): not ours to read.
+  if (typeof data['kind'] === 'string' && typeof data['apiVersion'] === 'string') return 'other-object';
+  return 'not-rules';
+}
 
 export function readRuleFile(file: string, content: string | Uint8Array): { ruleFile?: RuleFile; text?: string; diagnostics: Diagnostic[] } {
-  const parsed = YamlSource.parse(file, content);
-  if (!parsed.source) return { ...(parsed.text !== undefined ? { text: parsed.text } : {}), diagnostics: parsed.diagnostics };
-  const source = parsed.source;
+  const parsed = YamlSource.parseDocuments(file, content, { maxBytes: MAX_RULE_FILE_BYTES, maxAliasCount: MAX_RULE_FILE_ALIASES, merge: true, multiDocument: true });
+  const first = parsed.documents[0];
+  if (!first) return { ...(parsed.text !== undefined ? { text: parsed.text } : {}), diagnostics: parsed.diagnostics };
   const diagnostics: Diagnostic[] = [];
+  const lists: GroupList[] = [];
+  let plainDocuments = 0;
+  parsed.documents.forEach(({ source, data }, di) => {
+    const found = groupLists(source, data);
+    if (found === 'other-object') return;
+    if (found === 'not-rules') {
+      diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: 'a rule file needs a top-level "groups:" list (or Kubernetes PrometheusRule objects with spec.groups)', ...source.locate([]) });
+      return;
+    }
+    for (const l of found) {
+      if (!l.operator && ++plainDocuments === 2) {
+        diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file; the groups of document ${di + 1} are never loaded`, ...source.locate(l.path, true) });
+      }
+    }
+    lists.push(...found);
+  });
+  const groups: RuleGroupSite[] = [];
+  lists.forEach((list, i) => groups.push(...readGroups(file, list, i, diagnostics)));
+  return { ruleFile: { source: first.source, groups }, diagnostics };
+}
+
+/** A duration field as Prometheus' model.Duration reads it ("0", "1h30m", "500ms"; no bare numbers but 0). */
+function checkDuration(v: unknown, path: PathSegment[], bad: (message: string, path: PathSegment[]) => void): void {
+  if (v === undefined || v === null) return;
+  const text = String(v);
+  if (text !== '0' && parseDuration(text) === undefined) bad(`not a valid duration string: "${text}" (e.g. 5m, 1h30m, 500ms)`, path);
+}
+
+function readGroups(file: string, list: GroupList, listIndex: number, diagnostics: Diagnostic[]): RuleGroupSite[] {
+  const { source } = list;
   const bad = (message: string, path: PathSegment[], key = false) =>
     diagnostics.push({ file, severity: 'error', check: 'rules/structure', message, ...source.locate(path, key) });
-  const data = parsed.data;
-  if (!isRecord(data) || !Array.isArray(data['groups'])) {
-    bad('a rule file needs a top-level "groups:" list', []);
-    return { diagnostics };
+  if (list.groups === null || list.groups === undefined) return [];
+  if (!Array.isArray(list.groups)) {
+    bad('"groups" must be a list of rule groups', list.path);
+    return [];
   }
-  const groups: RuleFile['groups'] = [];
+  const groupKeys = list.operator ? OPERATOR_GROUP_KEYS : GROUP_KEYS;
+  const groups: RuleGroupSite[] = [];
+  // Group names are unique per file; the operator writes one file per PrometheusRule object.
   const groupNames = new Map<string, number>();
-  data['groups'].forEach((g: unknown, gi: number) => {
-    const gp: PathSegment[] = ['groups', gi];
+  list.groups.forEach((g: unknown, gi: number) => {
+    const gp: PathSegment[] = [...list.path, gi];
     if (!isRecord(g)) return bad('a group must be a mapping with name and rules', gp);
-    for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) bad(`unknown key "${k}" in a rule group`, [...gp, k], true);
+    for (const k of Object.keys(g)) if (!groupKeys.has(k)) bad(`unknown key "${k}" in a rule group`, [...gp, k], true);
     const name = typeof g['name'] === 'string' ? g['name'] : '';
     if (!name) bad('group has no name', gp);
     if (groupNames.has(name)) {
       diagnostics.push({ file, severity: 'error', check: 'rules/duplicate-group', message: `group "${name}" is defined twice (first at group ${groupNames.get(name)! + 1})`, ...source.locate([...gp, 'name']) });
     } else groupNames.set(name, gi);
+    for (const k of ['interval', 'query_offset']) checkDuration(g[k], [...gp, k], bad);
+    const groupLabels = stringMap(g['labels']);
+    if (g['rules'] === null || g['rules'] === undefined) {
+      groups.push({ name, source, path: gp, rules: [], list: listIndex, operator: list.operator, data: g });
+      return;
+    }
     if (!Array.isArray(g['rules'])) return bad(`group "${name}" has no rules list`, gp);
     const rules: RuleSite[] = [];
     g['rules'].forEach((r: unknown, ri: number) => {
       const rp: PathSegment[] = [...gp, 'rules', ri];
       if (!isRecord(r)) return bad('a rule must be a mapping', rp);
       for (const k of Object.keys(r)) if (!RULE_KEYS.has(k)) bad(`unknown key "${k}" in a rule`, [...rp, k], true);
-      const isAlert = typeof r['alert'] === 'string';
-      const isRecordRule = typeof r['record'] === 'string';
+      const isAlert = typeof r['alert'] === 'string' && r['alert'] !== '';
+      const isRecordRule = typeof r['record'] === 'string' && r['record'] !== '';
       if (isAlert === isRecordRule) return bad('a rule needs exactly one of "alert" or "record"', rp);
       if (typeof r['expr'] !== 'string' && typeof r['expr'] !== 'number') return bad('a rule needs an "expr"', rp);
-      if (isRecordRule && (r['for'] !== undefined || r['annotations'] !== undefined)) bad('recording rules take no "for" or "annotations"', rp);
+      for (const k of ['for', 'keep_firing_for']) checkDuration(r[k], [...rp, k], bad);
+      if (isRecordRule && (r['for'] !== undefined || r['annotations'] !== undefined || r['keep_firing_for'] !== undefined)) bad('recording rules take no "for", "keep_firing_for" or "annotations"', rp);
       rules.push({
         kind: isAlert ? 'alert' : 'record',
         name: String(isAlert ? r['alert'] : r['record']),
         expr: String(r['expr']),
-        ...(typeof r['for'] === 'string' ? { for: r['for'] } : {}),
-        labels: stringMap(r['labels']),
+        ...(r['for'] !== undefined && r['for'] !== null ? { for: String(r['for']) } : {}),
+        // Prometheus 3 adds the group's labels to each of its rules; the rule's own win.
+        labels: { ...groupLabels, ...stringMap(r['labels']) },
         annotations: stringMap(r['annotations']),
         at: {
           name: [...rp, isAlert ? 'alert' : 'record'],
           expr: [...rp, 'expr'],
           for: [...rp, 'for'],
           rule: rp,
-          label: (k) => [...rp, 'labels', k],
+          label: (k) => (isRecord(r['labels']) && k in r['labels'] ? [...rp, 'labels', k] : k in groupLabels ? [...gp, 'labels', k] : [...rp, 'labels', k]),
           annotation: (k) => [...rp, 'annotations', k],
         },
       });
     });
-    groups.push({ name, path: gp, rules });
+    groups.push({ name, source, path: gp, rules, list: listIndex, operator: list.operator, data: g });
   });
-  return { ruleFile: { source, groups }, diagnostics };
+  return groups;
 }

@@ -1,4 +1,4 @@
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseDocument, visit } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseAllDocuments, parseDocument, visit } from 'yaml';
 import type { Alias, Node, Scalar } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import { dict } from '../util/dict.js';
@@ -33,6 +33,16 @@ const YAML_HINTS = dict<string>({
 
 export type PathSegment = string | number;
 
+/** Limits and dialect of one kind of YAML input. Catalogs: the defaults. Rule files: larger, with merge keys. */
+export interface YamlReadOptions {
+  maxBytes?: number;
+  maxAliasCount?: number;
+  /** `<<: *anchor` merge keys, as go-yaml (and so Prometheus' rule loader) reads them. */
+  merge?: boolean;
+  /** Several `---` documents (Kubernetes manifests); otherwise a second document is an error. */
+  multiDocument?: boolean;
+}
+
 export interface Span {
   start: Position;
   end: Position;
@@ -48,22 +58,32 @@ export class YamlSource {
   ) {}
 
   /** Parses safely: returns either the source and its plain data, or the diagnostics that make it unusable. */
-  static parse(file: string, bytes: Uint8Array | string): { source?: YamlSource; data?: unknown; text?: string; diagnostics: Diagnostic[] } {
+  static parse(file: string, bytes: Uint8Array | string, options: YamlReadOptions = {}): { source?: YamlSource; data?: unknown; text?: string; diagnostics: Diagnostic[] } {
+    const r = YamlSource.parseDocuments(file, bytes, options);
+    const first = r.documents[0];
+    return { ...(first ? { source: first.source, data: first.data } : {}), ...(r.text !== undefined ? { text: r.text } : {}), diagnostics: r.diagnostics };
+  }
+
+  /** Every document of a file, each a YamlSource over the same text (so positions are the file's own). */
+  static parseDocuments(file: string, bytes: Uint8Array | string, options: YamlReadOptions = {}): { documents: { source: YamlSource; data: unknown }[]; text?: string; diagnostics: Diagnostic[] } {
+    const maxBytes = options.maxBytes ?? MAX_SOURCE_BYTES;
+    const maxAliasCount = options.maxAliasCount ?? MAX_ALIAS_COUNT;
     let text: string | undefined;
     const fail = (check: string, message: string, span?: Span | Record<string, never>, hint?: string) => ({
+      documents: [],
       ...(text !== undefined ? { text } : {}),
       diagnostics: [{ file, severity: 'error' as const, check, message, ...(span ?? {}), ...(hint ? { hint } : {}) }],
     });
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-    if (size > MAX_SOURCE_BYTES) {
-      return fail('yaml-size', `file is ${size} bytes; the limit is ${MAX_SOURCE_BYTES} bytes`);
+    if (size > maxBytes) {
+      return fail('yaml-size', `file is ${size} bytes; the limit is ${maxBytes} bytes`);
     }
     if (typeof bytes === 'string') text = bytes;
     else {
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       } catch {
-        return fail('yaml-encoding', 'file is not UTF-8 text', undefined, 'save the catalog as UTF-8 (it may be UTF-16 or a binary file)');
+        return fail('yaml-encoding', 'file is not UTF-8 text', undefined, 'save the file as UTF-8 (it may be UTF-16 or a binary file)');
       }
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -75,63 +95,78 @@ export class YamlSource {
       const before = text.slice(0, tooDeep);
       const start = { line: before.split('\n').length, column: tooDeep - before.lastIndexOf('\n') };
       const at = { start, end: { line: start.line, column: start.column + 1 } };
-      return fail('yaml-depth', `the file nests more than ${MAX_NESTING} levels deep here`, at, 'a catalog needs about 6 levels; this looks like a generated or hostile file');
+      return fail('yaml-depth', `the file nests more than ${MAX_NESTING} levels deep here`, at, 'catalogs and rule files need a few levels; this looks like a generated or hostile file');
     }
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false });
-    const source = new YamlSource(file, text, doc, lines);
+    const yamlOptions = { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false, merge: options.merge ?? false } as const;
+    const parsed = parseAllDocuments(text, yamlOptions);
+    // An empty file is one empty document (null), as for every YAML reader.
+    const docs = parsed.length ? [...parsed] : [parseDocument(text, { ...yamlOptions, lineCounter: new LineCounter() })];
     const diagnostics: Diagnostic[] = [];
-    // The parser still returns data for duplicate keys, extra documents and unknown tags; all of them are fatal here.
-    for (const e of [...doc.errors, ...doc.warnings]) {
-      const check = e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : e.code === 'TAG_RESOLVE_FAILED' ? 'yaml-unknown-tag' : 'yaml-syntax';
-      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      const hint = YAML_HINTS[e.code];
-      diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]), ...(hint ? { hint } : {}) });
+    const fileText = text;
+    const sources = docs.map((doc) => new YamlSource(file, fileText, doc, lines));
+    if (!options.multiDocument && docs.length > 1) {
+      const second = sources[1]!;
+      diagnostics.push({ file, severity: 'error', check: 'yaml-syntax', message: 'the file holds more than one YAML document (a second "---")', ...second.spanOfOffsets(docs[1]!.range[0], docs[1]!.range[0] + 1), hint: 'only the first document would be read; remove the second or split the file' });
     }
-    visit(doc, {
-      Pair: (_k, pair) => {
-        if (isScalar(pair.key) && typeof pair.key.value === 'string' && UNSAFE_KEYS.has(pair.key.value)) {
-          diagnostics.push({ file, severity: 'error', check: 'yaml-unsafe-key', message: `key "${pair.key.value}" is not allowed`, ...source.spanOfNode(pair.key) });
-        }
-      },
-      Scalar: (_k, node) => {
-        if (typeof node.value === 'string') {
-          const bad = LONE_SURROGATE.exec(node.value);
-          if (bad) {
-            const code = bad[0].charCodeAt(0).toString(16);
-            diagnostics.push({
-              file,
-              severity: 'error',
-              check: 'text-encoding',
-              message: `text holds a lone surrogate (\\u${code}), which is not a character; no generated file could hold it`,
-              ...source.spanInScalar(node, bad.index, bad.index + 1),
-              hint: 'an escape like "\\ud800" needs its pair ("\\ud83d\\ude00"); write the character itself or "\\U0001F600"',
-            });
+    for (const source of sources) {
+      const doc = source.doc;
+      // The parser still returns data for duplicate keys and unknown tags; all of them are fatal here.
+      for (const e of [...doc.errors, ...doc.warnings]) {
+        const check = e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : e.code === 'TAG_RESOLVE_FAILED' ? 'yaml-unknown-tag' : 'yaml-syntax';
+        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        const hint = YAML_HINTS[e.code];
+        diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]), ...(hint ? { hint } : {}) });
+      }
+      visit(doc, {
+        Pair: (_k, pair) => {
+          if (isScalar(pair.key) && typeof pair.key.value === 'string' && UNSAFE_KEYS.has(pair.key.value)) {
+            diagnostics.push({ file, severity: 'error', check: 'yaml-unsafe-key', message: `key "${pair.key.value}" is not allowed`, ...source.spanOfNode(pair.key) });
           }
-        }
-        if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
-          diagnostics.push({ file, severity: 'error', check: 'yaml-unknown-tag', message: `tag ${node.tag} is not supported`, ...source.spanOfNode(node) });
-        }
-      },
-    });
-    if (diagnostics.length) return { text, diagnostics: dedupe(diagnostics) };
-    const bomb = source.aliasOverLimit();
-    const bombError = (at: Span | Record<string, never>) =>
-      fail('yaml-alias-limit', `too many alias expansions (more than ${MAX_ALIAS_COUNT}) by the time this alias is read; the file looks like an alias bomb`, at, 'reuse anchors a few times at most; repeat the text instead');
-    if (bomb) return bombError(source.spanOfNode(bomb));
-    try {
-      return { source, data: nullPrototype(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })), text, diagnostics };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/alias/i.test(message)) return bombError({});
-      return fail('yaml-syntax', message);
+        },
+        Scalar: (_k, node) => {
+          if (typeof node.value === 'string') {
+            const bad = LONE_SURROGATE.exec(node.value);
+            if (bad) {
+              const code = bad[0].charCodeAt(0).toString(16);
+              diagnostics.push({
+                file,
+                severity: 'error',
+                check: 'text-encoding',
+                message: `text holds a lone surrogate (\\u${code}), which is not a character; no generated file could hold it`,
+                ...source.spanInScalar(node, bad.index, bad.index + 1),
+                hint: 'an escape like "\\ud800" needs its pair ("\\ud83d\\ude00"); write the character itself or "\\U0001F600"',
+              });
+            }
+          }
+          if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+            diagnostics.push({ file, severity: 'error', check: 'yaml-unknown-tag', message: `tag ${node.tag} is not supported`, ...source.spanOfNode(node) });
+          }
+        },
+      });
     }
+    if (diagnostics.length) return { documents: [], text, diagnostics: dedupe(diagnostics) };
+    const documents: { source: YamlSource; data: unknown }[] = [];
+    const bombError = (at: Span | Record<string, never>) =>
+      fail('yaml-alias-limit', `too many alias expansions (more than ${maxAliasCount}) by the time this alias is read; the file looks like an alias bomb`, at, 'reuse anchors a few times at most; repeat the text instead');
+    for (const source of sources) {
+      const bomb = source.aliasOverLimit(maxAliasCount);
+      if (bomb) return bombError(source.spanOfNode(bomb));
+      try {
+        documents.push({ source, data: nullPrototype(source.doc.toJS({ maxAliasCount })) });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (/alias/i.test(message)) return bombError({});
+        return fail('yaml-syntax', message);
+      }
+    }
+    return { documents, text, diagnostics };
   }
 
   /**
    * The first alias (in reading order) at which the expansions so far pass MAX_ALIAS_COUNT; each alias costs
    * one plus what the aliases inside its anchor cost.
    */
-  private aliasOverLimit(): Alias | undefined {
+  private aliasOverLimit(limit: number): Alias | undefined {
     const cost = new Map<Node, number>();
     const costOf = (node: unknown): number => {
       if (isAlias(node)) {
@@ -143,13 +178,13 @@ export class YamlSource {
           c = costOf(target);
           cost.set(target, c);
         }
-        return Math.min(1 + c, MAX_ALIAS_COUNT + 1);
+        return Math.min(1 + c, limit + 1);
       }
       if (isCollection(node)) {
         let sum = 0;
         for (const item of node.items) {
           sum += isPair(item) ? costOf(item.key) + costOf(item.value) : costOf(item);
-          if (sum > MAX_ALIAS_COUNT) return MAX_ALIAS_COUNT + 1;
+          if (sum > limit) return limit + 1;
         }
         return sum;
       }
@@ -160,7 +195,7 @@ export class YamlSource {
     visit(this.doc, {
       Alias: (_k, node) => {
         total += costOf(node);
-        if (total > MAX_ALIAS_COUNT) {
+        if (total > limit) {
           found = node;
           return visit.BREAK;
         }

@@ -29,6 +29,8 @@ export type Expr =
       lhs: Expr;
       rhs: Expr;
       bool: boolean;
+      /** fill()/fill_left()/fill_right(): missing partners are filled in, so unmatched series are not lost. */
+      fill: boolean;
       matching?: { mode: 'on' | 'ignoring'; labels: LabelRef[]; group?: 'left' | 'right'; include: LabelRef[] };
     })
   | (Span & { kind: 'number'; value: number })
@@ -36,13 +38,29 @@ export type Expr =
   | (Span & { kind: 'paren'; expr: Expr })
   | (Span & { kind: 'unary'; op: string; expr: Expr })
   | (Span & { kind: 'subquery'; expr: Expr; range: string })
-  | (Span & { kind: 'offset'; expr: Expr });
+  | (Span & { kind: 'offset'; expr: Expr })
+  /** A grammar node this module does not model: checks that need its meaning report it instead of guessing. */
+  | (Span & { kind: 'unknown'; node: string; args: Expr[] });
 
 export interface SyntaxError extends Span {
   message: string;
 }
 
-export type ParseResult = { ok: true; expr: Expr } | { ok: false; error: SyntaxError };
+/** Something the parser accepted but a check should say: a removed function, a grammar node not modelled here. */
+export interface ParseNote extends Span {
+  check: string;
+  message: string;
+}
+
+export type ParseResult = { ok: true; expr: Expr; notes: ParseNote[] } | { ok: false; error: SyntaxError };
+
+/**
+ * Functions Prometheus 2.x evaluates that the current grammar no longer has, each with a stand-in of the same
+ * length and argument shape, so the expression still parses (and its positions stay) while a note says so.
+ */
+const REMOVED_FUNCTIONS: Record<string, { standIn: string; message: string }> = {
+  holt_winters: { standIn: 'day_of_month', message: 'holt_winters() was removed in Prometheus 3.0; it is double_exponential_smoothing() there (behind --enable-feature=promql-experimental-functions)' },
+};
 
 const FUNCTION_NAMES_WITH_RANGE = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'changes', 'resets']);
 export const RANGE_FUNCTIONS = FUNCTION_NAMES_WITH_RANGE;
@@ -54,9 +72,10 @@ function unquote(text: string): string {
   return body.replace(/\\(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c] ?? c);
 }
 
+/** Child nodes without comments: lezer attaches a LineComment wherever it occurs, between any two tokens. */
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  for (let c = node.firstChild; c; c = c.nextSibling) if (!c.type.isSkipped) out.push(c);
   return out;
 }
 
@@ -77,8 +96,10 @@ class Converter {
   convert(node: SyntaxNode): Expr {
     const span = { from: node.from, to: node.to };
     switch (node.name) {
-      case 'PromQL':
-        return this.convert(node.firstChild!);
+      case 'PromQL': {
+        const top = this.exprChildren(node)[0];
+        return top ? this.convert(top) : { kind: 'unknown', node: 'PromQL', args: [], ...span };
+      }
       case 'NumberDurationLiteral':
         return { kind: 'number', value: Number(this.text(node)), ...span };
       case 'StringLiteral':
@@ -92,6 +113,8 @@ class Converter {
       case 'OffsetExpr':
       case 'AnchoredExpr':
       case 'SmoothedExpr':
+      case 'StepInvariantExpr':
+        // offset, @ and the anchored/smoothed modifiers move or resample time; the series and labels stay.
         return { kind: 'offset', expr: this.convert(this.exprChildren(node)[0]!), ...span };
       case 'VectorSelector':
         return this.selector(node);
@@ -129,6 +152,7 @@ class Converter {
         const exprs = this.exprChildren(node);
         const opNode = children(node).find((c) => /^(Pow|Mul|Div|Mod|Add|Sub|Eql|Gte|Gtr|Lte|Lss|Neq|And|Or|Unless|Atan2|TrimUpper|TrimLower)$/.test(c.name));
         const mm = node.getChild('MatchingModifierClause');
+
         let matching: Extract<Expr, { kind: 'binary' }>['matching'];
         if (mm) {
           const groups = mm.getChildren('GroupingLabels');
@@ -146,22 +170,20 @@ class Converter {
           lhs: this.convert(exprs[0]!),
           rhs: this.convert(exprs[1]!),
           bool: node.getChild('BoolModifier') !== null,
+          fill: node.getChild('FillModifier') !== null,
           ...(matching ? { matching } : {}),
           ...span,
         };
       }
       default:
-        // Anything else (a step invariant, an @ modifier) is treated as an opaque expression wrapper.
-        {
-          const inner = this.exprChildren(node)[0];
-          if (inner) return { kind: 'offset', expr: this.convert(inner), ...span };
-          return { kind: 'number', value: NaN, ...span };
-        }
+        // A node of a newer grammar: keep what is below it (selectors are still checked), its meaning unknown.
+        return { kind: 'unknown', node: node.name, args: children(node).filter((c) => !STRUCTURAL_NODES.has(c.name)).map((c) => this.convert(c)), ...span };
     }
   }
 
+  /** Every child that is an expression: known expression nodes and nodes of a newer grammar (not structure). */
   private exprChildren(node: SyntaxNode): SyntaxNode[] {
-    return children(node).filter((c) => EXPR_NODES.has(c.name));
+    return children(node).filter((c) => EXPR_NODES.has(c.name) || !STRUCTURAL_NODES.has(c.name));
   }
 
   private selector(node: SyntaxNode): Expr {
@@ -186,8 +208,11 @@ class Converter {
         });
       }
     }
-    let name = id ? this.text(id) : undefined;
-    let nameSpan = id ? { from: id.from, to: id.to } : undefined;
+    // {"metric.name", ...}: Prometheus 3's quoted metric name is a bare quoted string among the matchers.
+    const quotedName = lm ? children(lm).find((c) => c.name === 'QuotedLabelName') : undefined;
+    const nameNode = id ?? quotedName;
+    let name = id ? this.text(id) : quotedName ? unquote(this.text(quotedName)) : undefined;
+    let nameSpan = nameNode ? { from: nameNode.from, to: nameNode.to } : undefined;
     const nameMatcher = matchers.find((m) => m.label === '__name__' && m.op === '=');
     if (!name && nameMatcher) {
       name = nameMatcher.value;
@@ -202,49 +227,87 @@ const EXPR_NODES = new Set([
   'StringLiteral', 'SubqueryExpr', 'UnaryExpr', 'VectorSelector', 'StepInvariantExpr', 'AnchoredExpr', 'SmoothedExpr',
 ]);
 
+/**
+ * Grammar nodes that are part of an expression's structure (keywords, operators, modifiers, names, durations),
+ * never an operand. Every node name of @prometheus-io/lezer-promql is either here, in EXPR_NODES, or a function
+ * name under FunctionIdentifier; a test holds the grammar to that, so a newer grammar's node cannot slip through.
+ */
+export const STRUCTURAL_NODES = new Set([
+  'Bool', 'Ignoring', 'On', 'GroupLeft', 'GroupRight', 'Offset', 'Atan2', 'Avg', 'Bottomk', 'Count', 'CountValues', 'Group', 'Max',
+  'Min', 'Quantile', 'LimitK', 'LimitRatio', 'Stddev', 'Stdvar', 'Sum', 'Topk', 'By', 'Without', 'And', 'Or', 'Unless', 'StartFn',
+  'EndFn', 'AtStart', 'AtEnd', 'Smoothed', 'Anchored', 'Fill', 'FillLeft', 'FillRight', 'LineComment', 'AggregateOp',
+  'AggregateModifier', 'GroupingLabels', 'LabelName', 'QuotedLabelName', 'FunctionCallBody', 'Pow', 'BoolModifier',
+  'MatchingModifierClause', 'FillModifier', 'FillClause', 'FillLeftClause', 'FillRightClause', 'Mul', 'Div', 'Mod', 'Add',
+  'Sub', 'Eql', 'Gte', 'Gtr', 'TrimUpper', 'TrimLower', 'Lte', 'Lss', 'Neq', 'FunctionIdentifier', 'Identifier', 'DurationExpr',
+  'UnaryOp', 'DurationStep', 'DurationRange', 'DurationMinOf', 'DurationMaxOf', 'NumberDurationLiteralInDurationContext',
+  'OffsetDurationExpr', 'LabelMatchers', 'UnquotedLabelMatcher', 'MatchOp', 'EqlSingle', 'EqlRegex', 'NeqRegex',
+  'QuotedLabelMatcher', 'At', 'AtModifierPreprocessors', 'MetricName', 'PromQL', '⚠', 'Range', 'Step',
+]);
+
 /** Parses a PromQL expression; a syntax error comes back with the span where the grammar gave up. */
 export function parsePromQL(src: string): ParseResult {
   if (src.trim() === '') return { ok: false, error: { message: 'empty expression', from: 0, to: Math.max(1, src.length) } };
-  const tree = parser.parse(src);
+  const notes: ParseNote[] = [];
+  let text = src;
+  for (const [name, r] of Object.entries(REMOVED_FUNCTIONS)) {
+    for (const m of src.matchAll(new RegExp(`\\b${name}(?=\\s*\\()`, 'g'))) {
+      text = text.slice(0, m.index) + r.standIn + text.slice(m.index + name.length);
+      notes.push({ check: 'promql/deprecated', message: r.message, from: m.index, to: m.index + name.length });
+    }
+  }
+  const tree = parser.parse(text);
   let error: SyntaxError | undefined;
   tree.iterate({
     enter: (n) => {
       if (error) return false;
+      const known = EXPR_NODES.has(n.name) || STRUCTURAL_NODES.has(n.name) || n.node.parent?.name === 'FunctionIdentifier';
+      if (!known && !n.type.isError) {
+        notes.push({ check: 'promql/unsupported', message: `devskyy-mon does not know the grammar node ${n.name}; checks that depend on it may be incomplete`, from: n.from, to: Math.max(n.to, n.from + 1) });
+      }
       if (n.type.isError) {
         const from = Math.min(n.from, src.length - 1);
         const found = n.from >= src.length ? 'end of expression' : JSON.stringify(src.slice(n.from, Math.max(n.to, n.from + 1)));
-        error = { message: `unexpected ${found}`, from: Math.max(0, from), to: Math.max(from + 1, n.to) };
+        // name( where name is no function of the grammar: say so at the name (MetricsQL's histogram_share, a typo).
+        const call = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(src.slice(0, n.from));
+        if (src[n.from] === '(' && call && !/^(by|without|on|ignoring|group_left|group_right|bool|offset)$/i.test(call[1]!)) {
+          error = { message: `unknown function ${call[1]}() (not a PromQL function)`, from: call.index, to: call.index + call[1]!.length };
+        } else error = { message: `unexpected ${found}`, from: Math.max(0, from), to: Math.max(from + 1, n.to) };
         return false;
       }
       return undefined;
     },
   });
   if (error) return { ok: false, error };
-  return { ok: true, expr: new Converter(src).convert(tree.topNode) };
+  return { ok: true, expr: new Converter(src).convert(tree.topNode), notes };
 }
 
-/** Calls fn for every node, parents first. */
+/**
+ * Calls fn for every node, parents first. `parents` is the path from the root, valid during the call only (one
+ * array is reused for the whole walk, so a walk costs no allocation per node).
+ */
 export function walk(expr: Expr, fn: (e: Expr, parents: readonly Expr[]) => void, parents: Expr[] = []): void {
   fn(expr, parents);
-  const next = [...parents, expr];
+  parents.push(expr);
   switch (expr.kind) {
     case 'call':
     case 'aggregate':
-      expr.args.forEach((a) => walk(a, fn, next));
+    case 'unknown':
+      for (const a of expr.args) walk(a, fn, parents);
       break;
     case 'binary':
-      walk(expr.lhs, fn, next);
-      walk(expr.rhs, fn, next);
+      walk(expr.lhs, fn, parents);
+      walk(expr.rhs, fn, parents);
       break;
     case 'paren':
     case 'unary':
     case 'subquery':
     case 'offset':
-      walk(expr.expr, fn, next);
+      walk(expr.expr, fn, parents);
       break;
     default:
       break;
   }
+  parents.pop();
 }
 
 export function selectors(expr: Expr): Extract<Expr, { kind: 'selector' }>[] {

@@ -125,6 +125,8 @@ export function evaluate(e: Expr, ctx: EvalContext): Value {
       return selectorValue(e, ctx);
     case 'subquery':
       throw new Unsupported('subqueries');
+    case 'unknown':
+      throw new Unsupported(`the grammar node ${e.node}`);
     case 'call':
       return callValue(e, ctx);
     case 'aggregate':

@@ -4,8 +4,8 @@ import { dict } from '../util/dict.js';
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const RECORD_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-/** Recording rule names by convention are level:metric:operations. */
-export const RECORD_CONVENTION = /^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_:]*$/;
+/** Recording rule names by convention are level:metric:operations; an empty level (":metric:sum", as the monitoring mixins write it) means no labels left. */
+export const RECORD_CONVENTION = /^[a-zA-Z_]?[a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_:]*$/;
 export const ALERT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Series suffixes a histogram or summary exposes next to its base name. */

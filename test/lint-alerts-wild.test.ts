@@ -1,0 +1,369 @@
+// lint-alerts on rule files as people write them: comments, newer grammar, no catalog, PrometheusRule objects.
+// Every case is written here (never copied from a public rule set) with the finding, line and column expected.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parser } from '@prometheus-io/lezer-promql';
+import { describe, expect, it } from 'vitest';
+import { KNOWN_FUNCTIONS } from '../src/lint/expr-checks.js';
+import { parsePromQL, STRUCTURAL_NODES } from '../src/promql/ast.js';
+import { DEVSKYY, positionOf, runInProcess, tempDir } from './support/helpers.js';
+
+interface Out {
+  diagnostics: { check: string; severity: string; message: string; start?: { line: number; column: number } }[];
+}
+
+async function lint(files: Record<string, string>, args: string[] = []): Promise<{ code: number; out: Out; stderr: string }> {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const r = await runInProcess(['lint-alerts', '--format', 'json', ...args, ...Object.keys(files)], dir);
+  return { code: r.code, out: r.stdout ? (JSON.parse(r.stdout) as Out) : { diagnostics: [] }, stderr: r.stderr };
+}
+
+const withCatalog = ['--catalog', DEVSKYY, '--no-promtool'];
+
+const commentedUp = `groups:
+  - name: node
+    rules:
+      - alert: NodeDown
+        expr: |
+          # fires when the target is down
+          max by (instance) (up{job="node"}) == 0
+        for: 5m
+        labels:
+          severity: critical
+        annotations:
+          summary: "{{ $labels.instance }} is down"
+          description: "{{ $labels.instance }} has been down for 5 minutes"
+`;
+
+const commentedQuantile = `groups:
+  - name: latency
+    rules:
+      - alert: SlowRequests
+        expr: |
+          # p99 over all endpoints
+          histogram_quantile(0.99,
+            # sum of rates
+            sum(rate(devskyy_request_duration_seconds_bucket[5m]))) > 1
+        for: 5m
+        labels:
+          severity: warning
+        annotations:
+          summary: slow
+          description: "p99 is {{ $value }}"
+`;
+
+describe('comments and grammar nodes never decide a check silently', () => {
+  it('a leading comment keeps the expression and its labels', async () => {
+    const r = await lint({ 'rules.yml': commentedUp }, withCatalog);
+    expect(r.out.diagnostics.filter((d) => d.check === 'alert/template-label')).toEqual([]);
+    expect(r.code, JSON.stringify(r.out)).toBe(0);
+  });
+
+  it('histogram_quantile dropping le below comments is reported where it is', async () => {
+    const r = await lint({ 'rules.yml': commentedQuantile }, withCatalog);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'promql/histogram-quantile-le');
+    expect(hits.map((d) => d.start)).toEqual([positionOf(commentedQuantile, 'sum(rate')]);
+  });
+
+  it('comments between any two tokens are skipped', () => {
+    const p = parsePromQL('sum # a\n by # b\n (job) # c\n (rate(x_total # d\n [5m])) # e\n > # f\n 1 # g');
+    expect(p.ok).toBe(true);
+    if (p.ok) expect(p.expr.kind).toBe('binary');
+  });
+
+  it('every node and function of the grammar is known to the checker', () => {
+    const functionNodes = new Set<string>();
+    for (const f of KNOWN_FUNCTIONS) {
+      parser.parse(`${f}(x)`).iterate({
+        enter: (n) => {
+          if (n.node.parent?.name === 'FunctionIdentifier') functionNodes.add(n.name);
+        },
+      });
+    }
+    const exprNodes = ['AggregateExpr', 'BinaryExpr', 'FunctionCall', 'MatrixSelector', 'NumberDurationLiteral', 'OffsetExpr', 'ParenExpr', 'StringLiteral', 'SubqueryExpr', 'UnaryExpr', 'VectorSelector', 'StepInvariantExpr', 'AnchoredExpr', 'SmoothedExpr'];
+    const unknown = parser.nodeSet.types.filter((t) => t.name !== '' && !STRUCTURAL_NODES.has(t.name) && !exprNodes.includes(t.name) && !functionNodes.has(t.name));
+    expect(unknown.map((t) => t.name)).toEqual([]);
+  });
+
+  it('a grammar node the checker does not know becomes a diagnostic, not silence', () => {
+    STRUCTURAL_NODES.delete('Offset');
+    try {
+      const p = parsePromQL('up offset 5m == 0');
+      expect(p.ok && p.notes.map((n) => n.check)).toEqual(['promql/unsupported']);
+    } finally {
+      STRUCTURAL_NODES.add('Offset');
+    }
+    const p = parsePromQL('up offset 5m == 0');
+    expect(p.ok && p.notes).toEqual([]);
+  });
+});
+
+/** A plain rule file around rule bodies (indented as list items under rules:). */
+function rules(...bodies: string[]): string {
+  return `groups:\n  - name: wild\n    rules:\n${bodies.join('')}`;
+}
+
+function alertRule(name: string, expr: string, extra: { labels?: string; annotations?: string; for?: string } = {}): string {
+  return [
+    `      - alert: ${name}`,
+    `        expr: ${expr}`,
+    `        for: ${extra.for ?? '5m'}`,
+    `        labels:`,
+    `          ${extra.labels ?? 'severity: warning'}`,
+    `        annotations:`,
+    `          ${extra.annotations ?? 'summary: s\n          description: d'}`,
+    '',
+  ].join('\n');
+}
+
+const at = (file: string, marker: string, nth = 0) => positionOf(file, marker, nth);
+const checksOf = (out: Out) => out.diagnostics.map((d) => d.check);
+
+describe('without a catalog', () => {
+  it('runs on a rule file alone, with promtool, and passes valid input', async () => {
+    const r = await runInProcess(['lint-alerts', 'rules.yml'], (() => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'rules.yml'), commentedUp);
+      return dir;
+    })());
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no problems found (no catalog');
+  });
+
+  it('runs every check that needs no catalog, each at its line and column', async () => {
+    const file = rules(
+      alertRule('LeDropped', 'histogram_quantile(0.9, sum by (job) (rate(http_request_duration_seconds_bucket[5m]))) > 1'),
+      alertRule('JobGone', 'max by (instance) (up) == 0', { annotations: 'summary: "{{ $labels.job }} down"\n          description: d' }),
+      alertRule('RawCounter', 'http_requests_total > 100'),
+      alertRule('BadSyntax', 'rate(http_requests_total[5m] > 1'),
+      alertRule('BadTemplate', 'up == 0', { annotations: 'summary: "{{ $labels.instance "\n          description: d' }),
+      alertRule('NoSeverity', 'up == 0', { labels: 'team: a' }),
+      alertRule('JobGone', 'max by (instance) (up) == 0', { annotations: 'summary: "{{ $labels.job }} down"\n          description: d' }),
+    );
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    const find = (check: string) => r.out.diagnostics.filter((d) => d.check === check).map((d) => d.start);
+    expect(find('promql/histogram-quantile-le')).toEqual([at(file, 'sum by (job)')]);
+    expect(find('alert/template-label')).toEqual([at(file, 'job }}', 0), at(file, 'job }}', 1)]);
+    expect(find('promql/counter-without-rate')).toEqual([at(file, 'http_requests_total > 100')]);
+    expect(find('promql/syntax')).toEqual([at(file, '1\n        for: 5m\n        labels:\n          severity: warning\n        annotations:\n          summary: s\n          description: d\n      - alert: BadTemplate')]);
+    expect(find('alert/template-syntax')).toEqual([at(file, '{{ $labels.instance "')]);
+    expect(find('alert/severity-missing')).toEqual([at(file, 'NoSeverity')]);
+    expect(find('rules/duplicate-alert')).toEqual([at(file, 'JobGone', 1)]);
+    // Checks that need the catalog (metric names, scrape interval, severities) do not run.
+    expect(checksOf(r.out).filter((c) => ['promql/unknown-metric', 'promql/range-too-short', 'alert/severity-unknown'].includes(c))).toEqual([]);
+    expect(r.code).toBe(1);
+  });
+
+  it('accepts native-histogram queries: histogram_quantile without le, histogram_* functions', async () => {
+    const file = rules(
+      alertRule('NativeP99', 'histogram_quantile(0.99, sum by (job) (rate(http_request_duration_seconds[5m]))) > 1', { annotations: 'summary: "{{ $labels.job }}"\n          description: d' }),
+      alertRule('NativeFns', 'histogram_count(rate(x[5m])) + histogram_sum(rate(x[5m])) + histogram_avg(rate(x[5m])) + histogram_stddev(rate(x[5m])) + histogram_stdvar(rate(x[5m])) > histogram_fraction(0, 0.2, rate(x[5m]))'),
+    );
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('with a catalog', () => {
+  it('reports a metric outside the catalog once, not once per selector', async () => {
+    const file = rules(
+      alertRule('A', 'rate(node_cpu_seconds_total{mode="idle"}[5m]) < 0.1'),
+      alertRule('B', 'rate(node_cpu_seconds_total{mode="user"}[5m]) > 0.9 and rate(node_cpu_seconds_total{mode="system"}[5m]) > 0.1'),
+    );
+    const r = await lint({ 'rules.yml': file }, withCatalog);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'promql/unknown-metric');
+    expect(hits.map((d) => d.start)).toEqual([at(file, 'node_cpu_seconds_total')]);
+    expect(hits[0]!.severity).toBe('warning');
+  });
+});
+
+const kustomized = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: unrelated
+data:
+  a: b
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: node
+spec:
+  groups:
+    - name: node
+      partial_response_strategy: warn
+      rules:
+        - alert: NodeDown
+          expr: max by (instance) (up{job="node"}) == 0
+          for: 5m
+          labels:
+            severity: critical
+          annotations:
+            summary: "{{ $labels.instance }} down"
+            description: "{{ $labels.job }} lost a target"
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: monitoring.coreos.com/v1
+    kind: PrometheusRule
+    metadata:
+      name: latency
+    spec:
+      groups:
+        - name: node
+          rules:
+            - alert: Slow
+              expr: histogram_quantile(0.9, sum(rate(http_request_duration_seconds_bucket[5m]))) > 1
+              for: 5m
+              labels:
+                severity: warning
+              annotations:
+                summary: slow
+                description: "{{ $labels.bogus }}"
+`;
+
+describe('PrometheusRule objects', () => {
+  it('reads spec.groups of every object of a multi-document file and a List, positions in the original file', async () => {
+    const r = await lint({ 'rules.yaml': kustomized }, []);
+    const find = (check: string) => r.out.diagnostics.filter((d) => d.check === check).map((d) => d.start);
+    expect(find('alert/template-label')).toEqual([at(kustomized, 'job }}'), at(kustomized, 'bogus }}')]);
+    expect(find('promql/histogram-quantile-le')).toEqual([at(kustomized, 'sum(rate')]);
+    // promtool read the groups (duplicate names across objects are fine: one file per object for Prometheus).
+    expect(checksOf(r.out).filter((c) => c.startsWith('promtool/') || c.startsWith('rules/'))).toEqual([]);
+  });
+
+  it('puts promtool findings on PrometheusRule objects at the rule in the original file', async () => {
+    const bad = kustomized.replace('severity: critical', 'severity: critical\n            __name__: x\n            utf8-name: x');
+    const r = await lint({ 'rules.yaml': bad }, []);
+    const hits = r.out.diagnostics.filter((d) => d.check.startsWith('promtool/'));
+    expect(hits.map((d) => [d.check, d.start])).toEqual([
+      ['promtool/check', at(bad, '__name__')],
+      ['promtool/too-old', at(bad, 'utf8-name')],
+    ]);
+    expect(hits[0]!.message).toBe('group "node", rule 1, "NodeDown": invalid label name: __name__');
+    expect(hits[1]!.message).toContain('Prometheus 3.0.0 and later accept any UTF-8 name');
+  });
+});
+
+describe('promtool, whole and honest about its version', () => {
+  it('shows every line of a YAML unmarshal error at its field', async () => {
+    const file = `groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n        labels:\n          a: [1, 2]\n`;
+    const r = await lint({ 'rules.yml': file }, []);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'promtool/check');
+    expect(hits.length, JSON.stringify(r.out)).toBe(1);
+    expect(hits[0]!.message).toMatch(/^yaml: unmarshal errors: cannot unmarshal !!seq into string/);
+    expect(hits[0]!.start?.line).toBe(7);
+  });
+
+  it('says plainly when the installed promtool is older than a rule-file field', async () => {
+    const file = `groups:\n  - name: g\n    query_offset: 1m\n    labels:\n      team: a\n    rules:\n${alertRule('Up', 'up == 0')}`;
+    const r = await lint({ 'rules.yml': file }, []);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'promtool/too-old');
+    expect(hits.map((d) => d.start)).toEqual([at(file, 'query_offset'), at(file, 'labels:')]);
+    expect(hits[0]!.message).toContain('Prometheus 2.53.0 and later');
+    expect(hits[1]!.message).toContain('Prometheus 3.0.0 and later');
+    expect(r.code).toBe(0);
+  });
+
+  it('names the release that has a newer PromQL function', async () => {
+    const file = rules(alertRule('Avg', 'histogram_avg(rate(http_request_duration_seconds[5m])) > 1'));
+    const r = await lint({ 'rules.yml': file }, []);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'promtool/too-old');
+    expect(hits.map((d) => d.start)).toEqual([at(file, 'histogram_avg')]);
+    expect(hits[0]!.message).toContain('Prometheus 2.51.0 and later');
+  });
+});
+
+describe('what Prometheus accepts is accepted', () => {
+  it('YAML anchors, aliases and merge keys', async () => {
+    const merged = `groups:\n  - name: g\n    rules:\n      - &base\n        alert: A\n        expr: up == 0\n        for: 5m\n        labels:\n          severity: warning\n        annotations:\n          summary: s\n          description: d\n      - <<: *base\n        alert: B\n        expr: up == 1\n`;
+    const r = await lint({ 'rules.yml': merged }, []);
+    expect(r.out.diagnostics, JSON.stringify(r.out)).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it('newer rule-file fields: keep_firing_for, limit, query_offset, group labels', async () => {
+    const file = `groups:\n  - name: g\n    limit: 10\n    query_offset: 1m\n    interval: 30s\n    labels:\n      severity: warning\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 5m\n        keep_firing_for: 10m\n        annotations:\n          summary: s\n          description: d\n`;
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics).toEqual([]);
+  });
+
+  it('RE2 regular expressions Prometheus compiles (and JavaScript does not)', async () => {
+    const file = rules(alertRule('Re', 'up{job=~"(?i)node", instance=~"[[:alnum:]-]+:\\\\d+", env!~"\\\\Qa.b\\\\E"} == 0'));
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics).toEqual([]);
+  });
+});
+
+describe('faults and false positives found on public rule sets (cases written here)', () => {
+  it('a plain rule file with a second YAML document: Prometheus never loads it', async () => {
+    const file = `${rules(alertRule('A', 'up == 0'))}---\ngroups:\n  - name: second\n    rules:\n${alertRule('B', 'up == 1')}`;
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'rules/structure');
+    expect(hits.map((d) => d.start)).toEqual([at(file, 'groups:', 1)]);
+    expect(hits[0]!.message).toContain('Prometheus reads only the first YAML document');
+  });
+
+  it('same alert name and labels over other series (one alert per SLO) is no duplicate; the same rule twice is', async () => {
+    const a = alertRule('HighErrorRate', 'slo:error:ratio{service="a"} > 0.1');
+    const b = alertRule('HighErrorRate', 'slo:error:ratio{service="b"} > 0.1');
+    expect(checksOf((await lint({ 'rules.yml': rules(a, b) }, ['--no-promtool'])).out)).toEqual([]);
+    const twice = rules(a, a);
+    const r = await lint({ 'rules.yml': twice }, ['--no-promtool']);
+    expect(r.out.diagnostics.map((d) => [d.check, d.severity, d.start])).toEqual([['rules/duplicate-alert', 'error', at(twice, 'HighErrorRate', 1)]]);
+  });
+
+  it('recording rules named with an empty level (":metric:sum", as the mixins write them) follow the convention', async () => {
+    const file = rules('      - record: :node_memory_MemAvailable_bytes:sum\n        expr: sum(node_memory_MemAvailable_bytes)\n', '      - record: sloth_slo_info\n        expr: vector(1)\n');
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.map((d) => [d.check, d.start])).toEqual([['rules/record-name', at(file, 'sloth_slo_info')]]);
+  });
+});
+
+describe('Go templates Go accepts', () => {
+  it('with/range/else if/define/template/block, pipelines, variables, comments, trim markers', async () => {
+    const annotations = [
+      'summary: "{{- /* who */ -}} {{ $labels.instance }} {{ with $labels.pod }}pod {{ . }}{{ else }}no pod{{ end }}"',
+      '          description: "{{ range $i, $e := query \\"up\\" }}{{ $i }}={{ $e.Value | humanize }}{{ end }} {{ if gt $value 0.5 }}high{{ else if gt $value 0.1 }}mid{{ else }}low{{ end }}"',
+      '          runbook: "{{ define \\"r\\" }}x{{ end }}{{ template \\"r\\" . }}{{ block \\"b\\" . }}y{{ end }}{{ $v := $value }}{{ $v = 2 }}{{ printf \\"%.1f\\" $v }}"',
+    ].join('\n');
+    const file = rules(alertRule('Templates', 'max by (instance, pod) (up) == 0', { annotations }));
+    const r = await lint({ 'rules.yml': file }, []);
+    expect(r.out.diagnostics, JSON.stringify(r.out)).toEqual([]);
+  });
+});
+
+describe('silencing', () => {
+  const file = rules(alertRule('JobGone', 'max by (instance) (up) == 0', { annotations: 'summary: "{{ $labels.job }} down"\n          description: d' }));
+
+  it('--disable CHECK (repeatable, families with /*)', async () => {
+    expect(checksOf((await lint({ 'rules.yml': file }, ['--no-promtool'])).out)).toEqual(['alert/template-label']);
+    expect((await lint({ 'rules.yml': file }, ['--no-promtool', '--disable', 'alert/template-label'])).out.diagnostics).toEqual([]);
+    expect((await lint({ 'rules.yml': file }, ['--no-promtool', '--disable', 'promql/*', '--disable', 'alert/*'])).out.diagnostics).toEqual([]);
+    const bad = await lint({ 'rules.yml': file }, ['--no-promtool', '--disable', 'alert/template-lable']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('did you mean alert/template-label');
+  });
+
+  it('comments: our form and pint\'s, for one rule or the whole file', async () => {
+    const ours = file.replace('      - alert: JobGone', '      # devskyy-mon disable alert/template-label\n      - alert: JobGone');
+    expect((await lint({ 'rules.yml': ours }, ['--no-promtool'])).out.diagnostics).toEqual([]);
+    const inExpr = file.replace('expr: max by (instance) (up) == 0', 'expr: |\n          # pint disable alerts/template\n          max by (instance) (up) == 0');
+    expect((await lint({ 'rules.yml': inExpr }, ['--no-promtool'])).out.diagnostics).toEqual([]);
+    const fileWide = `# devskyy-mon file/disable alert/template-label\n${file}`;
+    expect((await lint({ 'rules.yml': fileWide }, ['--no-promtool'])).out.diagnostics).toEqual([]);
+    // A directive for another rule does not silence this one.
+    const other = rules('      # devskyy-mon disable alert/template-label\n' + alertRule('Other', 'up == 0'), alertRule('JobGone', 'max by (instance) (up) == 0', { annotations: 'summary: "{{ $labels.job }} down"\n          description: d' }).replace('      - alert', '      - alert'));
+    expect(checksOf((await lint({ 'rules.yml': other }, ['--no-promtool'])).out)).toEqual(['alert/template-label']);
+  });
+
+  it('--min-severity error keeps only errors', async () => {
+    const warn = rules(alertRule('Raw', 'http_requests_total > 1'));
+    expect(checksOf((await lint({ 'rules.yml': warn }, ['--no-promtool'])).out)).toEqual(['promql/counter-without-rate']);
+    expect((await lint({ 'rules.yml': warn }, ['--no-promtool', '--min-severity', 'error'])).out.diagnostics).toEqual([]);
+  });
+});
