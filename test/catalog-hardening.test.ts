@@ -40,7 +40,7 @@ describe('names that are Object.prototype members are ordinary names', () => {
 
   it.each(PROTO.filter((n) => /^[a-z][a-zA-Z]*$/.test(n) && !/[A-Z]/.test(n)).concat(['toString', 'valueOf']))('a label defined and used with the id "%s" works like any other', async (name) => {
     const id = name;
-    const yaml = edit('  route:\n    description: Route template of the request path.\n    max_values: 50', `  ${id}:\n    description: Whatever.\n    name: route\n    max_values: 50`)
+    const yaml = edit('  route:\n    description: Route template of the request path.\n    meaning: route\n    max_values: 50', `  ${id}:\n    description: Whatever.\n    name: route\n    meaning: route\n    max_values: 50`)
       .replace('labels: [method, route, status]', `labels: [method, ${id}, status]`)
       .replace('labels: [method, route]', `labels: [method, ${id}]`);
     const r = validateCatalog('catalog.yaml', yaml);

@@ -279,7 +279,7 @@ describe('round trips', () => {
     stacks.push(out);
     const up = await runBin(['up', '--catalog', out, '--runtime', 'native', '--ports', 'auto', '--fast', '--timeout', '90'], { env: { PATH: process.env['PATH']! } });
     expect(up.code, up.stdout + up.stderr).toBe(0);
-    expect(up.stdout).toContain('verify: all 7 checks passed');
+    expect(up.stdout).toMatch(/verify: all \d+ checks passed/);
     await runBin(['down', '--catalog', stacks.pop()!], { env: { PATH: process.env['PATH']! } });
 
     // The imported catalog's own exporter exposes the same families, types and label names as the source.
@@ -314,7 +314,10 @@ describe('round trips', () => {
     expect(raw.metrics.find((m) => m.name === 'cpu_seconds_total')).toMatchObject({ type: 'counter', unit: 'seconds', labels: ['cpu', 'mode'] });
     const validate = await runBin(['validate', '--catalog', out]);
     expect(validate.code, validate.stderr).toBe(0);
-    expect(validate.stderr).toBe('');
+    // node_exporter's own names break promtool's naming lints (node_entropy_available_bits, node_memory_AnonPages_bytes):
+    // true findings, warnings only, since an external exporter's names are not the catalog's to change.
+    const findings = validate.stderr.split('\n').filter((l) => /: (error|warning) \[/.test(l));
+    expect(findings.filter((l) => !/: warning \[(base-unit|snake-case|unit-abbreviated|metric-type-in-name)\]/.test(l))).toEqual([]);
     expect((await runBin(['generate', '--catalog', out])).code).toBe(0);
     stacks.push(out);
     const up = await runBin(['up', '--catalog', out, '--runtime', 'native', '--ports', 'auto', '--fast', '--timeout', '90'], { env: { PATH: process.env['PATH']! } });

@@ -46,9 +46,8 @@ describe('a changed catalog on a running stack', () => {
   it('renamed metric and label, changed threshold: verify sees the change, up applies it, verify passes without --purge', async () => {
     const dir = await stackDir('minimal');
     const file = join(dir, 'catalog.yaml');
-    // The exporter runtime's HTTP recorder fills a label named `endpoint`, and leaves the minimal template's `route`
-    // empty (an absent label to Prometheus, which verify rightly reports): this test is about renames, not that.
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/\broute\b/g, 'endpoint'));
+    // The label is renamed route -> endpoint (its meaning, the route template, stays).
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\broute\b/g, 'endpoint').replace('meaning: endpoint', 'meaning: route'));
     const up = await runBin(['up', '--fast', '--ports', 'auto', '--timeout', '60'], { cwd: dir, env: env() });
     expect(up.code, up.stdout + up.stderr).toBe(0);
 

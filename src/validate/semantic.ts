@@ -62,7 +62,10 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
   if (m.type === 'info' && !m.name.endsWith('_info')) {
     report('info-suffix', `info metric "${m.name}" must end in _info`, at('name'), { hint: `name it "${m.name}_info", as Prometheus' Python client exposes it` });
   }
-  for (const p of metricNameProblems(full)) report(p.check, p.message, at('name'));
+  // Names the generated exporter exposes must pass promtool check metrics; a catalog that only describes other
+  // exporters (every service external, as `import` writes for node_exporter) cannot rename theirs: a warning there.
+  const theirs = raw.services.length > 0 && raw.services.every((s) => s.exporter === 'external');
+  for (const p of metricNameProblems(full)) report(p.check, p.message, at('name'), theirs ? { severity: 'warning' } : {});
   const stem = m.name.replace(/_total$/, '');
   if (m.unit && UNIT_SUFFIX[m.unit] && !stem.endsWith(UNIT_SUFFIX[m.unit]!)) {
     report('unit-suffix', `metric with unit ${m.unit} must end in ${UNIT_SUFFIX[m.unit]}${m.type === 'counter' ? ' (before _total)' : ''}`, at('name'));
