@@ -321,7 +321,31 @@ export class GaugeFamily extends ScalarFamily {
   }
 }
 
-export class HistogramFamily extends Family<HistogramSeries> {
+/** Histograms and summaries: observations, each also added to the series' sum and count. */
+abstract class ObserverFamily<S extends Series & { sum: number; count: number }> extends Family<S> {
+  /** Records `value` (seconds, bytes, … as the metric's unit says). Throws TypeError for NaN or an infinity, as prom-client does. */
+  observe(labels: LabelSet | undefined, value: number): void {
+    this.record(this.at(labels), value);
+  }
+
+  child(labels: LabelSet | undefined): { observe(value: number): void } {
+    const series = bound(this, () => this.at(labels));
+    return { observe: (v) => this.record(series(), v) };
+  }
+
+  private record(s: S, value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: ${String(value)} is not a valid number to observe`);
+    this.count(s, value);
+    s.sum += value;
+    s.count++;
+    this.version++;
+  }
+
+  /** Counts one finite observation into what the kind keeps besides sum and count. */
+  protected abstract count(s: S, value: number): void;
+}
+
+export class HistogramFamily extends ObserverFamily<HistogramSeries> {
   readonly type = 'histogram';
   private readonly bounds: Float64Array;
   /** `\nname_bucket{le="b"` per bound, +Inf last. */
@@ -344,13 +368,8 @@ export class HistogramFamily extends Family<HistogramSeries> {
     return { key, labelText: text, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
   }
 
-  /** Counts `value` into the first bucket whose upper bound is >= it (le is inclusive). Throws TypeError for NaN or an infinity, as prom-client does. */
-  observe(labels: LabelSet | undefined, value: number): void {
-    this.record(this.at(labels), value);
-  }
-
-  private record(s: HistogramSeries, value: number): void {
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: ${String(value)} is not a valid number to observe`);
+  /** Counts `value` into the first bucket whose upper bound is >= it (le is inclusive). */
+  protected count(s: HistogramSeries, value: number): void {
     const b = this.bounds;
     const n = b.length;
     let i = 0;
@@ -364,14 +383,6 @@ export class HistogramFamily extends Family<HistogramSeries> {
       }
     } else while (i < n && !(value <= b[i]!)) i++;
     s.counts[i]!++;
-    s.sum += value;
-    s.count++;
-    this.version++;
-  }
-
-  child(labels: LabelSet | undefined): { observe(value: number): void } {
-    const series = bound(this, () => this.at(labels));
-    return { observe: (v) => this.record(series(), v) };
   }
 
   protected lines(s: HistogramSeries, nan: string): string {
@@ -413,7 +424,7 @@ export class HistogramFamily extends Family<HistogramSeries> {
   }
 }
 
-export class SummaryFamily extends Family<SummarySeries> {
+export class SummaryFamily extends ObserverFamily<SummarySeries> {
   readonly type = 'summary';
   private readonly quantiles: readonly number[];
   private readonly quantileStarts: readonly string[];
@@ -438,21 +449,8 @@ export class SummaryFamily extends Family<SummarySeries> {
     return { key, labelText: text, window, sum: 0, count: 0 };
   }
 
-  observe(labels: LabelSet | undefined, value: number): void {
-    this.record(this.at(labels), value);
-  }
-
-  private record(s: SummarySeries, value: number): void {
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: ${String(value)} is not a valid number to observe`);
+  protected count(s: SummarySeries, value: number): void {
     s.window.observe(value);
-    s.sum += value;
-    s.count++;
-    this.version++;
-  }
-
-  child(labels: LabelSet | undefined): { observe(value: number): void } {
-    const series = bound(this, () => this.at(labels));
-    return { observe: (v) => this.record(series(), v) };
   }
 
   /** Writes and window rotations both move quantiles. */
