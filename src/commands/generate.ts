@@ -98,7 +98,8 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
   if (flags.dryRun) {
     const { catalog } = await requireCatalog(io, flags.catalog, flags.format, true);
     if (flags.format === 'text') {
-      io.out(`${flags.catalog}: valid — ${catalog.metrics.length} metrics, ${catalog.alerts.length} alerts, ${catalog.slos.length} SLOs, ${catalog.dashboards.length} dashboards\n`);
+      const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+      io.out(`${flags.catalog}: valid — ${n(catalog.metrics.length, 'metric')}, ${n(catalog.alerts.length, 'alert')}, ${n(catalog.slos.length, 'SLO')}, ${n(catalog.dashboards.length, 'dashboard')}\n`);
     }
     return;
   }
@@ -110,7 +111,8 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
       io.out(JSON.stringify({ ok: drift.length === 0, files: drift.map((a) => ({ path: a.path, state: DRIFT[a.kind], ...(a.reason ? { reason: a.reason } : {}) })) }, null, 2) + '\n');
     } else if (drift.length) {
       io.err(driftReport(plan, rel));
-      io.err(`${drift.length} of ${plan.actions.length} generated files in ${rel} differ from the catalog; run devskyy-mon generate\n`);
+      const edited = drift.some((a) => a.kind === 'conflict');
+      io.err(`${drift.length} of ${plan.actions.length} generated files in ${rel} differ from the catalog; run devskyy-mon generate${edited ? ' --force (files edited by hand are taken over), or undo the edits' : ''}\n`);
     } else io.out(`${plan.actions.length} generated files in ${rel} are up to date\n`);
     if (drift.length) throw new ExitError(1);
     return;

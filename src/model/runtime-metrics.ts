@@ -36,7 +36,7 @@ export function overflowAlert(namespace: string, group: string, severities: read
     severity: severities.includes('warning') ? 'warning' : severities[severities.length - 1]!,
     summary: 'Label values outside the catalog are folded into __overflow__',
     description:
-      'Label {{ $labels.label }} of {{ $labels.metric }} (job {{ $labels.job }}) received {{ $value }} values outside its declared domain in 10 minutes; they are recorded as __overflow__ and queries on that label miss them. Widen the label in the catalog or fix the caller.',
+      'Label {{ $labels.label }} of {{ $labels.metric }} (job {{ $labels.job }}) received {{ $value | humanize }} values outside its declared domain in 10 minutes; they are recorded as __overflow__ and queries on that label miss them. Widen the label in the catalog or fix the caller.',
     labels: {},
     note: 'Generated from the runtime cardinality guard; turn off with alerting.overflow_alert: false.',
     path: ['alerting'],

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // Demo traffic (the subpath export "@devskyy-mon/runtime/demo"): realistic synthetic values for every metric, so a
 // scrape shows every family with data. What `devskyy-mon serve --demo` and the generated demo server run.
 import type { CollectorResult, CollectorSample } from './collectors.js';

@@ -1,4 +1,6 @@
 // @devskyy-mon/runtime: what devskyy-mon's generated exporters import. See README.md for the API.
+// The declarations use Node's types (http, Buffer): a project whose tsconfig lists no `types` still gets them.
+/// <reference types="node" preserve="true" />
 export type { Aggregate, CollectorSpec, ExporterSpec, LabelMeaning, LabelSpec, MetricSpec, MetricType } from './spec.js';
 export { labelMeaning, OVERFLOW_VALUE } from './spec.js';
 export type { LabelSet } from './label-guard.js';
