@@ -7,6 +7,9 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const m of testModules) {
+      // A file that fails before its tests run (an error at import or in a hook) has no test results of its own:
+      // it counts as one failure, so the closing line never reads "0 failed" for a red run.
+      if (m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) failed++;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === 'passed') passed++;
