@@ -29,6 +29,9 @@ describe('multi-process (node:cluster)', () => {
       // A shared collector runs once, in the primary (7, not 14); a per-process one in every worker (5 + 5).
       expect(body).toMatch(/^c_queue_depth 7$/m);
       expect(body).toMatch(/^c_heap_bytes 10$/m);
+      // Its bookkeeping comes from the primary that ran it; the per-process one's from the workers.
+      expect(body).toMatch(/^c_scrape_collector_success\{collector="queue"\} 1$/m);
+      expect(body).toMatch(/^c_scrape_collector_success\{collector="heap"\} 1$/m);
       // The application's own prom-client metrics are combined by prom-client's AggregatorRegistry.
       expect(body).toMatch(/^app_own_total 3$/m);
       // The primary negotiates like a worker would: OpenMetrics when asked, text when OpenMetrics has q=0.

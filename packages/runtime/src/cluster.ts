@@ -133,8 +133,16 @@ export async function clusterExposition(exporter: Exporter<object>, accept: stri
   const answers = await askWorkers(timeoutMs);
   const byName = new Map<string, SeriesSnapshot[]>();
   for (const a of answers) for (const f of a.families) byName.set(f.name, [...(byName.get(f.name) ?? []), ...f.series]);
-  // Shared collectors run here: their families come from the primary's own exporter.
+  // Shared collectors run here: their families come from the primary's own exporter, and so do their series of
+  // the collector bookkeeping families (workers report only the collectors they run).
   const shared = new Set(exporter.spec.collectors.filter((c) => c.scope === 'shared').map((c) => c.id));
+  await Promise.all(exporter.families().map((f) => (f.spec.collector && shared.has(f.spec.collector) ? f.collect?.() : undefined)));
+  const ns = exporter.spec.namespace;
+  for (const name of [`${ns}_scrape_collector_success`, `${ns}_scrape_collector_errors_total`, `${ns}_scrape_collector_duration_seconds`]) {
+    const own = exporter.families().find((f) => f.name === name);
+    const mine = own?.snapshot().series.filter((s) => shared.has(s.labels['collector'] ?? '')) ?? [];
+    if (mine.length) byName.set(name, [...(byName.get(name) ?? []), ...mine]);
+  }
   const json: MetricObjectWithValues<MetricValue<string>>[] = [];
   for (const f of exporter.families()) {
     if (f.spec.collector && shared.has(f.spec.collector)) {

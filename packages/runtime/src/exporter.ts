@@ -98,6 +98,8 @@ export class Exporter<M extends object = Record<string, AnyMetric>> {
     this.metrics = this.handles as unknown as M;
     this.kinds = new Map(spec.metrics.map((x) => [x.name, x.type]));
     for (const c of spec.collectors) {
+      // A collector this process does not run (a shared one, in a cluster worker) reports nothing from here.
+      if (!this.runsCollector(c)) continue;
       this.collectorSuccess.set({ collector: c.id }, 0);
       this.collectorErrors.inc({ collector: c.id }, 0);
       if (c.builtin === 'system') this.setCollector(c.id, () => this.systemResult(c.id));

@@ -75,7 +75,6 @@ export type Sink = (chunk: string) => void;
 const CHUNK = 64 * 1024;
 
 interface Part {
-  metric: object;
   /** A runtime family: rendered from its storage. */
   family?: Family;
   header: string;
@@ -138,12 +137,12 @@ export async function prepare(registry: Registry, openMetrics: boolean, kinds: R
   for (const m of metrics) {
     if (m instanceof Family) {
       const kind = kinds.get(m.name) ?? m.type;
-      parts.push({ metric: m, family: m, header: openMetrics ? openMetricsHeader(m.name, m.help, kind, m.type) : textHeader(m.name, m.help, m.type) });
+      parts.push({ family: m, header: openMetrics ? openMetricsHeader(m.name, m.help, kind, m.type) : textHeader(m.name, m.help, m.type) });
       stamp.push(m, m.stamp());
       continue;
     }
     const text = openMetrics ? formatFamilies([await m.get()], true, kinds).replace(/\n# EOF\n$/, '') : await registry.getSingleMetricAsString(m.name);
-    parts.push({ metric: m, header: '', text });
+    parts.push({ header: '', text });
     stamp.push(m, text);
   }
   const registries = openMetrics ? caches.om : caches.text;
