@@ -164,6 +164,11 @@ describe('a healthy external app', () => {
       expect(target?.health).toBe('down');
       expect(target?.lastError).toMatch(/connection refused/);
       expect((await runBin(['status'], { cwd: dir, env: env() })).stdout).toMatch(/app +down .*last error: .*connection refused/);
+      // And verify does not pass its families on what Prometheus remembers of the app (target metadata outlives it).
+      const gone = await runBin(['verify', '--format', 'json', '--timeout', '5'], { cwd: dir, env: env() });
+      expect(gone.code).toBe(1);
+      expect(byId(checks(gone.stdout), 'metric-families').ok).toBe(false);
+      expect(byId(checks(gone.stdout), 'metric-families').detail).toContain('not up');
     } finally {
       await app.close().catch(() => undefined);
     }

@@ -207,6 +207,9 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
     check('metric-families', `all ${o.catalog.metrics.length} catalog families on the targets with their types and HELP, none undeclared`, async () => {
       const v = await live();
       if (!v.series.size && !v.metadata.size) return { ok: false, detail: `waiting for a scrape of ${jobs.join(', ')}` };
+      // Prometheus keeps a target's metadata after it goes down: only a target scraped successfully now shows its families.
+      const down = v.targets.filter((t) => jobs.includes(t.job) && t.health !== 'up');
+      if (down.length) return { ok: false, detail: `${down.map((t) => `${t.job} ${t.scrapeUrl}`).join(', ')} not up: its families cannot be read from a live scrape` };
       const problems: string[] = [];
       const notes: string[] = [];
       const known = new Set<string>();
