@@ -1,4 +1,5 @@
 // The normalised catalog every emitter reads: defaults applied, names expanded, references resolved.
+import type { LabelMeaning } from '@devskyy-mon/runtime/spec';
 import type { PathSegment } from '../load/yaml-source.js';
 import type { RawReceiver } from './raw.js';
 
@@ -15,8 +16,8 @@ export interface Label {
   meaning?: LabelMeaning;
 }
 
-/** The request facts the runtime can fill a label with (see @devskyy-mon/runtime's LabelMeaning). */
-export type LabelMeaning = 'method' | 'route' | 'status_code' | 'status_class' | 'error_type';
+/** The request facts the runtime can fill a label with: the runtime's own type, so the two cannot drift apart. */
+export type { LabelMeaning };
 
 export interface Collector {
   id: string;

@@ -1,4 +1,5 @@
 // The catalog as written (after schema validation): field names follow catalog.schema.json.
+import type { LabelMeaning } from '@devskyy-mon/runtime/spec';
 
 export type RawMetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'enum';
 
@@ -28,7 +29,7 @@ export interface RawLabel {
   description: string;
   values?: string[];
   max_values?: number;
-  meaning?: 'method' | 'route' | 'status_code' | 'status_class' | 'error_type';
+  meaning?: LabelMeaning;
 }
 
 export interface RawCollector {

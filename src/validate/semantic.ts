@@ -1,5 +1,5 @@
 // Rules the JSON Schema cannot express: Prometheus naming, references, collisions, buckets, expressions.
-import { labelMeaning } from '@devskyy-mon/runtime/spec';
+import { LABEL_MEANINGS, labelMeaning } from '@devskyy-mon/runtime/spec';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import type { RawCatalog, RawMetric } from '../model/raw.js';
@@ -125,8 +125,6 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
     report('category-unknown', `category "${m.category}" is not defined under categories${didYouMean(m.category, raw.categories.map((c) => c.id))}`, at('category'));
   }
 }
-
-const LABEL_MEANINGS = ['method', 'route', 'status_code', 'status_class', 'error_type'] as const;
 
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
 export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {

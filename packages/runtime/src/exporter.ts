@@ -12,7 +12,7 @@ import { buildMetric } from './handles.js';
 import type { LabelSet } from './label-guard.js';
 import { errorTypeOf, statusClassOf } from './paths.js';
 import type { CollectorSpec, ExporterSpec, LabelMeaning, MetricSpec, MetricType } from './spec.js';
-import { labelMeaning } from './spec.js';
+import { LABEL_MEANINGS, labelMeaning } from './spec.js';
 import { readSystem } from './system.js';
 import { exposition, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsOpenMetrics } from './exposition.js';
 
@@ -52,7 +52,8 @@ interface RequestRecorder {
   scratch: Record<string, string>;
 }
 
-const FACTS: readonly LabelMeaning[] = ['method', 'route', 'status_code', 'status_class', 'error_type'];
+/** The request facts, in the order recordRequest lists them. */
+const FACTS: readonly LabelMeaning[] = LABEL_MEANINGS;
 
 export class Exporter<M extends object = Record<string, AnyMetric>> {
   readonly registry: client.Registry;

@@ -2,7 +2,7 @@
 // The declarations use Node's types (http, Buffer): a project whose tsconfig lists no `types` still gets them.
 /// <reference types="node" preserve="true" />
 export type { Aggregate, CollectorSpec, ExporterSpec, LabelMeaning, LabelSpec, MetricSpec, MetricType } from './spec.js';
-export { labelMeaning, OVERFLOW_VALUE } from './spec.js';
+export { LABEL_MEANINGS, labelMeaning, OVERFLOW_VALUE } from './spec.js';
 export type { LabelSet } from './label-guard.js';
 export type { AnyMetric, CounterMetric, EnumMetric, GaugeMetric, HistogramMetric, InfoMetric, ObserverMetric, SummaryMetric } from './handles.js';
 export type { CollectorFn, CollectorResult, CollectorSample } from './collectors.js';

@@ -12,7 +12,8 @@ export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' 
  * - `status_class`: the status class (`5xx`), so an alert on server errors never depends on listing every code;
  * - `error_type`: a class of failure derived from the status code (`dependency` for 502/503, …; see errorTypeOf).
  */
-export type LabelMeaning = 'method' | 'route' | 'status_code' | 'status_class' | 'error_type';
+export const LABEL_MEANINGS = ['method', 'route', 'status_code', 'status_class', 'error_type'] as const;
+export type LabelMeaning = (typeof LABEL_MEANINGS)[number];
 
 export interface LabelSpec {
   name: string;
