@@ -1,6 +1,6 @@
 // The writer under faults: SIGKILL in every phase, a full file system, concurrent runs, a held lock.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,20 @@ describe('concurrent runs', () => {
     const r = await applyPlan(b);
     expect(r.unchanged).toEqual(['d/f1.txt', 'd/f2.txt', 'd/f3.txt']);
     expect(r.written).toEqual([]);
+  });
+
+  it('a lock file created but not yet named (open and write are two steps) is a live run\'s; left unnamed for long, a dead one\'s', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'catalog.yaml'), V1);
+    mkdirSync(join(dir, 'out'));
+    const lock = join(dir, 'out', LOCK_FILE);
+    writeFileSync(lock, '');
+    const r = await runBin(['generate', '--catalog', 'catalog.yaml', '--out', 'out', '--lock-wait', '0'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('devskyy-mon: another devskyy-mon run is writing out and still holds its lock; run again when it has finished');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    expect((await runBin(['generate', '--catalog', 'catalog.yaml', '--out', 'out', '--lock-wait', '0'], { cwd: dir })).code).toBe(0);
   });
 
   it('a lock held longer than --lock-wait: exit 2, said plainly, the folder named once', async () => {

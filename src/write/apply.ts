@@ -71,6 +71,9 @@ async function holderAlive(owner: LockOwner | undefined): Promise<boolean> {
   }
 }
 
+/** How long a lock file may stay without its holder's name before it counts as a dead run's. */
+const UNNAMED_LOCK_GRACE_MS = 5_000;
+
 /** Takes the output folder's lock, waiting while a live run holds it; a dead run's lock is taken over. */
 async function acquireLock(outDir: string, opts: ApplyOptions): Promise<() => Promise<void>> {
   const path = join(outDir, LOCK_FILE);
@@ -97,12 +100,15 @@ async function acquireLock(outDir: string, opts: ApplyOptions): Promise<() => Pr
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const { owner, text } = await lockHolder(path);
-    if (!(await holderAlive(owner))) {
+    // A lock file that names nobody was just created by a run that has not written its name yet (open and
+    // write are two steps): that run is alive. Only an unnamed lock left for longer is a dead run's.
+    const unnamedButFresh = !owner && Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) < UNNAMED_LOCK_GRACE_MS;
+    if (!unnamedButFresh && !(await holderAlive(owner))) {
       // A dead run's lock: remove it unless someone replaced it meanwhile, then try again.
       if ((await readFile(path, 'utf8').catch(() => '')) === text) await rm(path, { force: true });
       continue;
     }
-    const who = `another devskyy-mon run (pid ${owner!.pid})`;
+    const who = owner ? `another devskyy-mon run (pid ${owner.pid})` : 'another devskyy-mon run';
     if (Date.now() >= deadline) {
       throw new LockHeldError(`${who} is writing ${outDir} and still holds its lock; run again when it has finished`);
     }
