@@ -165,7 +165,7 @@ async function choosePorts(o: NativeOptions, withGrafana: boolean): Promise<Reco
     }
     if (!(await portFree(port))) {
       const who = await whoListens(port);
-      throw new EnvironmentError(`port ${port} (for ${name}) is in use${who ? ` by pid ${who.pid} (${who.command.slice(0, 120)})` : ''}; stop it, change the port in the catalog, or run with --ports auto`);
+      throw new EnvironmentError(`port ${port} (for ${name}) is in use${who ? ` by pid ${who.pid} (${who.command.length > 240 ? `${who.command.slice(0, 240)}…` : who.command})` : ''}; stop it, change the port in the catalog, or run with --ports auto`);
     }
     ports[name] = port;
   }
