@@ -14,6 +14,8 @@ export const MAX_NESTING = 64;
  * an ordinary name: the data is built from null-prototype objects, so no lookup ever reaches Object.prototype.
  */
 const UNSAFE_KEYS = new Set(['__proto__']);
+/** Where a YAML tag can start: `!` at the start of a node (after a line start, blank, `[`, `{` or `,`); `!=` is PromQL, not a tag. */
+const TAG_START = /(?:^|[\s[{,])!(?!=)/m;
 /** A UTF-16 surrogate without its partner: not a character, and no UTF-8 file can hold it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -108,6 +110,10 @@ export class YamlSource {
       const second = sources[1]!;
       diagnostics.push({ file, severity: 'error', check: 'yaml-syntax', message: 'the file holds more than one YAML document (a second "---")', ...second.spanOfOffsets(docs[1]!.range[0], docs[1]!.range[0] + 1), hint: 'only the first document would be read; remove the second or split the file' });
     }
+    // The node checks below look for an unsafe key, a lone surrogate and a tag. A key or value can only hold one
+    // written as it is or through an escape (a backslash in a double-quoted string), and a tag starts with `!`: a
+    // text holding none of these cannot have one, and skips the walk.
+    const mayNeedNodeChecks = [...UNSAFE_KEYS].some((k) => fileText.includes(k)) || LONE_SURROGATE.test(fileText) || fileText.includes('\\') || TAG_START.test(fileText);
     for (const source of sources) {
       const doc = source.doc;
       // The parser still returns data for duplicate keys and unknown tags; all of them are fatal here.
@@ -117,6 +123,7 @@ export class YamlSource {
         const hint = YAML_HINTS[e.code];
         diagnostics.push({ file, severity: 'error', check, message, ...source.spanOfOffsets(e.pos[0], e.pos[1]), ...(hint ? { hint } : {}) });
       }
+      if (!mayNeedNodeChecks) continue;
       visit(doc, {
         Pair: (_k, pair) => {
           if (isScalar(pair.key) && typeof pair.key.value === 'string' && UNSAFE_KEYS.has(pair.key.value)) {
@@ -149,7 +156,8 @@ export class YamlSource {
     const bombError = (at: Span | Record<string, never>) =>
       fail('yaml-alias-limit', `too many alias expansions (more than ${maxAliasCount}) by the time this alias is read; the file looks like an alias bomb`, at, 'reuse anchors a few times at most; repeat the text instead');
     for (const source of sources) {
-      const bomb = source.aliasOverLimit(maxAliasCount);
+      // An alias is written `*name`: a text without `*` has none, and the walk that prices them is skipped.
+      const bomb = fileText.includes('*') ? source.aliasOverLimit(maxAliasCount) : undefined;
       if (bomb) return bombError(source.spanOfNode(bomb));
       try {
         documents.push({ source, data: nullPrototype(source.doc.toJS({ maxAliasCount })) });
