@@ -62,6 +62,7 @@ const CASES: BadCase[] = [
   { name: 'alert expression syntax error', yaml: edit('[5m]))) > 0.5', '[5m])) > 0.5'), check: 'promql/syntax' },
   { name: 'histogram_quantile drops le', yaml: edit('histogram_quantile(0.95, sum by (le) (rate(myapp_http_request_duration_seconds_bucket[5m]))) > 0.5', 'histogram_quantile(0.95, sum(rate(myapp_http_request_duration_seconds_bucket[5m]))) > 0.5'), check: 'promql/histogram-quantile-le', at: 'sum(rate(myapp_http_request_duration_seconds_bucket' },
   { name: 'severity outside the set', yaml: edit('severity: warning', 'severity: warn'), check: 'alert/severity-unknown', at: 'warn\n' },
+  { name: 'enum with labels of its own', yaml: edit('\nalerts:\n', '  - { name: state, type: enum, category: http, help: State., states: [a, b], labels: [method] }\n\nalerts:\n'), check: 'enum-labels', at: '[method] }' },
   { name: 'HTTP-role metric with a label the runtime cannot fill', yaml: edit('    meaning: route\n', '    name: where\n'), check: 'role-label', at: 'route, status]' },
   { name: 'scrape timeout longer than interval', yaml: edit('scrape_timeout: 10s', 'scrape_timeout: 20s'), check: 'scrape-timeout', at: '20s' },
 ];

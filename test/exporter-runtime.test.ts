@@ -406,6 +406,50 @@ describe('HTTP middleware', () => {
     expect((await get(port, '/metrics')).body.toString()).toContain('t_requests_total{method="GET",endpoint="/health",status="200"} 1');
   });
 
+  it('Fastify: a request the client aborts counts as 499 and leaves the in-flight gauge at 0', async () => {
+    const e = new Exporter(httpSpec);
+    const app = Fastify();
+    setupPrometheus(app as never, e);
+    app.get('/slow', async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      return 's';
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    servers.push({ close: () => void app.close() });
+    const port = (app.server.address() as AddressInfo).port;
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, path: '/slow' });
+        req.on('error', () => resolve());
+        req.on('socket', () => setTimeout(() => req.destroy(), 50));
+        req.end();
+      });
+    }
+    // Wait for the condition (the server sees each close when its handler ends), up to a limit.
+    let body = '';
+    for (let i = 0; i < 100 && !/status="499"\} 3/.test(body); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      body = (await get(port, '/metrics')).body.toString();
+    }
+    expect(body).toContain('t_requests_total{method="GET",endpoint="/slow",status="499"} 3');
+    expect(body).toMatch(/^t_in_flight 0$/m);
+  });
+
+  it('Express: only GET and HEAD of the metrics path are the exporter\'s; the app\'s own POST /metrics stays the app\'s', async () => {
+    const e = new Exporter(httpSpec);
+    const app = express();
+    setupPrometheus(app as never, e);
+    app.post('/metrics', (_req, res) => void res.status(202).send('the app\'s'));
+    const s = app.listen(0, '127.0.0.1');
+    servers.push(s);
+    await new Promise((r) => s.once('listening', r));
+    const port = (s.address() as AddressInfo).port;
+    const posted = await get(port, '/metrics', {}, 'POST');
+    expect(posted.status).toBe(202);
+    expect(posted.body.toString()).toBe("the app's");
+    expect((await get(port, '/metrics')).body.toString()).toContain('# TYPE t_requests_total counter');
+  });
+
   it('Fastify: hooks record requests with the route template', async () => {
     const e = new Exporter(httpSpec);
     const app = Fastify();

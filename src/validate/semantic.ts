@@ -88,6 +88,7 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
   checkNumbers(report, 'percentiles', m.percentiles, at('percentiles'));
   if (m.aggregate && m.type !== 'gauge') report('field-type', `aggregate applies to gauges only; ${m.type} values always combine by ${m.type === 'info' || m.type === 'enum' ? 'taking the first' : 'summing'}`, at('aggregate'), { key: true });
 
+  if (m.type === 'enum' && (m.labels ?? []).length) report('enum-labels', 'an enum has no labels of its own: its one label is the state, named after the metric (Python\'s Enum)', at('labels'));
   const seenNames = new Map<string, string>();
   (m.labels ?? []).forEach((id, j) => {
     const def = raw.labels?.[id];

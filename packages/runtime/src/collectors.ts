@@ -12,6 +12,21 @@ export interface CollectorSample {
 export type CollectorResult = Record<string, number | readonly CollectorSample[] | undefined>;
 export type CollectorFn = () => CollectorResult | Promise<CollectorResult>;
 
+/** A result the exporter can apply: per key, a number or samples with numeric values. Throws TypeError otherwise (the run counts as failed). */
+function checkResult(id: string, result: unknown): CollectorResult {
+  if (typeof result !== 'object' || result === null) throw new TypeError(`collector ${id} returned ${String(result)}, not an object of values`);
+  for (const [key, value] of Object.entries(result)) {
+    if (value === undefined || typeof value === 'number') continue;
+    if (!Array.isArray(value)) throw new TypeError(`collector ${id}: ${key} is neither a number nor a list of samples`);
+    for (const sample of value as unknown[]) {
+      if (typeof sample !== 'object' || sample === null || typeof (sample as { value?: unknown }).value !== 'number') {
+        throw new TypeError(`collector ${id}: a sample of ${key} has no numeric value`);
+      }
+    }
+  }
+  return result as CollectorResult;
+}
+
 export class CollectorRunner {
   private last: { at: number; result: CollectorResult } | undefined;
   private inflight: Promise<CollectorResult | undefined> | undefined;
@@ -33,7 +48,7 @@ export class CollectorRunner {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`collector ${this.spec.id} timed out after ${this.spec.timeoutSeconds}s`)), this.spec.timeoutSeconds * 1000);
         });
-        const result = await Promise.race([Promise.resolve().then(this.fn), timeout]);
+        const result = checkResult(this.spec.id, await Promise.race([Promise.resolve().then(this.fn), timeout]));
         this.runs++;
         this.last = { at: this.now(), result };
         this.report(true, (this.now() - start) / 1000);

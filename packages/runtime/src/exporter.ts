@@ -12,7 +12,7 @@ import { buildMetric } from './handles.js';
 import type { LabelSet } from './label-guard.js';
 import { errorTypeOf, statusClassOf } from './paths.js';
 import type { CollectorSpec, ExporterSpec, LabelMeaning, MetricSpec, MetricType } from './spec.js';
-import { LABEL_MEANINGS, labelMeaning } from './spec.js';
+import { LABEL_MEANINGS, labelMeaning, OVERFLOW_VALUE } from './spec.js';
 import { readSystem } from './system.js';
 import { exposition, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsOpenMetrics } from './exposition.js';
 
@@ -36,10 +36,40 @@ export interface HealthReport {
 const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * The spec rules whose breach would make the exposition wrong rather than merely odd (devskyy-mon's validate applies
+ * them and more to catalogs; this guards hand-written specs). Throws TypeError naming the metric and the rule.
+ */
 function checkSpec(spec: ExporterSpec): void {
   for (const m of spec.metrics) {
+    const fail = (rule: string): never => {
+      throw new TypeError(`${m.name}: ${rule}`);
+    };
     if (!PROMETHEUS_NAME.test(m.name)) throw new TypeError(`"${m.name}" is not a valid Prometheus metric name`);
-    for (const l of m.labels) if (!LABEL_NAME.test(l.name) || l.name.startsWith('__')) throw new TypeError(`${m.name}: "${l.name}" is not a valid label name`);
+    const names = new Set<string>();
+    for (const l of m.labels) {
+      if (!LABEL_NAME.test(l.name) || l.name.startsWith('__')) fail(`"${l.name}" is not a valid label name`);
+      if (names.has(l.name)) fail(`label "${l.name}" is declared twice`);
+      names.add(l.name);
+      if (l.values && (new Set(l.values).size !== l.values.length || l.values.includes(OVERFLOW_VALUE))) fail(`the values of label "${l.name}" repeat or include "${OVERFLOW_VALUE}"`);
+      if (l.maxValues !== undefined && !(Number.isInteger(l.maxValues) && l.maxValues >= 1)) fail(`maxValues of label "${l.name}" must be a whole number of at least 1`);
+    }
+    if (m.type === 'histogram') {
+      if (names.has('le')) fail('a histogram cannot have a label named "le" (its bucket bounds)');
+      const b = m.buckets ?? [];
+      if (!b.length || b.some((x, i) => !Number.isFinite(x) || (i > 0 && !(x > b[i - 1]!)))) fail('buckets must be finite numbers in strictly ascending order');
+    }
+    if (m.type === 'summary') {
+      if (names.has('quantile')) fail('a summary cannot have a label named "quantile"');
+      if (!(m.percentiles ?? []).length || (m.percentiles ?? []).some((q) => !(q > 0 && q < 1))) fail('percentiles must lie strictly between 0 and 1');
+      if (m.maxAgeSeconds !== undefined && !(m.maxAgeSeconds > 0)) fail('maxAgeSeconds must be positive');
+      if (m.ageBuckets !== undefined && !(Number.isInteger(m.ageBuckets) && m.ageBuckets >= 1)) fail('ageBuckets must be a whole number of at least 1');
+    }
+    if (m.type === 'enum') {
+      const states = m.states ?? [];
+      if (!states.length || new Set(states).size !== states.length) fail('an enum needs states, each once');
+      if (m.labels.length) fail('an enum has no labels of its own (its state label is named after the metric)');
+    }
   }
 }
 

@@ -129,11 +129,25 @@ export abstract class Family<S extends Series = Series> {
     if (this.series.delete(this.guard.key(labels))) this.version++;
   }
 
-  /** Forgets every series (prom-client's reset()). */
+  /**
+   * A family without labels shows its one series from the start, at 0, as prom-client does (so a first increment
+   * is seen by rate() and no absent() fires on a healthy process). Set by the exporter for application-written
+   * families; a collector-fed one shows what its collector returned.
+   */
+  presetEmptySeries = false;
+
+  /** Makes the family's one series when it has no labels and presets it. */
+  preset(): void {
+    this.presetEmptySeries = true;
+    if (!this.labelNames.length) this.at(undefined);
+  }
+
+  /** Forgets every series (prom-client's reset()); a preset label-less series comes back at 0. */
   reset(): void {
     this.series.clear();
     this.version++;
     this.epoch++;
+    if (this.presetEmptySeries && !this.labelNames.length) this.at(undefined);
   }
 
   get size(): number {
@@ -243,8 +257,14 @@ function bound<S>(family: { epoch: number }, find: () => S): () => S {
   };
 }
 
-function checkIncrement(name: string, value: number): void {
+function checkIncrement(name: string, value: unknown): void {
+  if (typeof value !== 'number') throw new TypeError(`${name}: ${String(value)} is not a number`);
   if (!(value >= 0) || value === Infinity) throw new RangeError(`${name}: a counter increases by a finite, non-negative amount, not ${value}`);
+}
+
+/** Gauges take any number, NaN and the infinities included (prom-client's rule); anything else is a caller's bug. */
+function checkGaugeValue(name: string, value: unknown): void {
+  if (typeof value !== 'number') throw new TypeError(`${name}: ${String(value)} is not a number`);
 }
 
 export class CounterFamily extends ScalarFamily {
@@ -252,12 +272,11 @@ export class CounterFamily extends ScalarFamily {
 
   /** Adds `value` (default 1) to the series of `labels`. Throws RangeError for a negative or non-finite value (a counter only goes up). */
   inc(labels: LabelSet | undefined, value?: number): void {
+    // The value is checked before the series is looked up: a refused call leaves no series behind.
+    if (value !== undefined) checkIncrement(this.name, value);
     const s = this.at(labels);
     if (value === undefined) s.value++;
-    else {
-      checkIncrement(this.name, value);
-      s.value += value;
-    }
+    else s.value += value;
     this.version++;
   }
 
@@ -280,13 +299,17 @@ export class CounterFamily extends ScalarFamily {
 export class GaugeFamily extends ScalarFamily {
   readonly type = 'gauge';
 
+  /** Sets the series of `labels`. Throws TypeError for a value that is not a number. */
   set(labels: LabelSet | undefined, value: number): void {
+    checkGaugeValue(this.name, value);
     const s = this.at(labels);
     s.value = value;
     this.version++;
   }
 
+  /** Adds `value` (default 1; negative to decrease). Throws TypeError for a value that is not a number. */
   inc(labels: LabelSet | undefined, value = 1): void {
+    checkGaugeValue(this.name, value);
     const s = this.at(labels);
     s.value += value;
     this.version++;
@@ -305,12 +328,14 @@ export class GaugeFamily extends ScalarFamily {
   child(labels: LabelSet | undefined): { set(value: number): void; inc(value?: number): void; dec(value?: number): void } {
     const series = bound(this, () => this.at(labels));
     const add = (v: number) => {
+      checkGaugeValue(this.name, v);
       const s = series();
       s.value += v;
-        this.version++;
+      this.version++;
     };
     return {
       set: (v) => {
+        checkGaugeValue(this.name, v);
         const s = series();
         s.value = v;
         this.version++;
@@ -321,10 +346,16 @@ export class GaugeFamily extends ScalarFamily {
   }
 }
 
+function checkObservation(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${name}: ${String(value)} is not a valid number to observe`);
+}
+
 /** Histograms and summaries: observations, each also added to the series' sum and count. */
 abstract class ObserverFamily<S extends Series & { sum: number; count: number }> extends Family<S> {
   /** Records `value` (seconds, bytes, … as the metric's unit says). Throws TypeError for NaN or an infinity, as prom-client does. */
   observe(labels: LabelSet | undefined, value: number): void {
+    // The value is checked before the series is looked up: a refused call leaves no series behind.
+    checkObservation(this.name, value);
     this.record(this.at(labels), value);
   }
 
@@ -334,7 +365,7 @@ abstract class ObserverFamily<S extends Series & { sum: number; count: number }>
   }
 
   private record(s: S, value: number): void {
-    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: ${String(value)} is not a valid number to observe`);
+    checkObservation(this.name, value);
     this.count(s, value);
     s.sum += value;
     s.count++;

@@ -64,16 +64,17 @@ export function setupPrometheus<E extends Exporter<object>>(app: ExpressLike | F
   const health = healthPath(opts);
   const metricsPath = opts.path ?? '/metrics';
   if ('addHook' in app) {
-    const started = new WeakMap<object, (status: number, bytes?: number) => void>();
     type FReq = { method: string; url: string; headers: Record<string, unknown>; routeOptions?: { url?: string }; raw: IncomingMessage };
     type FRep = { statusCode: number; getHeader(n: string): unknown; raw: ServerResponse };
-    app.addHook('onRequest', (req: FReq, _rep: FRep, done: () => void) => {
+    app.addHook('onRequest', (req: FReq, rep: FRep, done: () => void) => {
       const p = req.url.split('?')[0];
-      if (p !== metricsPath && p !== health) started.set(req, instrument(exporter, req.method, req.url, () => req.routeOptions?.url, lengthOf(req.headers['content-length'])));
-      done();
-    });
-    app.addHook('onResponse', (req: FReq, rep: FRep, done: () => void) => {
-      started.get(req)?.(rep.statusCode, lengthOf(rep.getHeader('content-length')));
+      if (p !== metricsPath && p !== health) {
+        const finish = instrument(exporter, req.method, req.url, () => req.routeOptions?.url, lengthOf(req.headers['content-length']));
+        // The raw response's 'close' comes after the response was sent and also when the client went away first
+        // (Fastify's onResponse hook does not run then): one listener counts both, an abort as 499.
+        const res = rep.raw;
+        res.once('close', () => finish(res.writableFinished ? res.statusCode : CLIENT_CLOSED, lengthOf(res.getHeader('content-length'))));
+      }
       done();
     });
     app.addHook('onError', (_req: FReq, _rep: FRep, err: Error, done: () => void) => {
@@ -101,7 +102,9 @@ export function setupPrometheus<E extends Exporter<object>>(app: ExpressLike | F
     const url = req.originalUrl ?? req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    if (path === metricsPath || (health !== undefined && path === health)) return expose ? handler(req, res) : next();
+    // Only GET and HEAD of these paths are ours: an app's own POST /metrics stays the app's.
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && (path === metricsPath || (health !== undefined && path === health))) return expose ? handler(req, res) : next();
     const finish = instrument(exporter, req.method ?? 'GET', url, () => (req.route?.path !== undefined ? `${req.baseUrl ?? ''}${req.route.path}` : undefined), lengthOf(req.headers['content-length']));
     // 'close' follows 'finish' and also fires when the client goes away, so one listener covers both.
     res.once('close', () => finish(res.writableFinished ? res.statusCode : CLIENT_CLOSED, lengthOf(res.getHeader('content-length'))));
@@ -125,7 +128,8 @@ export function httpHandler(exporter: Exporter<object>, app: (req: IncomingMessa
   const health = healthPath(opts);
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === metricsPath || (health !== undefined && path === health)) return metrics(req, res);
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && (path === metricsPath || (health !== undefined && path === health))) return metrics(req, res);
     const finish = instrument(exporter, req.method ?? 'GET', req.url ?? '/', () => undefined, lengthOf(req.headers['content-length']));
     res.once('close', () => finish(res.writableFinished ? res.statusCode : CLIENT_CLOSED, lengthOf(res.getHeader('content-length'))));
     try {

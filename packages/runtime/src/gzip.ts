@@ -165,7 +165,8 @@ export function acceptsGzip(req: IncomingMessage): boolean {
     if (coding) weights.set(coding, q === undefined ? 1 : Number(q.slice(2)));
   }
   const q = weights.get('gzip') ?? weights.get('x-gzip') ?? weights.get('*') ?? 0;
-  return q > 0;
+  // identity is acceptable unless refused; gzip is chosen when it weighs at least as much.
+  return q > 0 && q >= (weights.get('identity') ?? 0);
 }
 
 /** Response headers of an exposition body; a streamed one has no length. */

@@ -83,6 +83,13 @@ function timer(observe: (v: number) => void): () => number {
 
 /** Builds a catalog metric's family and handle; `overflow(label)` counts a folded label value. */
 export function buildMetric(spec: MetricSpec, overflow: (label: string) => void, now?: () => number): BuiltMetric {
+  const built = buildFamily(spec, overflow, now);
+  // Label-less families the application writes show 0 from the start (collector-fed ones show their collector's values).
+  if (!spec.collector && spec.type !== 'info' && spec.type !== 'enum') built.family.preset();
+  return built;
+}
+
+function buildFamily(spec: MetricSpec, overflow: (label: string) => void, now?: () => number): BuiltMetric {
   const labelled = spec.labels.length > 0;
   const L = (a: unknown): LabelSet | undefined => (labelled ? (a as LabelSet) : undefined);
   switch (spec.type) {
@@ -101,7 +108,8 @@ export function buildMetric(spec: MetricSpec, overflow: (label: string) => void,
       const v = (a: unknown, b: unknown, d: number) => valueArg(labelled, a, b) ?? d;
       const handle = {
         name: spec.name,
-        set: (a?: unknown, b?: unknown) => f.set(L(a), v(a, b, 0)),
+        // set() has no default: a value the caller forgot is a TypeError, not a 0.
+        set: (a?: unknown, b?: unknown) => f.set(L(a), valueArg(labelled, a, b) as number),
         inc: (a?: unknown, b?: unknown) => f.inc(L(a), v(a, b, 1)),
         dec: (a?: unknown, b?: unknown) => f.inc(L(a), -v(a, b, 1)),
         labels: (a?: unknown) => f.child(L(a)),

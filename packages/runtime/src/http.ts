@@ -15,7 +15,8 @@ export interface MetricsServerOptions {
   path?: string;
   /**
    * Also answer a health path with the exporter's health report (JSON; 503 when the health state is "unhealthy"):
-   * `true` for "/health", or a path. Default: no health path (the application's own routes stay its own).
+   * `true` for "/health", or a path. Default: none for setupPrometheus and httpHandler (the application's own
+   * routes stay its own); "/health" for startMetricsServer, whose port serves nothing else.
    */
   health?: boolean | string;
   basicAuth?: { username: string; password: string };
@@ -29,9 +30,10 @@ export function healthPath(opts: MetricsServerOptions): string | undefined {
 }
 
 function authorized(req: IncomingMessage, auth: { username: string; password: string }): boolean {
-  const header = String(req.headers.authorization ?? '');
-  if (!header.startsWith('Basic ')) return false;
-  const given = Buffer.from(header.slice(6), 'base64');
+  // The scheme name is case-insensitive (RFC 7617, RFC 9110 §11.1).
+  const m = /^basic[ \t]+(\S+)[ \t]*$/i.exec(String(req.headers.authorization ?? ''));
+  if (!m) return false;
+  const given = Buffer.from(m[1]!, 'base64');
   const want = Buffer.from(`${auth.username}:${auth.password}`);
   return given.length === want.length && timingSafeEqual(given, want);
 }
