@@ -1,5 +1,5 @@
 // The normalised catalog every emitter reads: defaults applied, names expanded, references resolved.
-import type { LabelMeaning } from '@devskyy-mon/runtime/spec';
+import type { Aggregate, LabelMeaning } from '@devskyy-mon/runtime/spec';
 import type { PathSegment } from '../load/yaml-source.js';
 import type { RawReceiver } from './raw.js';
 
@@ -47,7 +47,8 @@ export interface Metric {
   /** Collector id; absent when the application instruments it. */
   collector?: string;
   role?: string;
-  aggregate: 'sum' | 'max' | 'min' | 'first' | 'omit';
+  /** How cluster workers' values combine: the runtime's own type. */
+  aggregate: Aggregate;
   seedName?: string;
   note?: string;
   /** The application may legitimately never expose it (a feature flag, a code path not every deployment has): verify notes its absence instead of failing. */

@@ -55,10 +55,6 @@ export interface VerifyOptions {
   onEvent?: (e: VerifyEvent) => void;
 }
 
-/** Families the exporter runtime adds to the catalog's own. */
-export function runtimeFamilies(ns: string): string[] {
-  return [`${ns}_metrics_overflow_total`, `${ns}_scrape_collector_success`, `${ns}_scrape_collector_errors_total`, `${ns}_scrape_collector_duration_seconds`];
-}
 
 /**
  * Where Prometheus files a family's metadata, and the types it may report: it scrapes OpenMetrics when offered
@@ -213,11 +209,8 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
       const problems: string[] = [];
       const notes: string[] = [];
       const known = new Set<string>();
-      for (const fullName of runtimeFamilies(ns)) {
-        const type = fullName.endsWith('_total') ? 'counter' : fullName.endsWith('_seconds') ? 'histogram' : 'gauge';
-        exposedSeriesNames({ fullName, type }).forEach((n) => known.add(n));
-        if (type === 'histogram') exposedSeriesNames({ fullName, type: 'summary' }).forEach((n) => known.add(n));
-      }
+      // The runtime's own families (overflow counter, collector bookkeeping) are declared in the model beside the catalog's.
+      for (const m of o.catalog.runtimeMetrics) exposedSeriesNames(m).forEach((n) => known.add(n));
       for (const m of o.catalog.metrics) {
         exposedSeriesNames(m).forEach((n) => known.add(n));
         const keys = metadataKeys(m);

@@ -150,9 +150,6 @@ export abstract class Family<S extends Series = Series> {
     if (this.presetEmptySeries && !this.labelNames.length) this.at(undefined);
   }
 
-  get size(): number {
-    return this.series.size;
-  }
 
   /** Every series' sample lines, in insertion order, as pieces for the renderer. */
   *texts(openMetrics: boolean): Generator<string> {
@@ -315,10 +312,6 @@ export class GaugeFamily extends ScalarFamily {
     this.version++;
   }
 
-  /** The value of the series of `labels`, or undefined when it has none. */
-  value(labels: LabelSet | undefined): number | undefined {
-    return this.series.get(this.guard.key(labels))?.value;
-  }
 
   /** Every series' labels and value. */
   entries(): { labels: Readonly<Record<string, string>>; value: number }[] {
