@@ -5,12 +5,21 @@ import { ROOT } from './support/helpers.js';
 
 describe('multi-process (node:cluster)', () => {
   it('the primary serves every worker\'s metrics, combined per metric as the catalog says', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'cluster', 'app.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'cluster', 'app.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    /** Resolves when the fixture printed `line` (it prints one after each control command took effect). */
+    const printed = (line: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => (out.includes(`${line}\n`) ? (child.stdout.off('data', check), resolve()) : undefined);
+        child.stdout.on('data', check);
+        check();
+      });
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
+        child.stdout.on('data', () => {
           const m = /listening (\d+)/.exec(out);
           if (m) resolve(Number(m[1]));
         });
@@ -42,6 +51,20 @@ describe('multi-process (node:cluster)', () => {
       expect(omBody.endsWith('# EOF\n')).toBe(true);
       const refused = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { accept: 'application/openmetrics-text; q=0, text/plain' } });
       expect(refused.headers.get('content-type')).toContain('text/plain');
+
+      // A worker that stops answering is served from its last answer (a sum that dipped would read as a counter
+      // reset), and a process warning says so.
+      child.stdin.write('block 2\n');
+      await printed('blocked 2');
+      const stale = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(stale).toMatch(/^c_jobs_total 30$/m);
+      expect(err).toContain('DEVSKYY_MON_CLUSTER_WORKER_MISSING');
+      // A worker that exits leaves its counts and histograms in the total; its gauges go with it.
+      child.stdin.write('kill 1\n');
+      await printed('killed 1');
+      const afterExit = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(afterExit).toMatch(/^c_jobs_total 30$/m);
+      expect(afterExit).toMatch(/^c_in_flight 2$/m); // worker 2's last answer only
     } finally {
       child.kill('SIGTERM');
     }

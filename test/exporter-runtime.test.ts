@@ -253,6 +253,28 @@ describe('trackDuration and trackOperation', () => {
     expect(await trackOperation(h, { op: 'a' }, async () => 'ok')).toBe('ok');
     expect((await e.exposition()).body).toContain('t_op_seconds_count{op="a"} 4');
   });
+
+  it('time a thenable that is not a native Promise (a query builder) until it settles, calling its then once', async () => {
+    const e = new Exporter(histSpec);
+    const h = e.handle('opSeconds') as never;
+    let settle: (v: string) => void = () => undefined;
+    let thenCalls = 0;
+    const builder = {
+      then<T>(onFulfilled: (v: string) => T, onRejected?: (err: unknown) => T): void {
+        thenCalls++;
+        settle = (v) => void onFulfilled(v);
+        void onRejected;
+      },
+    };
+    const query = trackDuration(h, { op: 'a' })(() => builder);
+    const pending = query();
+    await new Promise((r) => setImmediate(r));
+    expect((await e.exposition()).body).toContain('t_op_seconds_count{op="a"} 0');
+    settle('rows');
+    expect(await pending).toBe('rows');
+    expect((await e.exposition()).body).toContain('t_op_seconds_count{op="a"} 1');
+    expect(thenCalls).toBe(1);
+  });
 });
 
 describe('exposition matches Prometheus\' Python client', () => {

@@ -95,43 +95,156 @@ function merge(into: AnyFamily, spec: MetricSpec, all: readonly SeriesSnapshot[]
 }
 
 export interface ClusterOptions extends MetricsServerOptions {
-  /** How long the primary waits for each worker's answer, in milliseconds. Default 5000; a worker that does not answer is left out of that scrape. */
+  /**
+   * How long the primary waits for each worker's answer, in milliseconds. Default 5000. A worker that does not
+   * answer in time (or answers with an error) is represented by its last answer, so sums do not dip.
+   */
   workerTimeoutMs?: number;
+  /**
+   * Called when a live worker stops answering (once per answered -> missing change, with its cluster worker id).
+   * Default: a Node process warning with code `DEVSKYY_MON_CLUSTER_WORKER_MISSING`.
+   */
+  onWorkerMissing?: (workerId: number, reason: string) => void;
 }
+
+const warnMissing = (workerId: number, reason: string): void =>
+  process.emitWarning(`cluster worker ${workerId} did not answer the metrics request (${reason}); its last answer is served`, { code: 'DEVSKYY_MON_CLUSTER_WORKER_MISSING' });
 
 let nextId = 0;
 
-/** Asks every live worker for its series; resolves with the answers that came within the timeout. */
-function askWorkers(timeoutMs: number): Promise<Answer[]> {
+/** One live worker's answer to one request, or why there is none. */
+type Reply = { workerId: number; answer: Answer } | { workerId: number; missing: string };
+
+/** Asks every live worker for its series; resolves with each worker's answer or the reason it gave none. */
+function askWorkers(timeoutMs: number): Promise<Reply[]> {
   const workers = Object.values(cluster.workers ?? {}).filter((w): w is NonNullable<typeof w> => !!w && w.isConnected());
   const id = nextId++;
   return Promise.all(
     workers.map(
       (w) =>
-        new Promise<Answer | undefined>((resolve) => {
-          const done = (a: Answer | undefined) => {
+        new Promise<Reply>((resolve) => {
+          const done = (r: Reply) => {
             clearTimeout(timer);
             w.off('message', onMessage);
             w.off('exit', onExit);
-            resolve(a);
+            resolve(r);
           };
           const onMessage = (m: unknown) => {
-            if (m && typeof m === 'object' && (m as Answer).type === ANSWER && (m as Answer).id === id) done(m as Answer);
+            if (!m || typeof m !== 'object' || (m as Answer).type !== ANSWER || (m as Answer).id !== id) return;
+            const a = m as Answer;
+            done(a.error === undefined ? { workerId: w.id, answer: a } : { workerId: w.id, missing: `error: ${a.error}` });
           };
-          const onExit = () => done(undefined);
-          const timer = setTimeout(() => done(undefined), timeoutMs);
+          const onExit = () => done({ workerId: w.id, missing: 'exited' });
+          const timer = setTimeout(() => done({ workerId: w.id, missing: `no answer within ${timeoutMs} ms` }), timeoutMs);
           w.on('message', onMessage);
           w.on('exit', onExit);
           w.send({ type: ASK, id } satisfies Ask);
         }),
     ),
-  ).then((answers) => answers.filter((a): a is Answer => !!a && !a.error));
+  );
+}
+
+/**
+ * What the primary remembers between scrapes, so the combined counters stay monotonic (a dip reads as a counter
+ * reset to rate() and increase(), which then count the whole remaining total as new).
+ * - `last`: each live worker's latest answer, served again while the worker does not answer.
+ * - `retired`: the counter and histogram series of workers that exited, summed per label set, kept for the
+ *   primary's lifetime (gauges and summary windows of a dead worker describe nothing any more and are dropped).
+ */
+class ClusterMemory {
+  private readonly last = new Map<number, Answer>();
+  private readonly missing = new Set<number>();
+  private readonly retired = new Map<string, Map<string, SeriesSnapshot>>();
+
+  constructor(
+    private readonly cumulative: ReadonlySet<string>,
+    private readonly onMissing: (workerId: number, reason: string) => void,
+  ) {}
+
+  /** The answers to serve for this scrape: fresh ones, and the last one of each worker that gave none. */
+  answers(replies: readonly Reply[]): Answer[] {
+    const out: Answer[] = [];
+    for (const r of replies) {
+      if ('answer' in r) {
+        this.last.set(r.workerId, r.answer);
+        this.missing.delete(r.workerId);
+        out.push(r.answer);
+        continue;
+      }
+      if (r.missing === 'exited') continue; // retire() takes its last answer
+      if (!this.missing.has(r.workerId)) {
+        this.missing.add(r.workerId);
+        this.onMissing(r.workerId, r.missing);
+      }
+      const last = this.last.get(r.workerId);
+      if (last) out.push(last);
+    }
+    return out;
+  }
+
+  /** A worker exited: its counters and histograms join the retired totals. */
+  retire(workerId: number): void {
+    const last = this.last.get(workerId);
+    this.last.delete(workerId);
+    this.missing.delete(workerId);
+    if (!last) return;
+    for (const f of last.families) {
+      if (!this.cumulative.has(f.name)) continue;
+      let byLabels = this.retired.get(f.name);
+      if (!byLabels) this.retired.set(f.name, (byLabels = new Map()));
+      for (const s of f.series) {
+        const key = JSON.stringify(s.labels);
+        byLabels.set(key, addCumulative(byLabels.get(key), s));
+      }
+    }
+  }
+
+  /** The retired series of one family, to merge with the live workers'. */
+  retiredSeries(name: string): SeriesSnapshot[] {
+    return [...(this.retired.get(name)?.values() ?? [])];
+  }
+}
+
+/** Two snapshots of one counter or histogram series added up (value, or bucket counts, sum and count). */
+function addCumulative(a: SeriesSnapshot | undefined, b: SeriesSnapshot): SeriesSnapshot {
+  if (!a) return { ...b, ...(b.counts ? { counts: [...b.counts] } : {}) };
+  const add = (x: number | undefined, y: number | undefined) => (x === undefined && y === undefined ? {} : { v: (x ?? 0) + (y ?? 0) });
+  const buckets = Math.max(a.counts?.length ?? 0, b.counts?.length ?? 0);
+  const value = add(a.value, b.value);
+  const sum = add(a.sum, b.sum);
+  const count = add(a.count, b.count);
+  return {
+    labels: a.labels,
+    ...('v' in value ? { value: value.v } : {}),
+    ...(buckets ? { counts: Array.from({ length: buckets }, (_, i) => (a.counts?.[i] ?? 0) + (b.counts?.[i] ?? 0)) } : {}),
+    ...('v' in sum ? { sum: sum.v } : {}),
+    ...('v' in count ? { count: count.v } : {}),
+  };
+}
+
+const memories = new WeakMap<Exporter<object>, ClusterMemory>();
+
+/** The primary's memory for this exporter, listening for worker exits from its first use on. */
+function memoryOf(exporter: Exporter<object>, onMissing: (workerId: number, reason: string) => void): ClusterMemory {
+  let m = memories.get(exporter);
+  if (m) return m;
+  const cumulative = new Set(exporter.families().filter((f) => f instanceof CounterFamily || f instanceof HistogramFamily).map((f) => f.name));
+  m = new ClusterMemory(cumulative, onMissing);
+  memories.set(exporter, m);
+  const memory = m;
+  cluster.on('exit', (w) => memory.retire(w.id));
+  return memory;
 }
 
 /** The cluster's combined exposition, in the format the Accept header prefers. */
-export async function clusterExposition(exporter: Exporter<object>, accept: string, timeoutMs = 5000): Promise<{ contentType: string; body: string }> {
-  const answers = await askWorkers(timeoutMs);
+export async function clusterExposition(exporter: Exporter<object>, accept: string, timeoutMs = 5000, onWorkerMissing: (workerId: number, reason: string) => void = warnMissing): Promise<{ contentType: string; body: string }> {
+  const memory = memoryOf(exporter, onWorkerMissing);
+  const answers = memory.answers(await askWorkers(timeoutMs));
   const byName = new Map<string, SeriesSnapshot[]>();
+  for (const f of exporter.families()) {
+    const retired = memory.retiredSeries(f.name);
+    if (retired.length) byName.set(f.name, retired);
+  }
   for (const a of answers) for (const f of a.families) byName.set(f.name, [...(byName.get(f.name) ?? []), ...f.series]);
   // Shared collectors run here: their families come from the primary's own exporter, and so do their series of
   // the collector bookkeeping families (workers report only the collectors they run).
@@ -166,5 +279,6 @@ export async function clusterExposition(exporter: Exporter<object>, accept: stri
  */
 export function startClusterMetricsServer(exporter: Exporter<object>, opts: ClusterOptions = {}): Promise<Server> | undefined {
   if (!cluster.isPrimary) return undefined;
-  return startMetricsServer(exporter, { ...opts, exposition: (accept) => clusterExposition(exporter, accept, opts.workerTimeoutMs) });
+  memoryOf(exporter, opts.onWorkerMissing ?? warnMissing); // from now on, a worker's exit keeps its counts
+  return startMetricsServer(exporter, { ...opts, exposition: (accept) => clusterExposition(exporter, accept, opts.workerTimeoutMs, opts.onWorkerMissing) });
 }

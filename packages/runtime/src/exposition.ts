@@ -14,19 +14,29 @@ import type { MetricType } from './spec.js';
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
+/** The OpenMetrics versions whose text this runtime writes (0.0.1 and 1.0.0 share the syntax it uses). */
+const OPENMETRICS_VERSIONS = new Set(['0.0.1', '1.0.0']);
+
 /**
  * Content negotiation (RFC 9110 §12.5.1): OpenMetrics when the Accept header gives application/openmetrics-text a
  * weight above 0 and at least the weight of the text format (text/plain, or a wildcard); else the text format.
+ * Entries naming a version the runtime does not write (OpenMetrics other than 0.0.1/1.0.0, text other than 0.0.4)
+ * are passed over, as client_golang's expfmt.Negotiate does; with nothing acceptable the answer is text 0.0.4.
  */
 export function wantsOpenMetrics(accept: string): boolean {
   let om = 0;
   let text = 0;
   for (const part of accept.split(',')) {
     const [type = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-    const qp = params.find((p) => p.startsWith('q='));
-    const q = qp === undefined ? 1 : Number(qp.slice(2)) || 0;
-    if (type === 'application/openmetrics-text') om = Math.max(om, q);
-    else if (type === 'text/plain' || type === 'text/*' || type === '*/*') text = Math.max(text, q);
+    const param = (name: string) => params.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
+    const q = Number(param('q') ?? 1) || 0;
+    const version = param('version');
+    // A version this runtime does not write is passed over, as client_golang's expfmt.Negotiate does.
+    if (type === 'application/openmetrics-text') {
+      if (version === undefined || OPENMETRICS_VERSIONS.has(version)) om = Math.max(om, q);
+    } else if (type === 'text/plain') {
+      if (version === undefined || version === '0.0.4') text = Math.max(text, q);
+    } else if (type === 'text/*' || type === '*/*') text = Math.max(text, q);
   }
   return om > 0 && om >= text;
 }

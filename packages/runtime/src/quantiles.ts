@@ -93,8 +93,13 @@ export class Sketch {
 }
 
 const bin = (magnitude: number): number => Math.ceil(Math.log(magnitude) / LOG_GAMMA);
-/** The bin's representative value: within ALPHA of every value in (GAMMA^(i-1), GAMMA^i]. */
-const value = (i: number): number => (2 * GAMMA ** i) / (GAMMA + 1);
+/**
+ * The bin's representative value, 2 * GAMMA^i / (GAMMA + 1): within ALPHA of every value in (GAMMA^(i-1), GAMMA^i].
+ * Computed as exp(i * ln GAMMA + ln(2 / (GAMMA + 1))) because GAMMA^i alone overflows to Infinity for the top bins
+ * of the double range (values near Number.MAX_VALUE), whose representative itself is finite.
+ */
+const value = (i: number): number => Math.exp(i * LOG_GAMMA + LOG_REPRESENTATIVE);
+const LOG_REPRESENTATIVE = Math.log(2 / (GAMMA + 1));
 
 function bump(m: Map<number, number>, i: number, by = 1): void {
   m.set(i, (m.get(i) ?? 0) + by);

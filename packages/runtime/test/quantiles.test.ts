@@ -27,6 +27,25 @@ describe('DDSketch quantiles', () => {
     }
   });
 
+  it('stay within the relative error at the ends of the double range (near Number.MAX_VALUE and subnormal-free small values)', () => {
+    for (const [lo, hi] of [
+      [1e307, Number.MAX_VALUE],
+      [-Number.MAX_VALUE, -1e307],
+      [1e-300, 1e-290],
+    ] as const) {
+      const values = Array.from({ length: 1001 }, (_, i) => lo + ((hi - lo) / 1000) * i);
+      const sk = new Sketch();
+      for (const v of values) sk.add(v);
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const q of [0.01, 0.1, 0.5, 0.9, 0.99]) {
+        const got = sk.quantile(q);
+        const want = exact(sorted, q);
+        expect(Number.isFinite(got), `q=${q} of [${lo}, ${hi}]`).toBe(true);
+        expect(Math.abs(got - want), `q=${q} of [${lo}, ${hi}]`).toBeLessThanOrEqual(Math.abs(want) * ALPHA);
+      }
+    }
+  });
+
   it('merged sketches answer as one sketch of all the values (a cluster of workers)', () => {
     const a = new Sketch();
     const b = new Sketch();
