@@ -243,6 +243,13 @@ describe('all problems in one run', () => {
     expect(r.catalog).toBeUndefined();
   });
 
+  it('an unknown key in a metric does not hide that metric\'s other errors', () => {
+    const yaml = edit('  - name: http_requests_in_flight\n', '  - name: http_requests_in_flight_ms\n    halp: typo of help\n');
+    const checks = checksOf(yaml);
+    expect(checks).toContain(`schema-unknown-key@${positionOf(yaml, 'halp').line}:${positionOf(yaml, 'halp').column}`);
+    expect(checks.some((c) => c.startsWith('unit-abbreviated@'))).toBe(true);
+  });
+
   it('a label definition that breaks the schema does not make its uses "unknown"', () => {
     const yaml = edit('    max_values: 50', '    max_values: fifty');
     const checks = validateCatalog('catalog.yaml', yaml).diagnostics.map((d) => d.check);

@@ -26,7 +26,12 @@ export function pruneSchemaFaults(data: unknown): { data: RawCatalog; removed: R
   const removed: Removed = { labels: new Set(), collectors: new Set(), categories: new Set(), metrics: new Set(), sections: new Set() };
   const copy: Obj = Object.assign(Object.create(null) as Obj, data);
   const dropItems = new Map<string, Set<number>>();
-  for (const f of schemaFaults(data)) {
+  // An unknown key inside a list item says nothing the checks read: it is removed and the item is kept, so the
+  // item's other problems are still reported. Other faults set the whole item aside.
+  const faults = schemaFaults(data);
+  for (const f of faults) if (f.keyword === 'additionalProperties' && f.path.length >= 2 && LIST_SECTIONS.has(String(f.path[0]))) withoutKey(copy, f.path, String(f.params['additionalProperty']));
+  for (const f of faults) {
+    if (f.keyword === 'additionalProperties' && f.path.length >= 2 && LIST_SECTIONS.has(String(f.path[0]))) continue;
     const [section, item] = f.path;
     if (section === undefined) {
       if (f.keyword === 'required' && REQUIRED_LISTS.includes(String(f.params['missingProperty']))) copy[String(f.params['missingProperty'])] = [];
@@ -69,6 +74,20 @@ export function pruneSchemaFaults(data: unknown): { data: RawCatalog; removed: R
   const left = schemaFaults(withoutHoles(copy));
   if (left.some((f) => f.keyword !== 'minItems')) return undefined;
   return { data: withHolesSkipped(copy), removed };
+}
+
+/** Deletes `key` from the object at `path` in `root`, copying each container on the way so the input stays as read. */
+function withoutKey(root: Obj, path: readonly (string | number)[], key: string): void {
+  let parent: Obj | unknown[] = root;
+  for (const step of path) {
+    const child: unknown = Array.isArray(parent) ? parent[Number(step)] : parent[String(step)];
+    const copy: Obj | unknown[] | undefined = Array.isArray(child) ? [...(child as unknown[])] : isObj(child) ? Object.assign(Object.create(null) as Obj, child) : undefined;
+    if (!copy) return;
+    if (Array.isArray(parent)) parent[Number(step)] = copy;
+    else parent[String(step)] = copy;
+    parent = copy;
+  }
+  if (!Array.isArray(parent)) delete parent[key];
 }
 
 function withoutHoles(o: Obj): Obj {
