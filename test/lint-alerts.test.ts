@@ -87,6 +87,14 @@ describe('lint-alerts corpus', () => {
     expect(hits.map((d) => d.start), JSON.stringify(out.diagnostics)).toContainEqual(want);
   });
 
+  it('a regex matcher is worded as a regex that matches no declared value, an equality as a value not declared', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'rules.yml'), alert('rate(devskyy_requests_total{method=~"FETCH|PURGE"}[5m]) > 1 and rate(devskyy_requests_total{method="FETCH"}[5m]) > 1'));
+    const r = await runInProcess(['lint-alerts', '--catalog', DEVSKYY, '--format', 'json', 'rules.yml'], dir);
+    const messages = (JSON.parse(r.stdout) as { diagnostics: { check: string; message: string }[] }).diagnostics.filter((d) => d.check === 'promql/label-value').map((d) => d.message);
+    expect(messages).toEqual([expect.stringMatching(/^regex "FETCH\|PURGE" matches none of the declared values of method \(GET, /), expect.stringMatching(/^"FETCH" is not a declared value of method \(GET, /)]);
+  });
+
   it('text output points into the rule file with a caret and a summary', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'alerts.yml'), alert('rate(devskyy_reqests_total[5m]) > 1'));

@@ -169,7 +169,9 @@ export class ExprChecker {
         const allowed = def?.values ?? (ref.metric.type === 'enum' && m.label === ref.metric.fullName ? ref.metric.states : undefined);
         if (!allowed || m.op.startsWith('!')) continue;
         const ok = m.op === '=' ? allowed.includes(m.value) : regexMatchesAny(m.value, allowed);
-        if (!ok) this.findings.push(finding('promql/label-value', `"${m.value}" is not a declared value of ${m.label} (${allowed.join(', ')})${m.op === '=' ? didYouMean(m.value, allowed) : ''}`, m.valueSpan));
+        if (ok) continue;
+        const message = m.op === '=' ? `"${m.value}" is not a declared value of ${m.label} (${allowed.join(', ')})${didYouMean(m.value, allowed)}` : `regex "${m.value}" matches none of the declared values of ${m.label} (${allowed.join(', ')})`;
+        this.findings.push(finding('promql/label-value', message, m.valueSpan));
       }
     });
     walk(root, (e) => {
