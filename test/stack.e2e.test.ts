@@ -1,6 +1,6 @@
 // The stack commands end to end with the real Prometheus and Alertmanager from Debian, on free ports.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -148,6 +148,8 @@ describe('faults', () => {
       const r = await runBin(['up', '--runtime', 'native'], { cwd: dir, env: env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`port ${port} (for prometheus) is in use by pid ${process.pid}`);
+      // Nothing half-made is left behind: no state folder with empty logs/ and data/.
+      expect(existsSync(join(dir, '.devskyy-mon')), readdirSync(dir).join(' ')).toBe(false);
     } finally {
       blocker.close();
     }

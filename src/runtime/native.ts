@@ -176,10 +176,11 @@ async function choosePorts(o: NativeOptions, withGrafana: boolean): Promise<Reco
 export async function nativeUp(o: NativeOptions): Promise<StackState> {
   const bins = await requireBinaries();
   const paths = statePaths(o.stateDir);
+  // Ports first: a refused start leaves no state folder behind.
+  const ports = await choosePorts(o, Boolean(bins.grafana));
   await mkdir(paths.logs, { recursive: true });
   await mkdir(join(paths.data, 'prometheus'), { recursive: true });
   await mkdir(join(paths.data, 'alertmanager'), { recursive: true });
-  const ports = await choosePorts(o, Boolean(bins.grafana));
   const promDir = statePaths(o.stateDir).prometheus;
   const catalogAbs = resolve(o.catalogFile);
   const prometheus: Planned = {
