@@ -13,6 +13,22 @@ describe('canonicalExpr', () => {
     for (const other of ['sum by (le) (rate(x_bucket{job="a"}[5m])) > 200', 'sum by (le) (rate(x_bucket{job="a"}[10m])) > 100', 'sum by (le) (rate(x_bucket{job="b"}[5m])) > 100', 'sum by (le, job) (rate(x_bucket{job="a"}[5m])) > 100'])
       expect(canonicalExpr(other), other).not.toBe(canonicalExpr(base));
   });
+  it('differs on every modifier Prometheus keeps: offset, @, bool, vector matching, subquery step', () => {
+    const pairs = [
+      ['rate(x[5m] offset 1h)', 'rate(x[5m])'],
+      ['x @ 100', 'x'],
+      ['x > bool 1', 'x > 1'],
+      ['a * on(b) group_left(c) d', 'a * on(b) group_left d'],
+      ['a * on(b) group_left(c) d', 'a * on(b) group_right(c) d'],
+      ['a + ignoring(c) b', 'a + on(c) b'],
+      ['max_over_time(x[5m:1m])', 'max_over_time(x[5m:30s])'],
+      ['max_over_time(x[5m:1m])', 'max_over_time(x[5m:])'],
+      ['sum without (a) (x)', 'sum by (a) (x)'],
+      ['-x', 'x'],
+    ];
+    for (const [a, b] of pairs) expect(canonicalExpr(a), `${a} vs ${b}`).not.toBe(canonicalExpr(b!));
+    expect(canonicalExpr('max_over_time(x[5m:60s])')).toBe(canonicalExpr('max_over_time(x[5m:1m])'));
+  });
 });
 
 describe('ruleDifferences', () => {

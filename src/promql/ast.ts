@@ -37,7 +37,7 @@ export type Expr =
   | (Span & { kind: 'string'; value: string })
   | (Span & { kind: 'paren'; expr: Expr })
   | (Span & { kind: 'unary'; op: string; expr: Expr })
-  | (Span & { kind: 'subquery'; expr: Expr; range: string })
+  | (Span & { kind: 'subquery'; expr: Expr; range: string; /** The resolution after the colon; '' for the default (the evaluation interval). */ step: string })
   | (Span & { kind: 'offset'; expr: Expr })
   /** A grammar node this module does not model: checks that need its meaning report it instead of guessing. */
   | (Span & { kind: 'unknown'; node: string; args: Expr[] });
@@ -126,8 +126,8 @@ class Converter {
       }
       case 'SubqueryExpr': {
         const inner = this.exprChildren(node)[0]!;
-        const dur = node.getChild('DurationExpr');
-        return { kind: 'subquery', expr: this.convert(inner), range: dur ? this.text(dur) : '', ...span };
+        const [dur, step] = node.getChildren('DurationExpr');
+        return { kind: 'subquery', expr: this.convert(inner), range: dur ? this.text(dur) : '', step: step ? this.text(step) : '', ...span };
       }
       case 'FunctionCall': {
         const id = node.getChild('FunctionIdentifier')!;

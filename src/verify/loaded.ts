@@ -31,7 +31,7 @@ export function canonicalExpr(expr: string): string {
   if (!parsed.ok) return `unparsable:${expr.replace(/\s+/g, '')}`;
   return JSON.stringify(parsed.expr, (key, value: unknown) => {
     if (key === 'from' || key === 'to' || key.endsWith('Span')) return undefined;
-    if ((key === 'range' || key === 'value') && typeof value === 'string' && /^\d/.test(value)) return parseDuration(value) ?? value;
+    if ((key === 'range' || key === 'step' || key === 'value') && typeof value === 'string' && /^\d/.test(value)) return parseDuration(value) ?? value;
     if (key === 'labels' && Array.isArray(value)) return (value as { name: string }[]).map((l) => l.name);
     return value;
   });
