@@ -49,6 +49,9 @@ describe('installed from the packed tarballs, outside the repository', () => {
     const gen = await npx(['generate'], p);
     expect(gen.out).not.toMatch(/error/i);
     expect(gen.code).toBe(0);
+    // Every target from the installed package (the Kubernetes emitter's libraries were once devDependencies).
+    const k8s = await npx(['generate', '--target', 'kubernetes', '--out', 'k8s'], p);
+    expect(k8s.code, k8s.out).toBe(0);
     const up = await npx(['up', '--ports', 'auto', '--fast'], p);
     expect(up.out).not.toContain('ERR_MODULE_NOT_FOUND');
     expect(up.code, up.out).toBe(0);
