@@ -21,7 +21,16 @@ const PAYLOADS: Record<string, string> = {
   JSON: '"}, "x": {"\u2028\u2029\u0000',
   YAML: "key: value\n- item\n# comment &a *a !!js/function '\"\n---\n... %TAG",
   'file name': '../../etc/passwd\u0000/.hidden',
+  'environment interpolation': 'Cost in $USD ${GF_SECURITY_ADMIN_PASSWORD} $$ $ ${X:-y} $',
 };
+
+/** Grafana's provisioning reading of a value: split on `$$`, expand `$VAR`/`${VAR}` in each part, join with `$`. */
+function grafanaExpand(value: string, env: Record<string, string>): string {
+  return value
+    .split('$$')
+    .map((part) => part.replace(/\$\{([^}]*)\}|\$(\w+)/g, (_m, braced: string | undefined, bare: string | undefined) => env[(braced ?? bare)!.split(':-')[0]!] ?? ''))
+    .join('$');
+}
 const HARMLESS = 'plain text';
 
 type Obj = Record<string, unknown>;
@@ -184,6 +193,12 @@ describe('every catalog text field in every generated language', () => {
     const dash = JSON.parse(files.get('grafana/dashboards/overview.json')!) as { title: string; panels: { title: string; description: string }[] };
     expect(dash.title).toBe(text);
     expect(dash.panels.map((p) => p.title)).toContain(text);
+    // Grafana expands environment variables in its provisioning files: the title must come back as written.
+    const env = { USD: 'dollars', GF_SECURITY_ADMIN_PASSWORD: 'secret', X: 'x' };
+    const ds = parse(files.get('grafana/provisioning/datasources/prometheus.yml')!) as { datasources: { name: string }[] };
+    expect(grafanaExpand(ds.datasources[0]!.name, env)).toBe(`${text} Prometheus`);
+    const provider = parse(files.get('grafana/provisioning/dashboards/provider.yml')!) as { providers: { folder: string }[] };
+    expect(grafanaExpand(provider.providers[0]!.folder, env)).toBe(text);
     const check = await execa('promtool', ['check', 'rules', join(dir, 'out', 'prometheus', 'alerts.yml'), join(dir, 'out', 'prometheus', 'recording_rules.yml')], { reject: false });
     expect(check.exitCode, check.stdout + check.stderr).toBe(0);
   });

@@ -40,6 +40,17 @@ function jsonForTs(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/**
+ * A value in a file whose reader expands environment variables (`$VAR`, `${VAR}`) before using it: Grafana's
+ * provisioning files, which split a value on `$$`, expand each part and join the parts with `$` (Grafana,
+ * pkg/services/provisioning/values; docs: "Provision Grafana", environment variables). Every `$` is written `$$`,
+ * so the value reads back as the text itself and never as a variable (a title "Cost in $USD", or one naming a
+ * secret such as `${GF_SECURITY_ADMIN_PASSWORD}`).
+ */
+export function envExpandedText(text: string): string {
+  return text.replace(/\$/g, () => '$$');
+}
+
 /** A comment line in YAML, .gitignore or a Dockerfile (after `#`): one line. */
 export function hashComment(text: string): string {
   return oneLine(text);

@@ -3,6 +3,7 @@
 import type { Catalog } from '../../model/catalog.js';
 import type { Artifact } from '../artifact.js';
 import { yamlArtifact } from '../artifact.js';
+import { envExpandedText } from '../escape.js';
 import { datasourceUid } from './layout.js';
 
 export const GRAFANA_ENV = {
@@ -15,7 +16,7 @@ export function emitGrafanaProvisioning(catalog: Catalog): Artifact[] {
     apiVersion: 1,
     datasources: [
       {
-        name: `${catalog.title} Prometheus`,
+        name: envExpandedText(`${catalog.title} Prometheus`),
         type: 'prometheus',
         uid: datasourceUid(catalog),
         access: 'proxy',
@@ -30,8 +31,8 @@ export function emitGrafanaProvisioning(catalog: Catalog): Artifact[] {
     apiVersion: 1,
     providers: [
       {
-        name: catalog.namespace,
-        folder: catalog.title,
+        name: envExpandedText(catalog.namespace),
+        folder: envExpandedText(catalog.title),
         type: 'file',
         disableDeletion: true,
         allowUiUpdates: false,
