@@ -61,6 +61,21 @@ describe('Alertmanager receivers', () => {
     expect(messages).toMatch(/api_url_file/);
   });
 
+  it('reads templated receiver fields as Alertmanager does: amtool renders exactly the ones validate accepts', () => {
+    const glob = join(tempDir('tmpl-'), 'none.tmpl');
+    writeFileSync(glob, '');
+    const cases = ['#alerts {{ x }}', '#alerts-{{ .CommonLabels.team | toLower }}', '#a-{{ humanize 1 }}', '#a {{ if .Status }}x', '#a {{ "{{" }}', '#a {{ .GroupLabels.service | toUpper | title }}', '#plain', '#a }} b'];
+    for (const channel of cases) {
+      const r = load(`alertmanager:\n  receivers:\n    - name: ops\n      slack: { api_url_file: /x, channel: ${JSON.stringify(channel)} }\n      # end\n`);
+      const ours = r.diagnostics.filter((d) => d.check === 'alertmanager/template');
+      const am = spawnSync('amtool', ['template', 'render', `--template.glob=${glob}`, `--template.text=${channel}`], { encoding: 'utf8' });
+      expect(ours.length === 0, `${channel}: amtool says ${am.stderr}; ours ${ours.map((d) => d.message).join()}`).toBe(am.status === 0);
+      if (ours.length) expect(ours[0]!.start?.line).toBe(minimal.split('\n').length + 4);
+    }
+    const email = load('alertmanager:\n  receivers:\n    - name: mail\n      email: { to: "{{ nope }}@example.com", from: "am@example.com", smarthost: "smtp.example.com:587" }\n');
+    expect(email.diagnostics.map((d) => `${d.check} ${d.message}`)).toEqual([expect.stringMatching(/^alertmanager\/template email\.to is an Alertmanager template and does not parse: function "nope" not defined/)]);
+  });
+
   it('refuses routes to undeclared receivers and unknown severities', () => {
     const r = load('alertmanager:\n  receivers:\n    - name: ops\n      webhook: { url: "https://x.example.com" }\n  routes:\n    - { receiver: opps, severity: critcal }\n');
     expect(r.diagnostics.map((d) => d.check)).toEqual(expect.arrayContaining(['alertmanager/receiver-unknown', 'alertmanager/severity-unknown']));

@@ -30,6 +30,12 @@ const PROMETHEUS_FUNCS = [
   'toDuration', 'parseDuration', 'pathPrefix', 'externalURL', 'now', 'stripPort', 'stripDomain', 'urlQueryEscape',
 ];
 export const ALERT_TEMPLATE_FUNCS: ReadonlySet<string> = new Set([...GO_BUILTINS, ...PROMETHEUS_FUNCS]);
+/**
+ * Alertmanager's notification template functions (template/template.go DefaultFuncs), across 0.25 to 0.28:
+ * receiver fields such as Slack's channel and email's to/from are templates read with these.
+ */
+const ALERTMANAGER_FUNCS = ['toUpper', 'toLower', 'title', 'trimSpace', 'join', 'match', 'safeHtml', 'safeUrl', 'urlUnescape', 'reReplaceAll', 'stringSlice', 'date', 'tz', 'since', 'humanizeDuration', 'toJson'];
+export const NOTIFICATION_TEMPLATE_FUNCS: ReadonlySet<string> = new Set([...GO_BUILTINS, ...ALERTMANAGER_FUNCS]);
 /** Prometheus prepends {{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}. */
 export const ALERT_TEMPLATE_VARS: readonly string[] = ['$labels', '$externalLabels', '$externalURL', '$value'];
 

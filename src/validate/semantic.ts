@@ -5,6 +5,7 @@ import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import type { RawCatalog, RawMetric } from '../model/raw.js';
 import { exposedSeriesNames } from '../model/catalog.js';
 import { parseDuration } from '../util/duration.js';
+import { NOTIFICATION_TEMPLATE_FUNCS, scanGoTemplate } from '../rules/go-template.js';
 import { didYouMean } from '../util/suggest.js';
 import { ROLES } from '../model/roles.js';
 import { LABEL_NAME, METRIC_NAME, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
@@ -250,6 +251,15 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   const knownReceiver = (name: string, path: PathSegment[]) => {
     if (!receiverNames.includes(name)) report('alertmanager/receiver-unknown', `receiver "${name}" is not declared in alertmanager.receivers${didYouMean(name, receiverNames)}`, path);
   };
+  // Alertmanager reads these receiver fields as Go templates (tmpl_string): a mistake there passes amtool and
+  // fails every notification at send time, so they are read here as Alertmanager's parser would.
+  (am?.receivers ?? []).forEach((r, i) => {
+    const fields: [string, string, string | undefined][] = 'slack' in r ? [['slack', 'channel', r.slack.channel]] : 'email' in r ? [['email', 'to', r.email.to], ['email', 'from', r.email.from]] : [];
+    for (const [kind, field, text] of fields) {
+      const problem = typeof text === 'string' ? scanGoTemplate(text, NOTIFICATION_TEMPLATE_FUNCS, []).errors[0] : undefined;
+      if (problem) report('alertmanager/template', `${kind}.${field} is an Alertmanager template and does not parse: ${problem.message} (write {{ "{{" }} for a literal {{)`, ['alertmanager', 'receivers', i, kind, field]);
+    }
+  });
   if (am?.receiver !== undefined) knownReceiver(am.receiver, ['alertmanager', 'receiver']);
   (am?.routes ?? []).forEach((r, i) => {
     knownReceiver(r.receiver, ['alertmanager', 'routes', i, 'receiver']);
