@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { stringify } from 'yaml';
 import { hashComment, tsLineComment } from './escape.js';
+import { toYaml } from './yaml-out.js';
 
 /** One generated file, relative to the output folder. */
 export interface Artifact {
@@ -17,10 +17,9 @@ export function marker(catalogFile: string, comment: '#' | '//'): string {
   return `${comment} ${comment === '#' ? hashComment(text) : tsLineComment(text)}\n`;
 }
 
-/** YAML with the generated-by marker, fixed key order (as built) and no line folding. */
+/** YAML with the generated-by marker, fixed key order (as built) and no line folding, read alike by every reader (toYaml). */
 export function yamlArtifact(path: string, catalogFile: string, value: unknown, header = ''): Artifact {
-  const body = stringify(value, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false, singleQuote: false });
-  return { path, content: marker(catalogFile, '#') + header + body };
+  return { path, content: marker(catalogFile, '#') + header + toYaml(value) };
 }
 
 /** JSON cannot hold a comment: the manifest marks it as generated. */

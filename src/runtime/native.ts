@@ -6,7 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
+import { toYaml } from '../emit/yaml-out.js';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import { demoComponent, webExternalUrlArgs } from '../model/catalog.js';
@@ -122,7 +123,7 @@ export async function preparePrometheusDir(o: Pick<NativeOptions, 'stateDir' | '
       if (s['scrape_timeout']) s['scrape_timeout'] = FAST_INTERVAL;
     }
   }
-  await put('prometheus.yml', `# devskyy-mon native runtime copy${o.fast ? ` (--fast: ${FAST_INTERVAL} intervals)` : ''}, with the verification rule file\n${stringify(cfg, { lineWidth: 0 })}`);
+  await put('prometheus.yml', `# devskyy-mon native runtime copy${o.fast ? ` (--fast: ${FAST_INTERVAL} intervals)` : ''}, with the verification rule file\n${toYaml(cfg)}`);
   for (const f of [ALERTS_FILE, RECORDING_FILE]) {
     const name = f.replace(/^prometheus\//, '');
     const text = await readFile(join(o.generatedDir, f), 'utf8');
@@ -132,9 +133,9 @@ export async function preparePrometheusDir(o: Pick<NativeOptions, 'stateDir' | '
     }
     const rules = parse(text) as PromRuleFile;
     for (const g of rules.groups) if (g.interval) g.interval = FAST_INTERVAL;
-    await put(name, stringify(rules, { lineWidth: 0 }));
+    await put(name, toYaml(rules));
   }
-  await put(VERIFY_RULES_FILE, stringify(verifyRules(), { lineWidth: 0 }));
+  await put(VERIFY_RULES_FILE, toYaml(verifyRules()));
   const write = (file: string, targets: string[]) => put(join(TARGETS_DIR, file), JSON.stringify(targetGroups(targets), null, 2) + '\n');
   for (const s of o.catalog.services) await write(serviceTargetsFile(s), [s.exporter === 'demo' ? `127.0.0.1:${ports[demoComponent(s)]}` : `${s.host}:${s.port}`]);
   await write(PROMETHEUS_TARGETS, [`127.0.0.1:${ports['prometheus']}`]);
