@@ -1,15 +1,7 @@
 // The catalog as the exporter runtime reads it: one builder for the generated spec.ts and for `serve`.
 import type { ExporterSpec, MetricSpec } from '@devskyy-mon/runtime';
 import type { Catalog, Metric } from '../model/catalog.js';
-
-export function camel(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-export function pascal(name: string): string {
-  const c = camel(name);
-  return c.charAt(0).toUpperCase() + c.slice(1);
-}
+import { camel } from '../model/identifiers.js';
 
 export function metricSpec(m: Metric): MetricSpec {
   return {

@@ -5,7 +5,8 @@ import { renderTemplate } from '../util/templates.js';
 import type { Artifact } from './artifact.js';
 import { jsonArtifact, marker } from './artifact.js';
 import { NODE_IMAGE } from './compose.js';
-import { camel, exporterSpec, pascal } from './exporter-spec.js';
+import { camel, pascal } from '../model/identifiers.js';
+import { exporterSpec } from './exporter-spec.js';
 import { tsBlockComment, tsJson, tsLineComment, tsString } from './escape.js';
 
 export const EXPORTER_DIR = 'exporter';
@@ -68,11 +69,16 @@ export function emitExporter(catalog: Catalog): Artifact[] {
       metrics: metrics.filter((m) => m.collector === c.id),
     }));
   const histogram = catalog.metrics.find((m) => m.type === 'histogram' && !m.role && m.labels.length);
+  // Import only what the module uses: apps compile generated files with noUnusedLocals (@tsconfig/strictest).
+  const usesSamples = collectors.some((c) => c.metrics.length > 0);
+  const typeImports = [...new Set([...metrics.map((m) => m.handleType.replace(/<[\s\S]*$/, '')), ...(usesSamples ? ['CollectorSample'] : [])])].sort();
   const view = {
     marker: marker(catalog.file, '//').trimEnd(),
     title: tsLineComment(catalog.title),
     metrics,
     collectors,
+    typeImports: typeImports.join(', '),
+    usesSamples,
     example: histogram
       ? { key: camel(histogram.name), labels: `{ ${histogram.labels.map((l) => `${lit(l.name)}: ${lit(l.values?.[0] ?? 'example')}`).join(', ')} }` }
       : undefined,
@@ -84,8 +90,19 @@ export function emitExporter(catalog: Catalog): Artifact[] {
       target: 'ES2022',
       module: 'NodeNext',
       moduleResolution: 'NodeNext',
+      // @tsconfig/strictest's checks, so the generated files compile in projects that use them.
       strict: true,
       noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      noPropertyAccessFromIndexSignature: true,
+      noImplicitOverride: true,
+      noImplicitReturns: true,
+      noFallthroughCasesInSwitch: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      allowUnusedLabels: false,
+      allowUnreachableCode: false,
+      isolatedModules: true,
       outDir: 'dist',
       rootDir: '.',
       declaration: true,

@@ -9,6 +9,7 @@ import { pruneSchemaFaults, withoutPrunedEchoes } from '../validate/prune.js';
 import { checkSemantics } from '../validate/semantic.js';
 import { checkExpressions } from '../validate/expressions.js';
 import { checkStatusDomains } from '../validate/status-domain.js';
+import { checkGeneratedNames } from '../validate/generated-names.js';
 import { YamlSource } from './yaml-source.js';
 
 export interface LoadResult {
@@ -39,7 +40,7 @@ export function validateCatalog(file: string, content: string | Uint8Array): Loa
   }
   const semantic = checkSemantics(raw, source);
   const catalog = buildCatalog(raw, file);
-  const diagnostics = [...schema, ...echoes([...semantic, ...checkExpressions(catalog, source), ...checkStatusDomains(catalog, source)])];
+  const diagnostics = [...schema, ...echoes([...semantic, ...checkExpressions(catalog, source), ...checkStatusDomains(catalog, source), ...checkGeneratedNames(catalog, source)])];
   return { source, ...text, diagnostics, ...(hasErrors(diagnostics) ? {} : { catalog }) };
 }
 

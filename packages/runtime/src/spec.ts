@@ -97,3 +97,15 @@ export function labelMeaning(label: { name: string; meaning?: LabelMeaning }): L
 
 /** The label value recorded instead of a value outside the label's declared domain. */
 export const OVERFLOW_VALUE = '__overflow__';
+
+/**
+ * The values the package's main entry exports. A generated exporter module re-exports them all
+ * (`export * from '@devskyy-mon/runtime'`), so a metric handle of the same name would silently shadow one;
+ * `devskyy-mon validate` refuses such metric names. Kept equal to the entry's exports by a test.
+ */
+export const RUNTIME_VALUE_EXPORTS: readonly string[] = [
+  'CLIENT_CLOSED', 'Exporter', 'GZIP_THREAD', 'GzipThread', 'LABEL_MEANINGS', 'OPENMETRICS_CONTENT_TYPE', 'OVERFLOW_VALUE', 'QUANTILE_RELATIVE_ERROR',
+  'TEXT_CONTENT_TYPE', 'UNMATCHED_ROUTE', 'clusterExposition', 'errorTypeOf', 'exceptionMiddleware', 'exposition', 'formatFamilies', 'httpHandler',
+  'labelMeaning', 'metricsHandler', 'normalizePath', 'readSystem', 'setupPrometheus', 'startClusterMetricsServer', 'startMetricsServer',
+  'statusClassOf', 'trackDuration', 'trackOperation', 'wantsOpenMetrics',
+];

@@ -27,3 +27,11 @@ describe('runtime source', () => {
     expect(hits).toEqual([]);
   });
 });
+
+describe('RUNTIME_VALUE_EXPORTS', () => {
+  it('lists exactly the values the main entry exports (generated modules re-export them)', async () => {
+    const { RUNTIME_VALUE_EXPORTS } = await import('../src/spec.js');
+    const entry = await import('../src/index.js');
+    expect([...RUNTIME_VALUE_EXPORTS].sort()).toEqual(Object.keys(entry).sort());
+  });
+});
