@@ -1,7 +1,7 @@
 // Generated YAML is read by Go (Prometheus, Alertmanager), Python (docker-compose v1: PyYAML), kubectl (YAML 1.1)
 // and the `yaml` package (YAML 1.2): every string must come back as written from each of them.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -60,5 +60,21 @@ describe('toYaml', () => {
     expect(r.code, r.stderr).toBe(0);
     const compose = spawnSync('docker-compose', ['-f', join(dir, 'generated', 'docker-compose.yml'), 'config', '-q'], { cwd: dir, encoding: 'utf8' });
     expect(compose.status, compose.stderr).toBe(0);
+  });
+
+  it('a $ in catalog text reaches Compose as written (Compose interpolates every value; the password stays a variable)', async () => {
+    const dir = tempDir('yaml-out-');
+    const catalog = readFileSync(MINIMAL, 'utf8').replace(/^services:\n  - name: myapp\n    port: 8000\n    exporter: demo\n/m, 'services:\n  - name: myapp\n    port: 8000\n    exporter: external\n    build: "./app$HOME ${X} dir"\n');
+    expect(catalog).toContain('build: "./app$HOME');
+    writeFileSync(join(dir, 'catalog.yaml'), catalog);
+    const r = await runInProcess(['generate'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    mkdirSync(join(dir, 'generated', 'app$HOME ${X} dir'));
+    const compose = spawnSync('docker-compose', ['-f', join(dir, 'generated', 'docker-compose.yml'), 'config'], { cwd: dir, encoding: 'utf8', env: { ...process.env, HOME: '/nowhere', X: 'x', GRAFANA_ADMIN_PASSWORD: 'pw' } });
+    expect(compose.status, compose.stderr).toBe(0);
+    const config = parse(compose.stdout) as { services: Record<string, { build?: { context: string }; environment?: Record<string, string> }> };
+    // `config` prints a Compose file again, so a literal $ shows as $$ there (unescaped, HOME would read /nowhere).
+    expect(config.services['myapp']!.build!.context).toMatch(/app\$\$HOME \$\$\{X\} dir$/);
+    expect(config.services['grafana']!.environment!['GF_SECURITY_ADMIN_PASSWORD']).toBe('pw');
   });
 });

@@ -4,6 +4,7 @@ import type { Catalog, Resources, Service } from '../model/catalog.js';
 import { componentUrl, readyPathOf, webExternalUrlArgs } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { marker, yamlArtifact } from './artifact.js';
+import { envExpandedText } from './escape.js';
 import { GRAFANA_ENV } from './grafana/provisioning.js';
 import { COMPOSE_TARGETS_DIR, TARGETS_DIR } from './prometheus-config.js';
 
@@ -70,7 +71,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
     env_file: [ENV_FILE],
     environment: {
       GF_SECURITY_ADMIN_USER: 'admin',
-      GF_SECURITY_ADMIN_PASSWORD: `\${${GRAFANA_PASSWORD_VAR}:?run devskyy-mon generate to create .env}`,
+      GF_SECURITY_ADMIN_PASSWORD: new ComposeVariable(GRAFANA_PASSWORD_VAR, 'run devskyy-mon generate to create .env'),
       GF_AUTH_ANONYMOUS_ENABLED: 'false',
       GF_USERS_ALLOW_SIGN_UP: 'false',
       GF_SERVER_ROOT_URL: componentUrl(catalog, 'grafana'),
@@ -89,9 +90,30 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   };
 }
 
+/** A variable Compose is meant to interpolate, `${NAME:?message}` (required, with the message when unset). */
+class ComposeVariable {
+  constructor(
+    readonly name: string,
+    readonly requiredMessage: string,
+  ) {}
+}
+
+/**
+ * Compose interpolates `$VAR`/`${VAR}` in every value of the file (Compose spec, "Interpolation"): each string
+ * value is written with `$` as `$$`, so catalog text (a build folder, a URL) arrives as written; only
+ * ComposeVariable values become references.
+ */
+function interpolationSafe(v: unknown): unknown {
+  if (v instanceof ComposeVariable) return `\${${v.name}:?${envExpandedText(v.requiredMessage)}}`;
+  if (typeof v === 'string') return envExpandedText(v);
+  if (Array.isArray(v)) return v.map(interpolationSafe);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolationSafe(x)]));
+  return v;
+}
+
 export function emitCompose(catalog: Catalog): Artifact[] {
   return [
-    yamlArtifact('docker-compose.yml', catalog.file, composeFile(catalog)),
+    yamlArtifact('docker-compose.yml', catalog.file, interpolationSafe(composeFile(catalog))),
     // Secrets stay out of version control.
     { path: '.gitignore', content: `${marker(catalog.file, '#')}${ENV_FILE}\n` },
   ];

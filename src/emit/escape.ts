@@ -43,7 +43,8 @@ function jsonForTs(value: unknown, indent?: number): string {
 /**
  * A value in a file whose reader expands environment variables (`$VAR`, `${VAR}`) before using it: Grafana's
  * provisioning files, which split a value on `$$`, expand each part and join the parts with `$` (Grafana,
- * pkg/services/provisioning/values; docs: "Provision Grafana", environment variables). Every `$` is written `$$`,
+ * pkg/services/provisioning/values; docs: "Provision Grafana", environment variables), and Compose files, where
+ * `$$` is a literal `$` (Compose spec, "Interpolation"). Every `$` is written `$$`,
  * so the value reads back as the text itself and never as a variable (a title "Cost in $USD", or one naming a
  * secret such as `${GF_SECURITY_ADMIN_PASSWORD}`).
  */
