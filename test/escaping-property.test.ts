@@ -143,6 +143,14 @@ describe('escaping functions, character by character', () => {
     expect(eval(tsString(`a${t}b`))).toBe(`a${t}b`);
   });
 
+  it.each(['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'].map((c) => [`U+${c.charCodeAt(0).toString(16)}`, c]))(
+    'bidi control %s is never raw in TypeScript source (Trojan Source), and a string keeps its value',
+    (_n, c) => {
+      for (const f of [tsLineComment, tsBlockComment, tsString]) expect(f(`a${c}b`)).not.toContain(c);
+      expect(eval(tsString(`a${c}b`))).toBe(`a${c}b`);
+    },
+  );
+
   it('every UTF-16 code unit round-trips through a TypeScript string literal', () => {
     let all = '';
     for (let c = 0; c < 0x10000; c++) all += String.fromCharCode(c);

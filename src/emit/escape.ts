@@ -13,19 +13,27 @@ function oneLine(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd').replace(LINE_ENDS, ' ').replace(CONTROLS, '\ufffd');
 }
 
-/** After `//` in TypeScript: a comment ends at any line terminator, so none may remain. */
+/**
+ * Bidirectional formatting controls (Unicode UAX #9: embeddings, overrides, isolates, and the marks): in source
+ * code they make the text a reviewer sees differ from what the compiler reads ("Trojan Source", CVE-2021-42574).
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const codePoint = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** After `//` in TypeScript: a comment ends at any line terminator, so none may remain; bidi controls are shown as \uXXXX. */
 export function tsLineComment(text: string): string {
-  return oneLine(text);
+  return oneLine(text).replace(BIDI_CONTROLS, codePoint);
 }
 
 /** Inside a one-line `/** … *\/` (or `/* … *\/`) comment: one line, and no `*\/` that would close it. Safe after `//` too. */
 export function tsBlockComment(text: string): string {
-  return oneLine(text).replace(/\*\//g, '*\\/');
+  return tsLineComment(text).replace(/\*\//g, '*\\/');
 }
 
 /**
  * A TypeScript string literal, quotes included. JSON's escaping covers quotes, backslashes, controls and lone
- * surrogates; U+2028/U+2029 are escaped too, so the literal stays one source line for every tool.
+ * surrogates; U+2028/U+2029 are escaped too, so the literal stays one source line for every tool, and bidi
+ * controls, so the source reads as it runs.
  */
 export function tsString(text: string): string {
   return jsonForTs(text);
@@ -36,8 +44,9 @@ export function tsJson(value: unknown, indent?: number): string {
   return jsonForTs(value, indent);
 }
 
+/** JSON's escaping, plus \u escapes for U+2028/U+2029 (one source line) and bidi controls (what is read is what is seen). */
 function jsonForTs(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value, null, indent).replace(/[\u2028\u2029]/g, codePoint).replace(BIDI_CONTROLS, codePoint);
 }
 
 /**
