@@ -110,4 +110,27 @@ describe('devskyy-mon (built bin/)', () => {
     }
     expect(child.exitCode).toBe(0);
   });
+
+  it('catalog text never reaches the terminal as control characters (ESC, OSC, CR, C1)', async () => {
+    const dir = tempDir();
+    const catalog = readFileSync(join(ROOT, 'stacks', 'minimal', 'catalog.yaml'), 'utf8').replace('category: http\n', 'category: "h\\e[31mRED\\e]0;pwned\\a\\r\\x9b2J"\n');
+    writeFileSync(join(dir, 'catalog.yaml'), catalog);
+    const r = await runBin(['validate'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('h\\u001b[31mRED\\u001b]0;pwned\\u0007\\u000d\\u009b2J');
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    const json = await runBin(['validate', '--format', 'json'], { cwd: dir });
+    const parsed = JSON.parse(json.stdout) as { diagnostics: { message: string }[] };
+    expect(parsed.diagnostics.map((d) => d.message).join()).toContain('h\u001b[31mRED\u001b]0;pwned\u0007\r\u009b2J');
+  });
+
+  it('a reader that closes the pipe early ends the output quietly, not with an unhandled EPIPE', async () => {
+    const child = spawn(process.execPath, [BIN, 'validate', '--format', 'json', '--catalog', join(ROOT, 'stacks', 'devskyy', 'catalog.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // `| head -0`: the reader is gone before anything is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
 });

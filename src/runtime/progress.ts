@@ -32,8 +32,12 @@ export class Progress {
 
   private draw(): void {
     this.frame++;
-    if (this.drawn) this.io.out(`\x1b[${this.drawn}A`);
-    for (const l of this.lines) this.io.out(`\x1b[2K${this.format(l)}\n`);
+    const control = (seq: string) => (this.io.control ? this.io.control(seq) : this.io.out(seq));
+    if (this.drawn) control(`\x1b[${this.drawn}A`);
+    for (const l of this.lines) {
+      control('\x1b[2K');
+      this.io.out(`${this.format(l)}\n`);
+    }
     this.drawn = this.lines.length;
   }
 
