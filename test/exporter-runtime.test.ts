@@ -415,6 +415,25 @@ describe('HTTP middleware', () => {
     expect((await get(port, '/health')).body.toString()).toBe('{"status":"healthy","components":{}}');
   });
 
+  it('Express: a request no route took (a param Express cannot decode, a middleware answering first) is unmatched, never its raw path', async () => {
+    const e = new Exporter(httpSpec);
+    const app = express();
+    setupPrometheus(app as never, e);
+    app.use('/private', (_req, res) => void res.status(401).end());
+    app.get('/api/items/:id', (_req, res) => void res.json({ ok: true }));
+    const s = app.listen(0, '127.0.0.1');
+    servers.push(s);
+    await new Promise((r) => s.once('listening', r));
+    const port = (s.address() as AddressInfo).port;
+    for (let i = 0; i < 30; i++) await get(port, `/api/items/%ZZ${i}`);
+    await get(port, '/private/x9');
+    const body = (await get(port, '/metrics')).body.toString();
+    expect(body).toContain(`t_requests_total{method="GET",endpoint="${UNMATCHED_ROUTE}",status="400"} 30`);
+    expect(body).toContain(`t_requests_total{method="GET",endpoint="${UNMATCHED_ROUTE}",status="401"} 1`);
+    expect(body).not.toContain('%ZZ');
+    expect(body).not.toMatch(/t_metrics_overflow_total\{[^}]*label="endpoint"/);
+  });
+
   it("takes nothing of the app's route space but the metrics path unless asked (the app's own /health stays its own)", async () => {
     const e = new Exporter(httpSpec);
     const app = express();

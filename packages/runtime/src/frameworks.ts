@@ -5,7 +5,6 @@ import type { MetricsServerOptions } from './http.js';
 import { healthPath, metricsHandler } from './http.js';
 import { CLIENT_CLOSED, normalizePath, UNMATCHED_ROUTE } from './paths.js';
 
-/** Measures a request from start to finish and records it; the route template is used when known. */
 const templates = new Map<string, string>();
 
 /** Route templates repeat on every request: normalise each once (the map is bounded by the app's routes). */
@@ -18,7 +17,13 @@ function normalizedTemplate(t: string): string {
   return n;
 }
 
-function instrument(exporter: Exporter<object>, method: string, path: string, route: () => string | undefined, requestBytes: number | undefined): (status: number, responseBytes?: number) => void {
+/**
+ * `route` reads the template of the route that took the request, from a router (Express, Fastify); a request no
+ * route took (404, a parameter the router could not decode, a middleware that answered first) is UNMATCHED_ROUTE,
+ * never its raw path, which the client chooses and which would fill the label's value budget. Without a router
+ * (`route` undefined: node:http) the normalised path is all there is, 404s excepted.
+ */
+function instrument(exporter: Exporter<object>, method: string, path: string, route: (() => string | undefined) | undefined, requestBytes: number | undefined): (status: number, responseBytes?: number) => void {
   const start = process.hrtime.bigint();
   exporter.inFlight(1);
   let done = false;
@@ -27,8 +32,8 @@ function instrument(exporter: Exporter<object>, method: string, path: string, ro
     done = true;
     exporter.inFlight(-1);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const template = route();
-    const endpoint = template ? normalizedTemplate(template) : status === 404 ? UNMATCHED_ROUTE : normalizePath(path);
+    const template = route?.();
+    const endpoint = template ? normalizedTemplate(template) : route || status === 404 ? UNMATCHED_ROUTE : normalizePath(path);
     exporter.recordRequest(method, endpoint, status, seconds, requestBytes, responseBytes);
   };
 }
@@ -130,7 +135,7 @@ export function httpHandler(exporter: Exporter<object>, app: (req: IncomingMessa
     const path = (req.url ?? '/').split('?')[0];
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (read && (path === metricsPath || (health !== undefined && path === health))) return metrics(req, res);
-    const finish = instrument(exporter, req.method ?? 'GET', req.url ?? '/', () => undefined, lengthOf(req.headers['content-length']));
+    const finish = instrument(exporter, req.method ?? 'GET', req.url ?? '/', undefined, lengthOf(req.headers['content-length']));
     res.once('close', () => finish(res.writableFinished ? res.statusCode : CLIENT_CLOSED, lengthOf(res.getHeader('content-length'))));
     try {
       app(req, res);
