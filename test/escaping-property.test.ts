@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import ts from 'typescript';
 import { parse, parseDocument } from 'yaml';
 import { stringify } from 'yaml';
+import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { expandAlertTemplate } from '../src/rules/alert-template.js';
@@ -160,6 +161,20 @@ describe('escaping functions, character by character', () => {
     const mod = { exports: {} as { s?: string } };
     new Function('module', 'exports', out.outputText)(mod, mod.exports);
     expect(mod.exports.s).toBe(all);
+  });
+
+  it('Markdown text renders (GFM, marked) as one paragraph of exactly its text: no list, break, heading, HTML or bent link', () => {
+    const decode = (html: string) => html.replace(/<[^>]*>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const texts = [...Object.values(PAYLOADS), '- item 1. x', '+ a', '1. b', '12) c', '---', '===', '***', '> quote', '# h', '    code', 'see http://evil.com/x_y_z, then', 'https://e.com/a*b*_c_ (x)', '-5 degrees'];
+    for (const t of texts) {
+      const html = (marked.parse(`para\n${markdownText(t)}`, { async: false, gfm: true }) as string).trim();
+      expect(html, t).toMatch(/^<p>[\s\S]*<\/p>$/);
+      expect(html.match(/<p>/g)?.length, t).toBe(1);
+      expect(html, t).not.toMatch(/<(?!\/?(p|a|br)\b)/);
+      const shown = t.replace(/\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g, ' ').replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g, '\ufffd').trimStart();
+      expect(decode(html).replace(/^para\n/, ''), t).toBe(shown);
+      for (const href of html.match(/href="[^"]*"/g) ?? []) expect(href, t).not.toContain('%5C');
+    }
   });
 
   it('a Go-template literal expands to itself', () => {

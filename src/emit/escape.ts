@@ -80,7 +80,25 @@ export function goTemplateText(text: string): string {
  * cell boundary are escaped (CommonMark backslash escapes; entities for < > &).
  */
 export function markdownText(text: string): string {
-  return oneLine(text)
+  // A web address stays one: as a CommonMark autolink `<…>`, whose content is taken literally (backslash escapes
+  // there would become part of the link, as GFM's bare-URL autolinks make them); | is %7C, which tables split at.
+  const parts = oneLine(text).trimStart().split(WEB_ADDRESS);
+  return parts
+    .map((part, i) => (i % 2 === 1 ? `<${part.replace(/\|/g, '%7C')}>` : escapeMarkdownInline(part)))
+    .join('')
+    .replace(BLOCK_START, '\\$1')
+    .replace(ORDERED_START, '$1\\$2');
+}
+
+/** http(s) addresses up to a space or a character an autolink cannot hold, without trailing sentence punctuation. */
+const WEB_ADDRESS = /(https?:\/\/[^\s<>"`]*[^\s<>"`.,:;!?')\]])/;
+/** What starts a list item, a thematic break or a setext underline at the start of a line (`- `, `+ `, `---`, `===`); `#`, `>`, `*`, `_` are escaped inline. */
+const BLOCK_START = /^([-+=])/;
+/** An ordered list item's start: `1. `, `12) `. */
+const ORDERED_START = /^(\d{1,9})([.)])/;
+
+function escapeMarkdownInline(text: string): string {
+  return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
