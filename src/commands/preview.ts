@@ -12,7 +12,7 @@ import { manifestFile } from '../write/manifest.js';
 import { planWrite } from '../write/plan.js';
 import { writeSingleFile } from '../write/single-file.js';
 import { readState, stateDirFor } from '../runtime/state.js';
-import { ComponentDown } from '../verify/http.js';
+import { ApiError, ComponentDown } from '../verify/http.js';
 import type { Preview } from '../preview/render.js';
 import { INDEX_FILE, previewSummary, renderPreview } from '../preview/render.js';
 import type { DataSource } from '../preview/source.js';
@@ -74,6 +74,9 @@ async function liveSource(flags: PreviewFlags): Promise<DataSource> {
     await source.fetch({ kind: 'instant', expr: 'vector(1)' });
   } catch (err) {
     if (err instanceof ComponentDown) throw new EnvironmentError(`${err.message}: devskyy-mon up starts the stack; or give --prometheus-url, or --snapshot`);
+    // fetch refuses some URLs outright (a bad port, a bad scheme); an answer that is not Prometheus' is an ApiError.
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    if (err instanceof TypeError || err instanceof ApiError) throw new EnvironmentError(`prometheus at ${source.label.replace(/^Prometheus /, '')} cannot be queried: ${err.message}${cause ? ` (${cause})` : ''}`);
     throw err;
   }
   return source;

@@ -22,6 +22,7 @@ header p { margin: 2px 0; color: #8e8e9e; }
 .variables select { background: #111217; color: #ccccdc; border: 1px solid #2c3235; }
 .grid { display: grid; grid-template-columns: repeat(24, minmax(0, 1fr)); grid-auto-rows: 30px; gap: 8px; }
 .panel { position: relative; display: flex; flex-direction: column; min-width: 0; background: #181b1f; border: 1px solid #2c3235; border-radius: 2px; overflow: hidden; }
+.panel:target { outline: 2px solid #6e9fff; }
 .panel.row { background: none; border: none; border-bottom: 1px solid #2c3235; }
 .panel h2 { margin: 0; padding: 6px 64px 2px 8px; font-size: 14px; font-weight: 500; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .panel-body { flex: 1; min-height: 0; padding: 0 8px 4px; overflow: hidden; }

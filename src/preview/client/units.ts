@@ -81,13 +81,12 @@ function currency(symbol: string, asSuffix = false): ValueFormatter {
   };
 }
 
-const SI_PREFIXES = ['f', 'p', 'n', 'µ', 'm', 'c', 'd', '', 'da', 'h', 'k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
+// Grafana's SIPrefix in steps of 1000 (its symbolFormatters.test.ts: 1000 V is "1 kV", 1e6 V "1 MV").
+const SI_PREFIXES = ['f', 'p', 'n', 'µ', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
 const SI_BASE_INDEX = SI_PREFIXES.indexOf('');
 
 function siPrefix(unit: string, offset = 0): ValueFormatter {
-  const abs = Math.abs(offset);
-  const factor = abs === 1 ? 10 : abs === 2 ? 100 : 1000;
-  return scaledUnits(factor, SI_PREFIXES.map((p) => ' ' + p + unit), SI_BASE_INDEX + offset);
+  return scaledUnits(1000, SI_PREFIXES.map((p) => ' ' + p + unit), SI_BASE_INDEX + offset);
 }
 
 function binaryPrefix(unit: string, offset = 0): ValueFormatter {
