@@ -66,6 +66,15 @@ function yAxis(el: HTMLElement, label: (v: number, decimals?: number) => string,
   };
 }
 
+/**
+ * Points where a line cannot show a value: a sample with gaps on both sides (a rate's first value, a series that
+ * just appeared). Grafana's "show points: auto" draws those too, so a panel never looks empty while it has data.
+ */
+function isolatedPoints(values: (number | null)[], stroke: string): UPlot.Series.Points {
+  const lone = values.flatMap((v, i) => (v !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null ? [i] : []));
+  return lone.length ? { show: true, size: 6, stroke, fill: stroke, filter: () => lone } : { show: false };
+}
+
 function timeseries(el: HTMLElement, body: HTMLElement, p: PreviewPanel, series: PreviewSeries[]): boolean {
   const drawn = series.filter((s) => s.values.some((v) => v !== null));
   if (!drawn.length) return false;
@@ -78,7 +87,7 @@ function timeseries(el: HTMLElement, body: HTMLElement, p: PreviewPanel, series:
     legend: { live: false },
     series: [
       {},
-      ...drawn.map((s, i) => ({ label: s.name, stroke: color(i), width: 1.5, points: { show: false }, value: (_u: UPlot, v: number | null) => formatValue(p.unit, v) })),
+      ...drawn.map((s, i) => ({ label: s.name, stroke: color(i), width: 1.5, points: isolatedPoints(s.values, color(i)), value: (_u: UPlot, v: number | null) => formatValue(p.unit, v) })),
       ...lines.map((t) => ({ label: `threshold ${formatValue(p.unit, t.value)}`, stroke: t.color, dash: [6, 4], width: 1, points: { show: false } })),
     ],
   };
