@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import { applyPlan, WriteConflictError } from '../write/apply.js';
@@ -161,5 +162,5 @@ export async function runPreview(io: Io, flags: PreviewFlags): Promise<void> {
     io.out(`snapshot: ${flags.recordSnapshot}\n`);
   }
   const index = await writePages(io, flags, p);
-  report(io, p, relative(process.cwd(), index) || index);
+  report(io, p, `${relative(process.cwd(), index) || index} (${pathToFileURL(resolve(index)).href})`);
 }

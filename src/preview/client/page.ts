@@ -54,8 +54,8 @@ function tickDecimals(ticks: number[]): number | undefined {
 function yAxis(el: HTMLElement, label: (v: number, decimals?: number) => string, splits?: () => number[]): UPlot.Axis {
   return {
     ...AXIS,
-    // Wide enough for the longest label (uPlot sizes axes in CSS pixels; ~7px per character at 12px).
-    size: (_u: UPlot, values: string[] | null) => Math.max(40, ...(values ?? []).map((v) => v.length * 7 + 18)),
+    // Wide enough for the longest label (uPlot sizes axes in CSS pixels; ~8px per character at 12px, and the tick).
+    size: (_u: UPlot, values: string[] | null) => Math.max(40, ...(values ?? []).map((v) => v.length * 8 + 24)),
     ...(splits ? { splits } : {}),
     values: (_u: UPlot, ticks: number[]) => {
       const decimals = splits ? undefined : tickDecimals(ticks);
