@@ -14,7 +14,8 @@ import { parseSnapshot, SNAPSHOT_FORMAT, SnapshotSource } from '../src/preview/s
 import type { Snapshot } from '../src/preview/source.js';
 import { renderPreview } from '../src/preview/render.js';
 import { alertLink } from '../src/preview/alerts.js';
-import { DEVSKYY, runInProcess, tempDir } from './support/helpers.js';
+import { spawn } from 'node:child_process';
+import { BIN, DEVSKYY, runInProcess, tempDir } from './support/helpers.js';
 
 async function devskyy(): Promise<Catalog> {
   const r = await loadCatalog(DEVSKYY);
@@ -184,5 +185,36 @@ describe('devskyy-mon preview', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/index\.html.*edited by hand/);
     expect((await runInProcess(['preview', '--catalog', DEVSKYY, '--snapshot', snap, '--out', out, '--force'])).code).toBe(0);
+  });
+
+  it('--serve serves the index and the pages on 127.0.0.1, with a reload, until stopped', async () => {
+    const dir = tempDir();
+    const snap = join(dir, 'snap.json');
+    writeFileSync(snap, JSON.stringify(emptySnapshot()));
+    const child = spawn(process.execPath, [BIN, 'preview', '--catalog', DEVSKYY, '--snapshot', snap, '--serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', () => reject(new Error(`preview --serve exited: ${out}`)));
+      });
+      const index = await fetch(url);
+      expect(index.status).toBe(200);
+      const html = await index.text();
+      expect(html).toContain('<meta http-equiv="refresh" content="30">');
+      expect(html).toContain('href="devskyy-overview.html"');
+      const page = await fetch(`${url}devskyy-overview.html`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script type="module">');
+      expect((await fetch(`${url}../../etc/passwd`)).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
