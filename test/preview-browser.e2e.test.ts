@@ -149,4 +149,29 @@ describe('preview in headless Chromium', () => {
       await page.close();
     }
   });
+
+  it('filters the series by the variable selectors', { timeout: 120_000 }, async () => {
+    const catalog = (await loadCatalog(DEVSKYY)).catalog!;
+    const app = catalogDashboards(catalog).find((d) => d.title.endsWith('/ Application'))!;
+    const range = { start: 1_800_000_000, end: 1_800_000_300, step: 15 };
+    const values = Array.from({ length: 21 }, (_v, i): [number, string] => [range.start + i * range.step, String(1 + i / 10)]);
+    const answers: Snapshot['answers'] = {};
+    for (const p of app.panels) for (const q of p.queries) answers[`range ${interpolate(q.expr, app.variables.map((v) => v.name), range)}`] = { data: { resultType: 'matrix', result: ['GET', 'POST'].map((method) => ({ metric: { method }, values })) } };
+    const dir = tempDir('preview-');
+    writeFileSync(join(dir, 'snap.json'), JSON.stringify({ format: SNAPSHOT_FORMAT, version: 1, recordedAt: '2026-11-29T00:00:00.000Z', source: 'test', range, answers } satisfies Snapshot));
+    expect((await runInProcess(['preview', '--catalog', DEVSKYY, '--snapshot', join(dir, 'snap.json'), '--out', join(dir, 'out')])).code).toBe(0);
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    try {
+      await page.goto(pathToFileURL(join(dir, 'out', 'devskyy-platform-application.html')).href);
+      await page.waitForFunction(() => document.body.dataset['drawn'] === 'true');
+      const legend = () => page.$$eval('.panel', (els) => els.filter((e) => e.querySelector('h2')?.textContent === 'Total HTTP requests (per second)').flatMap((e) => [...e.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent)));
+      expect(await legend()).toEqual(['GET', 'POST']);
+      await page.selectOption('select[data-variable="method"]', 'POST');
+      expect(await legend()).toEqual(['POST']);
+      await page.selectOption('select[data-variable="method"]', '');
+      expect(await legend()).toEqual(['GET', 'POST']);
+    } finally {
+      await page.close();
+    }
+  });
 });
