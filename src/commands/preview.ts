@@ -112,7 +112,15 @@ async function serve(io: Io, flags: PreviewFlags, catalog: Catalog, sourceFor: (
     return last.preview;
   };
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname).replace(/^\//, '') || INDEX_FILE;
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname).replace(/^\//, '') || INDEX_FILE;
+    } catch {
+      // A malformed %-escape: answered, not thrown out of the request handler.
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('bad path\n');
+      return;
+    }
     current().then(
       (p) => {
         const file = p.files.find((f) => f.path === path);
