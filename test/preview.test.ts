@@ -12,7 +12,7 @@ import { interpolate } from '../src/preview/collect.js';
 import { applyLegend, heatmapOf, rangeSeries, seriesName, tableOf } from '../src/preview/series.js';
 import { parseSnapshot, SNAPSHOT_FORMAT, SnapshotSource } from '../src/preview/source.js';
 import type { Snapshot } from '../src/preview/source.js';
-import { renderPreview } from '../src/preview/render.js';
+import { previewSummary, renderPreview } from '../src/preview/render.js';
 import { alertLink } from '../src/preview/alerts.js';
 import { spawn } from 'node:child_process';
 import { BIN, DEVSKYY, runInProcess, tempDir } from './support/helpers.js';
@@ -103,6 +103,26 @@ describe('snapshots', () => {
     await expect(s.fetch({ kind: 'instant', expr: 'bad(' })).rejects.toThrow('parse error');
     await expect(s.fetch({ kind: 'range', expr: 'up' })).rejects.toThrow(/not in the snapshot/);
     await expect(s.fetch({ kind: 'rules' })).rejects.toThrow(/not in the snapshot/);
+  });
+});
+
+describe('the summary', () => {
+  it('tells a panel whose series hold only NaN from one without series', async () => {
+    const catalog = await devskyy();
+    const overview = catalogDashboards(catalog)[0]!;
+    const [p1, p2] = overview.panels;
+    const p = await renderPreview(
+      catalog,
+      new SnapshotSource(
+        emptySnapshot({
+          [`range ${p1!.queries[0]!.expr}`]: { data: { resultType: 'matrix', result: [{ metric: { endpoint: '/a' }, values: [[1000, 'NaN']] }] } },
+          [`range ${p2!.queries[0]!.expr}`]: { data: { resultType: 'matrix', result: [] } },
+        }),
+      ),
+    );
+    const s = previewSummary(p);
+    expect(s.empty).toEqual(['DevSkyy Overview / Request rate (only NaN or ±Inf samples)', 'DevSkyy Overview / P95 latency']);
+    expect(s.failed).toHaveLength(97);
   });
 });
 

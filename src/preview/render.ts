@@ -35,7 +35,9 @@ export function previewSummary(p: Preview): { dashboards: number; panels: number
     dashboards: p.pages.length,
     panels: panels.length,
     withData: panels.filter(({ x }) => panelHasData(x)).length,
-    empty: panels.filter(({ x }) => !x.errors.length && !panelHasData(x)).map((e) => e.where),
+    // A series Prometheus returned always has a sample: when none is drawable, they were all NaN or ±Inf (a
+    // quantile of a histogram that had no observations in its window, a ratio of 0/0).
+    empty: panels.filter(({ x }) => !x.errors.length && !panelHasData(x)).map((e) => (e.x.series.length ? `${e.where} (only NaN or ±Inf samples)` : e.where)),
     failed: panels.filter(({ x }) => x.errors.length).map((e) => `${e.where}: ${e.x.errors.join('; ')}`),
   };
 }
