@@ -166,7 +166,11 @@ describe('preview in headless Chromium', () => {
       await page.waitForFunction(() => document.body.dataset['drawn'] === 'true');
       const legend = () => page.$$eval('.panel', (els) => els.filter((e) => e.querySelector('h2')?.textContent === 'Total HTTP requests (per second)').flatMap((e) => [...e.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent)));
       expect(await legend()).toEqual(['GET', 'POST']);
+      // The stat shows each series' last value; with one series left it draws its sparkline (Grafana's default area).
+      const stat = () => page.$$eval('.panel[data-type="stat"]', (els) => els.map((e) => [[...e.querySelectorAll('.stat-value')].map((v) => v.textContent), e.querySelectorAll('.stat-spark canvas').length]));
+      expect(await stat()).toEqual([[['3', '3'], 0]]);
       await page.selectOption('select[data-variable="method"]', 'POST');
+      expect(await stat()).toEqual([[['3'], 1]]);
       expect(await legend()).toEqual(['POST']);
       await page.selectOption('select[data-variable="method"]', '');
       expect(await legend()).toEqual(['GET', 'POST']);

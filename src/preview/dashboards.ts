@@ -64,6 +64,7 @@ function panelShape(p: Panel | RowPanel): PanelShape {
     type,
     ...(p.description ? { description: p.description } : {}),
     unit: defaults?.unit ?? '',
+    ...(type === 'stat' ? { sparkline: ((p.options as unknown as { graphMode?: string } | undefined)?.graphMode ?? 'area') === 'area' } : {}),
     queries: (p.targets ?? []).map(queryOf).filter((q): q is PreviewQuery => q !== undefined),
     thresholds: lines ? steps.filter((s): s is { value: number; color: string } => s.value !== null) : [],
   };

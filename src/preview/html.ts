@@ -33,7 +33,9 @@ header p { margin: 2px 0; color: #8e8e9e; }
 .panel details summary { cursor: pointer; color: #8e8e9e; list-style: none; }
 .panel details[open] > div { position: absolute; right: 0; width: min(640px, 80vw); background: #22252b; border: 1px solid #2c3235; padding: 6px 8px; }
 .panel details pre { white-space: pre-wrap; word-break: break-all; margin: 4px 0; color: #d8d9da; }
-.stat { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: center; justify-content: center; height: 100%; }
+.panel[data-type="stat"] .panel-body, .panel[data-type="gauge"] .panel-body { position: relative; }
+.stat-spark { position: absolute; left: 8px; right: 8px; bottom: 4px; opacity: 0.9; }
+.stat { position: relative; display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: center; justify-content: center; height: 100%; }
 .stat-item { display: flex; flex-direction: column; align-items: center; }
 .stat-value { font-size: 32px; font-weight: 500; }
 .stat-name { color: #8e8e9e; font-size: 12px; }

@@ -40,6 +40,8 @@ export interface PreviewPanel {
   unit: string;
   grid: { x: number; y: number; w: number; h: number };
   queries: PreviewQuery[];
+  /** A stat's sparkline under its value (Grafana's graphMode "area", the stat panel's default). */
+  sparkline?: boolean;
   /** Lines drawn across the panel (threshold steps with a value). */
   thresholds: { value: number; color: string }[];
   series: PreviewSeries[];

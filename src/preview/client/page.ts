@@ -175,7 +175,26 @@ function stat(el: HTMLElement, body: HTMLElement, p: PreviewPanel, series: Previ
   });
   body.append(box);
   el.dataset['series'] = String(values.length);
+  const only = series.length === 1 ? series[0]! : undefined;
+  if (p.sparkline && only && only.values.filter((v) => v !== null).length > 1) sparkline(p, body, only);
   return true;
+}
+
+/** The area under a stat's value, as Grafana draws it: no axes, the series' colour, faint fill. */
+function sparkline(p: PreviewPanel, body: HTMLElement, s: PreviewSeries): void {
+  const box = document.createElement('div');
+  box.className = 'stat-spark';
+  body.prepend(box);
+  const opts: UPlot.Options = {
+    width: Math.max(body.clientWidth - 16, 60),
+    height: Math.max(Math.round(body.clientHeight * 0.4), 24),
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: true } },
+    axes: [{ show: false }, { show: false }],
+    series: [{}, { stroke: color(0), fill: `${color(0)}33`, width: 1, points: { show: false } }],
+  };
+  charts.set(p.id, new uPlotCtor(opts, [times(), s.values] as UPlot.AlignedData, box));
 }
 
 function table(el: HTMLElement, body: HTMLElement, p: PreviewPanel): boolean {
