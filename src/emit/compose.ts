@@ -92,7 +92,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
 export function emitCompose(catalog: Catalog): Artifact[] {
   return [
     yamlArtifact('docker-compose.yml', catalog.file, composeFile(catalog)),
-    // Secrets stay out of version control.
-    { path: '.gitignore', content: `${marker(catalog.file, '#')}${ENV_FILE}\n` },
+    // Secrets stay out of version control, and so do the pages `devskyy-mon preview` writes here (live data).
+    { path: '.gitignore', content: `${marker(catalog.file, '#')}${ENV_FILE}\npreview/\n` },
   ];
 }
