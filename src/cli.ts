@@ -6,6 +6,8 @@ import type { Target } from './generate.js';
 import type { StackFlags, UpFlags } from './commands/stack.js';
 import { TEMPLATES } from './commands/init.js';
 import type { ServeFlags } from './commands/serve.js';
+import type { PreviewFlags } from './commands/preview.js';
+import { parseDuration } from './util/duration.js';
 import type { LintFlags } from './commands/lint-alerts.js';
 import type { ImportFlags } from './commands/import.js';
 import type { Io } from './commands/io.js';
@@ -28,6 +30,11 @@ const numberOption = (ok: (n: number) => boolean, expected: string) => (v: strin
 };
 
 const parsePort = numberOption((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number from 0 to 65535');
+const parseRange = (v: string) => {
+  const s = parseDuration(v);
+  if (s === undefined || s <= 0) throw new InvalidArgumentError('a Prometheus duration such as 1h or 30m');
+  return s;
+};
 const positive = (what: string) => numberOption((n) => Number.isFinite(n) && n > 0, `${what} must be a positive number`);
 
 export function buildProgram(io: Io): Command {
@@ -118,6 +125,20 @@ export function buildProgram(io: Io): Command {
     .option('--timeout <seconds>', 'how long checks wait for data', positive('--timeout'), 60)
     .addOption(formatOption())
     .action(async (o: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }) => (await stackCmd()).runVerifyCommand(io, o));
+
+  program
+    .command('preview')
+    .description('every generated dashboard as a self-contained HTML page (uPlot, Grafana\'s grid and units), with data from Prometheus or a snapshot, and an index of the alerts')
+    .addOption(catalogOption())
+    .option('--prometheus-url <url>', 'Prometheus to read (default: the one up started)')
+    .addOption(new Option('--range <duration>', 'how much history each page shows (a Prometheus duration)').argParser(parseRange).default(3600, '1h'))
+    .option('-o, --out <dir>', 'folder for the pages (default: generated/preview beside the catalog)')
+    .option('--snapshot <file>', 'render a snapshot recorded with --record-snapshot instead of asking Prometheus')
+    .option('--record-snapshot <file>', "also write Prometheus' answers to this file, for --snapshot later (CI, reviews)")
+    .option('--serve', 'serve the pages on 127.0.0.1 instead of writing them; they reload with fresh data', false)
+    .option('-p, --port <port>', 'port for --serve (0: a free one)', parsePort, 0)
+    .option('-f, --force', 'overwrite pages or a snapshot file that preview did not write or that were edited', false)
+    .action(async (o: PreviewFlags) => (await import('./commands/preview.js')).runPreview(io, o));
 
   program
     .command('logs')

@@ -1,7 +1,7 @@
 // Where users meet the product: both packages packed as npm would publish them, installed from the tarballs in
 // a folder outside the repository, and used from there: the CLI brings a stack up and verifies it, and an
 // Express app compiled with strict TypeScript presets, as ESM and as CommonJS, runs on the runtime.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -58,6 +58,10 @@ describe('installed from the packed tarballs, outside the repository', () => {
     const verify = await npx(['verify', '--format', 'json'], p);
     expect(verify.code, verify.out).toBe(0);
     // The minimal template's own `route` label is filled (it was always "" when only `endpoint` was bound).
+    // preview finds uPlot and its page script in the installed package.
+    const preview = await npx(['preview', '--range', '5m'], p);
+    expect(preview.code, preview.out).toBe(0);
+    expect(readFileSync(join(p, 'generated', 'preview', 'index.html'), 'utf8')).toContain('<table class="alerts">');
     const down = await npx(['down'], p);
     expect(down.code, down.out).toBe(0);
   }, LONG);

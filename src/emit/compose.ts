@@ -114,7 +114,7 @@ function interpolationSafe(v: unknown): unknown {
 export function emitCompose(catalog: Catalog): Artifact[] {
   return [
     yamlArtifact('docker-compose.yml', catalog.file, interpolationSafe(composeFile(catalog))),
-    // Secrets stay out of version control.
-    { path: '.gitignore', content: `${marker(catalog.file, '#')}${ENV_FILE}\n` },
+    // Secrets stay out of version control, and so do the pages `devskyy-mon preview` writes here (live data).
+    { path: '.gitignore', content: `${marker(catalog.file, '#')}${ENV_FILE}\npreview/\n` },
   ];
 }

@@ -125,3 +125,43 @@ export function fileName(text: string): string {
   const safe = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_');
   return safe === '' || safe === '.' || safe === '..' ? '_' : safe;
 }
+
+/**
+ * HTML text or a double-quoted attribute value (the preview's pages): the five characters that end text or an
+ * attribute, or start markup or a character reference, become entities; controls other than tab and line ends,
+ * and lone surrogates, become U+FFFD (HTML forbids them and a browser would show them raw or drop them).
+ */
+export function htmlText(text: string): string {
+  return text
+    .replace(LONE_SURROGATE, '\ufffd')
+    .replace(/[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/g, '\ufffd')
+    .replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
+}
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * A JSON value inside an HTML `<script>` element (type="application/json" or importmap): JSON.stringify's
+ * output with `<` written as \u003c, so neither `</script>` nor `<!--` can end or change the element, `>` and
+ * `&` likewise for readers that scan for them, and U+2028/U+2029 escaped so the text is also one JavaScript
+ * line. Lone surrogates are escaped by JSON.stringify itself. JSON.parse reads the same value back.
+ */
+export function jsonInScript(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('jsonInScript: the value has no JSON form');
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * JavaScript inlined in an HTML `<script>` element: the element's text ends at `</script` and changes state at
+ * `<!--` and `<script` (any case), so their `<` is written `\x3C`. That reads as `<` inside strings, template
+ * literals and regular expressions (the only places those sequences can occur in a program), and is inert in
+ * comments.
+ */
+export function inlineScript(code: string): string {
+  return code.replace(/<(?=!--|\/?script)/gi, '\\x3C');
+}
+
+/** CSS inlined in an HTML `<style>` element: `</style` would end it, so its `<` is written as the CSS escape `\3C `. */
+export function inlineStyle(css: string): string {
+  return css.replace(/<(?=\/style)/gi, '\\3C ');
+}

@@ -1,7 +1,7 @@
 // Grafana dashboards as JSON, built with Grafana's own typed builders from the layout model.
 import { CustomVariableBuilder, DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import { GraphThresholdsStyleConfigBuilder, GraphThresholdsStyleMode } from '@grafana/grafana-foundation-sdk/common';
-import type { DataSourceRef, Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Dashboard, DataSourceRef, Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as GaugePanel } from '@grafana/grafana-foundation-sdk/gauge';
 import { PanelBuilder as HeatmapPanel } from '@grafana/grafana-foundation-sdk/heatmap';
@@ -61,7 +61,7 @@ export const DATASOURCE_REF: DataSourceRef = { type: 'prometheus', uid: `\${${DA
  * One dashboard's JSON. Panels point at the ${datasource} variable, whose default is `defaultDatasource` (the provisioned
  * datasource here; kube-prometheus-stack's "prometheus" in the Kubernetes target), so one file works on any Grafana.
  */
-export function dashboardJson(catalog: Catalog, plan: DashboardPlan, defaultDatasource = datasourceUid(catalog)): unknown {
+export function dashboardJson(catalog: Catalog, plan: DashboardPlan, defaultDatasource = datasourceUid(catalog)): Dashboard {
   const ds = DATASOURCE_REF;
   const d = new DashboardBuilder(plan.title).uid(plan.uid).tags(plan.tags).refresh('30s').time({ from: 'now-1h', to: 'now' }).timezone('browser').readonly();
   if (plan.description) d.description(plan.description);
