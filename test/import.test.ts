@@ -85,6 +85,15 @@ describe('exposition parsing', () => {
     expect(ex.families[0]!.samples[0]).toEqual({ name: 'a_seconds_bucket', labels: { le: '1', path: '/x' }, value: 3 });
   });
 
+  it('keeps U+2028/U+2029 in HELP and label values (ordinary characters in an exposition; JavaScript patterns stop at them)', () => {
+    const e = parseExposition('# HELP shop_orders_total Orders\u2028placed \u2029 today\n# TYPE shop_orders_total counter\nshop_orders_total{path="/a\u2028b"} 3\n');
+    expect(e.families[0]).toMatchObject({ name: 'shop_orders_total', type: 'counter', help: 'Orders\u2028placed \u2029 today' });
+    expect(e.families[0]!.samples[0]).toEqual({ name: 'shop_orders_total', labels: { path: '/a\u2028b' }, value: 3 });
+    // The private-use stand-ins never collide with the text's own characters.
+    const own = parseExposition('# HELP x_total a\ue000b\u2028c\n# TYPE x_total counter\nx_total 1\n');
+    expect(own.families[0]!.help).toBe('a\ue000b\u2028c');
+  });
+
   it('folds the Python client text 0.0.4 _created gauges into their counters and keeps the last sample without a newline', () => {
     const e = parseExposition(readFileSync(join(REFERENCE, 'python-client-0.16-text-0.0.4.txt'), 'utf8'));
     expect(e.format).toBe('text');

@@ -71,7 +71,26 @@ function metadata(line: string): { kind: string; name: string; rest: string } | 
   return { kind: m[1]!, name: m[2] ?? '', rest: (m[3] ?? '').trim() };
 }
 
+/**
+ * Reads an exposition. U+2028 and U+2029 are ordinary characters in it (only \n ends a line), but JavaScript's
+ * `.` stops at them, so the library (and the metadata pattern above) would lose a HELP or label value holding one:
+ * they are read as private-use stand-ins that the text does not hold, and put back in the result.
+ */
 export function parseExposition(text: string, contentType = ''): Exposition {
+  const [ls, ps] = unusedPrivateUse(text);
+  const back = (v: unknown): unknown =>
+    typeof v === 'string' ? v.replaceAll(ls, '\u2028').replaceAll(ps, '\u2029') : Array.isArray(v) ? v.map(back) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, back(x)])) : v;
+  return back(parseExpositionLines(text.replaceAll('\u2028', ls).replaceAll('\u2029', ps), contentType)) as Exposition;
+}
+
+/** Two private-use characters the text does not contain. */
+function unusedPrivateUse(text: string): [string, string] {
+  const free: string[] = [];
+  for (let c = 0xe000; free.length < 2; c++) if (!text.includes(String.fromCharCode(c))) free.push(String.fromCharCode(c));
+  return [free[0]!, free[1]!];
+}
+
+function parseExpositionLines(text: string, contentType: string): Exposition {
   const lines = text.split('\n');
   const openmetrics = /openmetrics/i.test(contentType) || lines.some((l) => l.trim() === '# EOF') || lines.some((l) => /^#\s+UNIT\s/.test(l));
   const declared = new Map<string, { type: ExposedType; unit?: string; line: number }>();
