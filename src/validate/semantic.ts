@@ -1,5 +1,5 @@
 // Rules the JSON Schema cannot express: Prometheus naming, references, collisions, buckets, expressions.
-import { LABEL_MEANINGS, labelMeaning } from '@devskyy-mon/runtime/spec';
+import { LABEL_MEANINGS, OVERFLOW_VALUE, labelMeaning } from '@devskyy-mon/runtime/spec';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import type { RawCatalog, RawMetric } from '../model/raw.js';
@@ -128,6 +128,36 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
   }
 }
 
+/**
+ * Durations that must be longer than 0s. Prometheus reads 0s in a scrape or evaluation interval as "use the
+ * built-in default" (1m, 10s), not as what the catalog says; Alertmanager refuses a zero group_interval or
+ * repeat_interval; the runtime refuses a summary window of 0s (at import of the generated module); a range of 0s
+ * (an SLO window) does not parse; a collector timeout of 0s abandons every run. A `for`, `keep_firing_for`,
+ * `group_wait` or collector `ttl` of 0s means "none" and stays allowed.
+ */
+function checkPositiveDurations(raw: RawCatalog, report: Report): void {
+  const positive = (value: string | undefined, path: PathSegment[], why: string) => {
+    if (value !== undefined && parseDuration(value) === 0) report('duration-zero', `${path.filter((p) => typeof p === 'string').slice(-1)[0]} must be longer than ${value}: ${why}`, path);
+  };
+  const PROM_DEFAULT = 'Prometheus reads 0s as its built-in default, not as no time';
+  positive(raw.defaults?.scrape_interval, ['defaults', 'scrape_interval'], PROM_DEFAULT);
+  positive(raw.defaults?.scrape_timeout, ['defaults', 'scrape_timeout'], PROM_DEFAULT);
+  positive(raw.defaults?.evaluation_interval, ['defaults', 'evaluation_interval'], PROM_DEFAULT);
+  positive(raw.alerting?.interval, ['alerting', 'interval'], `${PROM_DEFAULT} (the evaluation interval)`);
+  raw.services.forEach((s, i) => {
+    positive(s.interval, ['services', i, 'interval'], PROM_DEFAULT);
+    positive(s.timeout, ['services', i, 'timeout'], PROM_DEFAULT);
+  });
+  const WINDOW = 'the exporter runtime refuses a summary whose sliding window is empty (maxAgeSeconds must be positive), and the generated module would throw when the app imports it';
+  positive(raw.defaults?.summary?.max_age, ['defaults', 'summary', 'max_age'], WINDOW);
+  raw.metrics.forEach((m, i) => positive(m.max_age, ['metrics', i, 'max_age'], WINDOW));
+  for (const [id, c] of Object.entries(raw.collectors ?? {})) positive(c.timeout, ['collectors', id, 'timeout'], 'every collector run would be abandoned at once and its metrics never filled');
+  (raw.slos ?? []).forEach((s, i) => positive(s.window, ['slos', i, 'window'], 'the error budget is counted over this range, and Prometheus refuses a range of 0s'));
+  const AM = 'Alertmanager refuses a zero interval (amtool check-config fails)';
+  positive(raw.alertmanager?.group_interval, ['alertmanager', 'group_interval'], AM);
+  positive(raw.alertmanager?.repeat_interval, ['alertmanager', 'repeat_interval'], AM);
+}
+
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
 export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -139,6 +169,7 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   if (st > si) report('scrape-timeout', `scrape_timeout (${raw.defaults?.scrape_timeout ?? '10s'}) is longer than scrape_interval; Prometheus rejects this`, ['defaults', 'scrape_timeout']);
   checkNumbers(report, 'buckets', raw.defaults?.histogram_buckets, ['defaults', 'histogram_buckets']);
   checkNumbers(report, 'percentiles', raw.defaults?.summary?.percentiles, ['defaults', 'summary', 'percentiles']);
+  checkPositiveDurations(raw, report);
 
   const dup = <T>(items: readonly T[], key: (t: T) => string, check: string, what: string, path: (i: number) => PathSegment[]) => {
     const seen = new Set<string>();
@@ -196,6 +227,7 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
     }
     l.values?.forEach((v, j) => {
       if (l.values!.indexOf(v) !== j) report('label-values', `value "${v}" appears twice`, ['labels', id, 'values', j]);
+      else if (v === OVERFLOW_VALUE) report('label-values', `"${OVERFLOW_VALUE}" is the value the runtime records for values outside the label's domain; it cannot be one of them`, ['labels', id, 'values', j]);
     });
     if (!raw.metrics.some((m) => m.labels?.includes(id))) report('label-unused', `label "${id}" is not used by any metric`, ['labels', id], { key: true, severity: 'warning' });
   }
