@@ -89,3 +89,24 @@ describe('values the runtime refuses are refused by validate, with a position (t
     expect(errorsOf(yaml)).toEqual([]);
   });
 });
+
+describe('a scrape timeout longer than its interval is refused wherever the pair appears (trial 8)', () => {
+  it('services[].timeout longer than services[].interval, at the timeout', () => {
+    const yaml = edit('    exporter: demo', '    exporter: demo\n    interval: 5s\n    timeout: 30s');
+    expect(errorsOf(yaml)).toEqual([`scrape-timeout@${valueAt(yaml, 'timeout: 30s').line}:${valueAt(yaml, 'timeout: 30s').column}`]);
+  });
+
+  it('services[].timeout longer than the default interval it inherits', () => {
+    const yaml = edit('    exporter: demo', '    exporter: demo\n    timeout: 20s');
+    const d = diagnosticsOf(yaml).find((x) => x.check === 'scrape-timeout');
+    expect(d?.start).toEqual(valueAt(yaml, 'timeout: 20s'));
+    expect(d?.message).toContain('from defaults.scrape_interval');
+  });
+
+  it('a service interval shorter than the inherited default timeout cuts the timeout to the interval, as Prometheus does', () => {
+    const yaml = edit('    exporter: demo', '    exporter: demo\n    interval: 5s');
+    const r = validateCatalog('catalog.yaml', yaml);
+    expect(r.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
+    expect(r.catalog!.services[0]).toMatchObject({ interval: '5s', timeout: '5s' });
+  });
+});

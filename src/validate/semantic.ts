@@ -181,6 +181,12 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   };
   raw.services.forEach((s, i) => {
     const at = (k: string) => ['services', i, k];
+    // Prometheus refuses a job whose timeout is longer than its interval; an inherited timeout is cut to the
+    // interval (see model/build.ts), an explicit one is the user's to fix.
+    const interval = s.interval ?? raw.defaults?.scrape_interval ?? '15s';
+    if (s.timeout !== undefined && parseDuration(s.timeout)! > parseDuration(interval)!) {
+      report('scrape-timeout', `timeout (${s.timeout}) is longer than this service's scrape interval (${interval}${s.interval === undefined ? ', from defaults.scrape_interval' : ''}); Prometheus rejects this`, at('timeout'));
+    }
     if (!SERVICE_NAME.test(s.name)) {
       report('service-name', `service name "${s.name}" cannot be a Compose service and a file name: use lowercase letters, digits, - and _ (at most 63, starting with a letter or digit)`, at('name'));
     } else if (RESERVED_SERVICE_NAMES.includes(s.name)) {
