@@ -110,3 +110,34 @@ describe('a scrape timeout longer than its interval is refused wherever the pair
     expect(r.catalog!.services[0]).toMatchObject({ interval: '5s', timeout: '5s' });
   });
 });
+
+describe('label names the catalog writes into rules and Alertmanager are checked as Prometheus and Alertmanager check them (trial 12, 13)', () => {
+  it('trial p1: alert labels severity, namespace, alertname and __name__ are each refused at the key', () => {
+    const yaml = edit('    severity: warning', '    severity: warning\n    labels: { severity: critical, namespace: other, alertname: X, __name__: y, team: ok }');
+    const keys = ['severity: critical', 'namespace: other', 'alertname: X', '__name__: y'].map((k) => positionOf(yaml, k));
+    expect(at(yaml, 'label-reserved')).toEqual(keys);
+    expect(diagnosticsOf(yaml).find((d) => d.message.startsWith('severity'))?.hint).toContain('severity field');
+  });
+
+  it.each([['"a b"', 'label-name'], ['9x', 'label-name'], ['slo', 'label-reserved'], ['__x', 'label-reserved']])('alert label %s is refused', (key, check) => {
+    const yaml = edit('    severity: warning', `    severity: warning\n    labels:\n      ${key}: v`);
+    expect(at(yaml, check)).toEqual([positionOf(yaml, `${key}: v`)]);
+  });
+
+  it('recording rule labels: invalid and __ names are refused; names alerts reserve are not', () => {
+    const yaml = `${BASE}\nrecording_rules:\n  - record: job:myapp_http_requests:rate5m\n    expr: sum by (job) (rate(myapp_http_requests_total[5m]))\n    labels: { "a-b": x, __name__: y, severity: z, namespace: n }\n`;
+    expect(at(yaml, 'label-name')).toEqual([positionOf(yaml, '"a-b"')]);
+    expect(at(yaml, 'label-reserved')).toEqual([positionOf(yaml, '__name__')]);
+  });
+
+  it('a templated alert label value goes through the template checks', () => {
+    const yaml = edit('    severity: warning', '    severity: warning\n    labels: { team: "{{ x }}" }');
+    expect(at(yaml, 'alert/template-function')).toEqual([positionOf(yaml, 'x }}')]);
+  });
+
+  it('trial h2: alertmanager.group_by "a b" is refused at the item; so are "..." with others and a repeated name', () => {
+    const yaml = `${BASE}\nalertmanager:\n  group_by: ["a b", alertname, "...", alertname]\n`;
+    expect(at(yaml, 'alertmanager/group-by')).toEqual([positionOf(yaml, '"a b"'), positionOf(yaml, '"..."'), positionOf(yaml, 'alertname]')]);
+    expect(errorsOf(`${BASE}\nalertmanager:\n  group_by: ["..."]\n`)).toEqual([]);
+  });
+});

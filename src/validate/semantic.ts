@@ -158,6 +158,38 @@ function checkPositiveDurations(raw: RawCatalog, report: Report): void {
   positive(raw.alertmanager?.repeat_interval, ['alertmanager', 'repeat_interval'], AM);
 }
 
+/**
+ * Label names a rule's `labels` write into the rule file. Prometheus refuses invalid names (and __name__); the
+ * rest are labels Prometheus or the generated rules set themselves, where the catalog's value would be dropped or
+ * would break what relies on the generated one.
+ */
+function checkRuleLabels(report: Report, labels: Readonly<Record<string, string>> | undefined, rule: PathSegment[], alert?: { alert: string; namespace: string }): void {
+  for (const k of Object.keys(labels ?? {})) {
+    const at = [...rule, 'labels', k];
+    if (!LABEL_NAME.test(k)) report('label-name', `"${k}" is not a valid Prometheus label name (letters, digits and _, not starting with a digit)`, at, { key: true });
+    else if (k.startsWith('__')) report('label-reserved', `label names starting with __ are reserved for Prometheus`, at, { key: true });
+    else if (!alert) continue;
+    else if (k === 'alertname') report('label-reserved', `Prometheus sets alertname to the alert's name; this label would be overwritten`, at, { key: true });
+    else if (k === 'severity') {
+      report('label-reserved', `severity is the alert's own field (severity: ${alert.alert}); the generated rule writes that one and drops this label`, at, { key: true, hint: `set the alert's severity field instead` });
+    } else if (k === 'namespace') {
+      report('label-reserved', `the generated rules set namespace to the catalog's namespace (${alert.namespace}): Alertmanager grouping, inhibition and a shared Prometheus tell this catalog's alerts apart by it`, at, { key: true });
+    } else if (k === 'slo') report('label-reserved', `the generated SLO alerts set slo to the SLO's name; an alert of your own with this label would be taken for one of them`, at, { key: true });
+  }
+}
+
+/** Alertmanager's group_by: label names, or "..." alone (group by every label); amtool refuses anything else. */
+function checkGroupBy(report: Report, groupBy: readonly string[] | undefined): void {
+  if (!groupBy) return;
+  groupBy.forEach((name, i) => {
+    const at = ['alertmanager', 'group_by', i];
+    if (name === '...') {
+      if (groupBy.length > 1) report('alertmanager/group-by', `"..." groups by every label and cannot be combined with other labels`, at);
+    } else if (!LABEL_NAME.test(name)) report('alertmanager/group-by', `"${name}" is not a valid label name (letters, digits and _, not starting with a digit)`, at);
+    else if (groupBy.indexOf(name) !== i) report('alertmanager/group-by', `label "${name}" appears twice`, at);
+  });
+}
+
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
 export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -271,6 +303,9 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
     if (!ALERT_NAME.test(a.name)) report('alert-name', `"${a.name}" is not a valid alert name`, ['alerts', i, 'name']);
     if (!severities.includes(a.severity)) report('alert/severity-unknown', `severity "${a.severity}" is not one of ${severities.join(', ')}${didYouMean(a.severity, severities)}`, ['alerts', i, 'severity']);
   });
+  (raw.alerts ?? []).forEach((a, i) => checkRuleLabels(report, a.labels, ['alerts', i], { alert: a.severity, namespace: raw.namespace }));
+  (raw.recording_rules ?? []).forEach((r, i) => checkRuleLabels(report, r.labels, ['recording_rules', i]));
+  checkGroupBy(report, raw.alertmanager?.group_by);
   dup(raw.alerts ?? [], (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
   (raw.recording_rules ?? []).forEach((r, i) => {
     if (!RECORD_NAME.test(r.record)) report('record-name', `"${r.record}" is not a valid metric name for a recording rule`, ['recording_rules', i, 'record']);
