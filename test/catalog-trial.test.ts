@@ -141,3 +141,26 @@ describe('label names the catalog writes into rules and Alertmanager are checked
     expect(errorsOf(`${BASE}\nalertmanager:\n  group_by: ["..."]\n`)).toEqual([]);
   });
 });
+
+describe('kubernetes.* is checked by validate, with positions, all problems in one run (trial 19, 24)', () => {
+  it('trial 19 and 24: namespace, dashboard_label, release, common_labels and datasource_uid each at their value', () => {
+    const yaml = `${BASE}\nkubernetes:\n  namespace: "Mon!"\n  dashboard_label: "bad label!"\n  release: "rel$x"\n  datasource_uid: "a b"\n  common_labels: { "team/x/y": ok, team: "a b", "example.com/ok": fine }\n`;
+    expect(errorsOf(yaml).sort()).toEqual(
+      [
+        ['kubernetes/namespace', valueAt(yaml, 'namespace: "Mon!"')],
+        ['kubernetes/label', valueAt(yaml, 'dashboard_label: "bad label!"')],
+        ['kubernetes/label', valueAt(yaml, 'release: "rel$x"')],
+        ['kubernetes/datasource-uid', valueAt(yaml, 'datasource_uid: "a b"')],
+        ['kubernetes/label', positionOf(yaml, '"team/x/y"')],
+        ['kubernetes/label', valueAt(yaml, 'team: "a b"')],
+      ]
+        .map(([c, p]) => `${String(c)}@${(p as { line: number }).line}:${(p as { column: number }).column}`)
+        .sort(),
+    );
+  });
+
+  it('valid values pass', () => {
+    const yaml = `${BASE}\nkubernetes:\n  namespace: monitoring\n  dashboard_label: grafana.com/dashboard\n  release: kube-prometheus-stack\n  datasource_uid: prometheus\n  common_labels: { team: web, "app.kubernetes.io/component": metrics }\n`;
+    expect(errorsOf(yaml)).toEqual([]);
+  });
+});

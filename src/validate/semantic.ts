@@ -11,6 +11,7 @@ import { ROLES } from '../model/roles.js';
 import { LABEL_NAME, METRIC_NAME, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
 import { TARGET_LABELS } from '../promql/series-index.js';
 import { labelNameProblem, metricNameProblems } from './exposition-lints.js';
+import { grafanaUidProblem, labelKeyProblem, labelValueProblem, namespaceProblem } from './kubernetes-names.js';
 import { HOST, IPV4, RESERVED_SERVICE_NAMES, SERVICE_NAME, URL_PATH, unpinnedImage, unsafeLink } from './stack-names.js';
 
 type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
@@ -190,6 +191,22 @@ function checkGroupBy(report: Report, groupBy: readonly string[] | undefined): v
   });
 }
 
+/** The `kubernetes` section, as the API server and Grafana will read it (the operator target writes it verbatim). */
+function checkKubernetes(report: Report, k: RawCatalog['kubernetes']): void {
+  if (!k) return;
+  const problem = (check: string, what: string, text: string, why: string | undefined, path: PathSegment[], key = false) => {
+    if (why) report(check, `${what} "${text}" ${why}`, path, { key });
+  };
+  if (k.namespace !== undefined) problem('kubernetes/namespace', 'namespace', k.namespace, namespaceProblem(k.namespace), ['kubernetes', 'namespace']);
+  if (k.release !== undefined) problem('kubernetes/label', 'release (the value of the release label)', k.release, labelValueProblem(k.release), ['kubernetes', 'release']);
+  if (k.dashboard_label !== undefined) problem('kubernetes/label', 'dashboard_label (a label key)', k.dashboard_label, labelKeyProblem(k.dashboard_label), ['kubernetes', 'dashboard_label']);
+  if (k.datasource_uid !== undefined) problem('kubernetes/datasource-uid', 'datasource_uid', k.datasource_uid, grafanaUidProblem(k.datasource_uid), ['kubernetes', 'datasource_uid']);
+  for (const [key, value] of Object.entries(k.common_labels ?? {})) {
+    problem('kubernetes/label', 'label key', key, labelKeyProblem(key), ['kubernetes', 'common_labels', key], true);
+    problem('kubernetes/label', `label value of ${key}`, value, labelValueProblem(value), ['kubernetes', 'common_labels', key]);
+  }
+}
+
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
 export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -306,6 +323,7 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   (raw.alerts ?? []).forEach((a, i) => checkRuleLabels(report, a.labels, ['alerts', i], { alert: a.severity, namespace: raw.namespace }));
   (raw.recording_rules ?? []).forEach((r, i) => checkRuleLabels(report, r.labels, ['recording_rules', i]));
   checkGroupBy(report, raw.alertmanager?.group_by);
+  checkKubernetes(report, raw.kubernetes);
   dup(raw.alerts ?? [], (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
   (raw.recording_rules ?? []).forEach((r, i) => {
     if (!RECORD_NAME.test(r.record)) report('record-name', `"${r.record}" is not a valid metric name for a recording rule`, ['recording_rules', i, 'record']);
