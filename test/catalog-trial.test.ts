@@ -1,13 +1,14 @@
 // The validate-side faults of the user trial of 0.1.0 (notes/trial-generate.md), each as its kind.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Exporter } from '@devskyy-mon/runtime';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { buildCatalog } from '../src/model/build.js';
 import type { RawCatalog } from '../src/model/raw.js';
 import { exporterSpec } from '../src/emit/exporter-spec.js';
-import { MINIMAL, positionOf } from './support/helpers.js';
+import { DEVSKYY, MINIMAL, positionOf } from './support/helpers.js';
+import { REMOVABLE, REMOVABLE_PANEL_FIELDS, TEXT_ONLY_REQUIRED } from '../src/validate/prune.js';
 
 const BASE = readFileSync(MINIMAL, 'utf8');
 
@@ -162,5 +163,113 @@ describe('kubernetes.* is checked by validate, with positions, all problems in o
   it('valid values pass', () => {
     const yaml = `${BASE}\nkubernetes:\n  namespace: monitoring\n  dashboard_label: grafana.com/dashboard\n  release: kube-prometheus-stack\n  datasource_uid: prometheus\n  common_labels: { team: web, "app.kubernetes.io/component": metrics }\n`;
     expect(errorsOf(yaml)).toEqual([]);
+  });
+});
+
+describe('a schema fault in an optional field hides none of its item\'s other problems (trial 16)', () => {
+  const valueAtNth = (yaml: string, keyValue: string, nth: number) => {
+    const p = positionOf(yaml, keyValue, nth);
+    return { line: p.line, column: p.column + keyValue.indexOf(': ') + 2 };
+  };
+  const p = (c: string, x: { line: number; column: number }) => `${c}@${x.line}:${x.column}`;
+
+  it('trial d1: the alert with for: "5 minutes" keeps its PromQL and template errors; a service set aside for its port keeps its name', () => {
+    const yaml = edit('    exporter: demo\n', '    exporter: demo\n  - { name: myapp, port: 80000 }\n').replace(
+      '\ndashboards:',
+      `  - name: Bad
+    expr: rate(myapp_http_requests_total[5m] > 1
+    for: 5 minutes
+    severity: warning
+    summary: s
+    description: "{{ .Value"
+  - name: Bad
+    expr: vector(1)
+    for: 5m
+    severity: warning
+    summary: s
+    description: d
+
+dashboards:`,
+    );
+    const end = positionOf(yaml, '> 1\n');
+    expect(errorsOf(yaml).sort()).toEqual(
+      [
+        p('schema-maximum', valueAt(yaml, 'port: 80000')),
+        p('service-duplicate', valueAt(yaml, 'name: myapp, port: 80000')),
+        p('promql/syntax', { line: end.line, column: end.column + 2 }),
+        p('schema-duration', valueAt(yaml, 'for: 5 minutes')),
+        p('alert/template-syntax', positionOf(yaml, '{{ .Value')),
+        p('rules/duplicate-alert', valueAtNth(yaml, 'name: Bad', 1)),
+      ].sort(),
+    );
+    // Its for was removed for the other checks, which must not then say it has none.
+    expect(diagnosticsOf(yaml).map((d) => d.check)).not.toContain('alert/for-missing');
+  });
+
+  it('trial: an SLO without a description still has its selectors checked', () => {
+    const yaml = `${BASE}\nslos:\n  - name: avail\n    objective: 99\n    sli: { errors: 'myapp_http_requests_total{status=~"5.."', total: myapp_nope_total }\n`;
+    const checks = diagnosticsOf(yaml).map((d) => d.check);
+    expect(checks).toEqual(expect.arrayContaining(['schema-required', 'slo-selector', 'promql/unknown-metric']));
+  });
+
+  it('an alert without a summary is reported once, by the schema', () => {
+    const yaml = edit('    summary: Requests are slow\n', '');
+    expect(diagnosticsOf(yaml).map((d) => d.check)).toEqual(['schema-required']);
+  });
+
+  it('an optional panel field that breaks the schema is removed; the panel expression is still checked', () => {
+    const yaml = edit('        unit: reqps', '        unit: 5').replace('sum by (route) (rate(myapp_http_requests_total[5m]))', 'sum by (rout) (rate(myapp_http_requests_total[5m]))');
+    expect(diagnosticsOf(yaml).map((d) => d.check).sort()).toEqual(['promql/unknown-label', 'schema-type']);
+  });
+
+  it('a fault in a field whose absence changes other checks still sets the item aside (no follow-on findings)', () => {
+    // Without its unit, http_request_duration_seconds would get "ends in _seconds but declares no unit".
+    const yaml = edit('    unit: seconds\n    category: http\n    help: HTTP request latency.', '    unit: secs\n    category: http\n    help: HTTP request latency.');
+    expect(diagnosticsOf(yaml).map((d) => d.check)).toEqual(['schema-enum']);
+  });
+});
+
+describe('removing a field for the other checks creates no finding of its own (trial 16)', () => {
+  type Item = Record<string, unknown>;
+  // Every optional field once, in a valid catalog.
+  const FULL = edit('    exporter: demo\n', '    exporter: demo\n  - { name: web, host: web.internal, port: 9000, scheme: https, interval: 30s, timeout: 20s, exporter: external, image: "web:1.2.3", build: ./web, resources: { cpus: 1 }, monitor: PodMonitor }\n')
+    .replace(SUMMARY, `  - { name: work_seconds, type: summary, unit: seconds, category: http, help: x, percentiles: [0.5], max_age: 5m, age_buckets: 3, optional: true }\n${SUMMARY}`)
+    .replace('    for: 10m\n', '    for: 10m\n    group: latency\n    keep_firing_for: 5m\n    labels: { team: web }\n')
+    .replace('      - title: P95 latency\n', '      - title: P95 latency\n        description: d\n        type: stat\n        optional: true\n')
+    .concat('\nrecording_rules:\n  - { record: "job:myapp_http_requests:rate5m", expr: "sum by (job) (rate(myapp_http_requests_total[5m]))", group: rec }\n')
+    .concat('slos:\n  - { name: avail, description: d, objective: 99, service: web, sli: { errors: \'myapp_http_requests_total{status=~"5.."}\', total: myapp_http_requests_total } }\n');
+  it('the catalog with every optional field is valid', () => expect(errorsOf(FULL)).toEqual([]));
+  const catalogs = [BASE, FULL, readFileSync(DEVSKYY, 'utf8')].map((t) => parse(t) as Record<string, Item[] | unknown>);
+  const findings = (data: unknown) => new Set(diagnosticsOf(stringify(data)).map((d) => `${d.check}: ${d.message}`));
+  // Each removable field, and each text-only required field emptied, once per catalog that has it.
+  const edits: [string, (c: Record<string, unknown>) => boolean, readonly string[]][] = [];
+  for (const [section, fields] of Object.entries(REMOVABLE)) {
+    for (const [field, absent] of Object.entries(fields)) edits.push([`${section}[].${field} removed`, (c) => mutate(c[section], (it) => delete it[field], field), absent]);
+  }
+  for (const field of REMOVABLE_PANEL_FIELDS) {
+    edits.push([`dashboards[].panels[].${field} removed`, (c) => (Array.isArray(c['dashboards']) ? (c['dashboards'] as Item[]).some((d) => mutate(d['panels'], (it) => delete it[field], field)) : false), []]);
+  }
+  for (const [section, fields] of Object.entries(TEXT_ONLY_REQUIRED)) {
+    for (const [field, absent] of Object.entries(fields)) edits.push([`${section}[].${field} emptied`, (c) => mutate(c[section], (it) => (it[field] = ''), field), absent]);
+  }
+  function mutate(list: unknown, change: (it: Item) => unknown, field: string): boolean {
+    if (!Array.isArray(list)) return false;
+    const it = (list as Item[]).find((x) => Object.hasOwn(x, field));
+    if (!it) return false;
+    change(it);
+    return true;
+  }
+
+  it.each(edits)('%s', (_what, apply, absent) => {
+    let tried = 0;
+    for (const catalog of catalogs) {
+      const copy = structuredClone(catalog);
+      if (!apply(copy)) continue;
+      tried++;
+      const before = findings(catalog);
+      const added = [...findings(copy)].filter((f) => !before.has(f) && !absent.some((c) => f.startsWith(`${c}:`)));
+      expect(added).toEqual([]);
+    }
+    expect(tried, "no catalog has the field").toBeGreaterThan(0);
   });
 });

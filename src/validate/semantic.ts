@@ -208,8 +208,28 @@ function checkKubernetes(report: Report, k: RawCatalog['kubernetes']): void {
 }
 
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
-export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {
+export function checkSemantics(raw: RawCatalog, source: YamlSource, setAside: ReadonlyMap<string, ReadonlyMap<number, unknown>> = new Map()): Diagnostic[] {
   const out: Diagnostic[] = [];
+  /**
+   * A list with the places of items set aside for breaking the schema filled again by those items as written, when
+   * the fields a check of names across items reads have the schema's types: a service set aside for its port still
+   * counts when another service takes its name.
+   */
+  const named = <T>(section: string, list: readonly T[], fields: Readonly<Record<string, 'string' | 'number'>>): readonly T[] => {
+    const aside = setAside.get(section);
+    if (!aside?.size) return list;
+    // Sparse like the list itself, so each item keeps its index (diagnostics locate items by index).
+    const out: T[] = new Array<T>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      if (i in list) out[i] = list[i]!;
+      else {
+        const it = aside.get(i);
+        // Only the listed fields are read from it, and they have the types T declares for them.
+        if (typeof it === 'object' && it !== null && Object.entries(fields).every(([k, t]) => typeof (it as Record<string, unknown>)[k] === t)) out[i] = it as T;
+      }
+    }
+    return out;
+  };
   const report = reporter(source, out);
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(raw.namespace)) report('namespace', `namespace "${raw.namespace}" is not a valid metric name prefix`, ['namespace']);
 
@@ -262,9 +282,9 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   (raw.alerts ?? []).forEach((a, i) => link(a.runbook, ['alerts', i, 'runbook']));
   const webhook = raw.alertmanager?.webhook_url;
   if (webhook !== undefined && !/^https?:\/\//i.test(webhook)) report('link-scheme', `webhook_url "${webhook}" must be an http or https URL; Alertmanager posts alerts to it`, ['alertmanager', 'webhook_url']);
-  dup(raw.services, (s) => s.name, 'service-duplicate', 'service', (i) => ['services', i, 'name']);
-  dup(raw.services, (s) => String(s.port), 'service-duplicate', 'port', (i) => ['services', i, 'port']);
-  dup(raw.categories, (c) => c.id, 'category-duplicate', 'category', (i) => ['categories', i, 'id']);
+  dup(named('services', raw.services, { name: 'string' }), (s) => s.name, 'service-duplicate', 'service', (i) => ['services', i, 'name']);
+  dup(named('services', raw.services, { port: 'number' }), (s) => String(s.port), 'service-duplicate', 'port', (i) => ['services', i, 'port']);
+  dup(named('categories', raw.categories, { id: 'string' }), (c) => c.id, 'category-duplicate', 'category', (i) => ['categories', i, 'id']);
 
   for (const [id, l] of Object.entries(raw.labels ?? {})) {
     const name = l.name ?? id;
@@ -324,13 +344,13 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   (raw.recording_rules ?? []).forEach((r, i) => checkRuleLabels(report, r.labels, ['recording_rules', i]));
   checkGroupBy(report, raw.alertmanager?.group_by);
   checkKubernetes(report, raw.kubernetes);
-  dup(raw.alerts ?? [], (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
+  dup(named('alerts', raw.alerts ?? [], { name: 'string' }), (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
   (raw.recording_rules ?? []).forEach((r, i) => {
     if (!RECORD_NAME.test(r.record)) report('record-name', `"${r.record}" is not a valid metric name for a recording rule`, ['recording_rules', i, 'record']);
   });
-  dup(raw.recording_rules ?? [], (r) => r.record + JSON.stringify(r.labels ?? {}), 'record-duplicate', 'recording rule', (i) => ['recording_rules', i, 'record']);
-  dup(raw.dashboards ?? [], (d) => d.id, 'dashboard-duplicate', 'dashboard', (i) => ['dashboards', i, 'id']);
-  dup(raw.slos ?? [], (s) => s.name, 'slo-duplicate', 'SLO', (i) => ['slos', i, 'name']);
+  dup(named('recording_rules', raw.recording_rules ?? [], { record: 'string' }), (r) => r.record + JSON.stringify(r.labels ?? {}), 'record-duplicate', 'recording rule', (i) => ['recording_rules', i, 'record']);
+  dup(named('dashboards', raw.dashboards ?? [], { id: 'string' }), (d) => d.id, 'dashboard-duplicate', 'dashboard', (i) => ['dashboards', i, 'id']);
+  dup(named('slos', raw.slos ?? [], { name: 'string' }), (s) => s.name, 'slo-duplicate', 'SLO', (i) => ['slos', i, 'name']);
   const serviceNames = raw.services.map((s) => s.name);
   (raw.slos ?? []).forEach((s, i) => {
     if (s.service !== undefined && !serviceNames.includes(s.service)) report('slo/service-unknown', `service "${s.service}" is not one of the catalog's services (${serviceNames.join(', ')})${didYouMean(s.service, serviceNames)}`, ['slos', i, 'service']);
