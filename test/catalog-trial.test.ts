@@ -273,3 +273,10 @@ describe('removing a field for the other checks creates no finding of its own (t
     expect(tried, "no catalog has the field").toBeGreaterThan(0);
   });
 });
+
+describe('each problem is reported once (trial 21)', () => {
+  it('alerts[].severity: wrning is one alert/severity-unknown, at the value', () => {
+    const yaml = edit('    severity: warning', '    severity: wrning');
+    expect(errorsOf(yaml)).toEqual([`alert/severity-unknown@${valueAt(yaml, 'severity: wrning').line}:${valueAt(yaml, 'severity: wrning').column}`]);
+  });
+});

@@ -338,7 +338,6 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource, setAside: Re
   const severities = raw.alerting?.severities ?? ['critical', 'warning', 'info'];
   (raw.alerts ?? []).forEach((a, i) => {
     if (!ALERT_NAME.test(a.name)) report('alert-name', `"${a.name}" is not a valid alert name`, ['alerts', i, 'name']);
-    if (!severities.includes(a.severity)) report('alert/severity-unknown', `severity "${a.severity}" is not one of ${severities.join(', ')}${didYouMean(a.severity, severities)}`, ['alerts', i, 'severity']);
   });
   (raw.alerts ?? []).forEach((a, i) => checkRuleLabels(report, a.labels, ['alerts', i], { alert: a.severity, namespace: raw.namespace }));
   (raw.recording_rules ?? []).forEach((r, i) => checkRuleLabels(report, r.labels, ['recording_rules', i]));
