@@ -280,3 +280,10 @@ describe('each problem is reported once (trial 21)', () => {
     expect(errorsOf(yaml)).toEqual([`alert/severity-unknown@${valueAt(yaml, 'severity: wrning').line}:${valueAt(yaml, 'severity: wrning').column}`]);
   });
 });
+
+describe('problems in the generated overflow alert are reported where the catalog wrote the text (trial 22)', () => {
+  it('a template error in the severity it takes is reported in alerting.severities, not at alerting.group', () => {
+    const yaml = edit('    severity: warning', '    severity: critical') + '\nalerting:\n  group: mygroup\n  severities: [critical, "{{ x }}"]\n';
+    expect(errorsOf(yaml)).toEqual([`alert/template-function@${positionOf(yaml, 'x }}').line}:${positionOf(yaml, 'x }}').column}`]);
+  });
+});
