@@ -209,7 +209,7 @@ dashboards:`,
   it('trial: an SLO without a description still has its selectors checked', () => {
     const yaml = `${BASE}\nslos:\n  - name: avail\n    objective: 99\n    sli: { errors: 'myapp_http_requests_total{status=~"5.."', total: myapp_nope_total }\n`;
     const checks = diagnosticsOf(yaml).map((d) => d.check);
-    expect(checks).toEqual(expect.arrayContaining(['schema-required', 'slo-selector', 'promql/unknown-metric']));
+    expect(checks).toEqual(expect.arrayContaining(['schema-required', 'promql/syntax', 'promql/unknown-metric']));
   });
 
   it('an alert without a summary is reported once, by the schema', () => {
@@ -285,5 +285,41 @@ describe('problems in the generated overflow alert are reported where the catalo
   it('a template error in the severity it takes is reported in alerting.severities, not at alerting.group', () => {
     const yaml = edit('    severity: warning', '    severity: critical') + '\nalerting:\n  group: mygroup\n  severities: [critical, "{{ x }}"]\n';
     expect(errorsOf(yaml)).toEqual([`alert/template-function@${positionOf(yaml, 'x }}').line}:${positionOf(yaml, 'x }}').column}`]);
+  });
+});
+
+describe('an SLO selector that does not parse is reported once, inside its own text (trial 23)', () => {
+  const slo = (sli: string) => `${BASE}\nslos:\n  - name: avail\n    description: d\n    objective: 99\n    sli: ${sli}\n`;
+
+  it('trial: an unclosed errors selector is one promql/syntax error inside the string, naming nothing generated', () => {
+    const yaml = slo(`{ errors: 'myapp_http_requests_total{status=~"5.."', total: myapp_http_requests_total }`);
+    const errors = diagnosticsOf(yaml).filter((d) => d.severity === 'error');
+    expect(errors.map((d) => d.check)).toEqual(['promql/syntax']);
+    const open = positionOf(yaml, "myapp_http_requests_total{status");
+    const close = positionOf(yaml, "', total");
+    expect(errors[0]!.start!.line).toBe(open.line);
+    expect(errors[0]!.start!.column).toBeGreaterThanOrEqual(open.column);
+    expect(errors[0]!.end!.column).toBeLessThanOrEqual(close.column);
+    expect(errors[0]!.message).not.toContain('[');
+  });
+
+  it('a selector that parses but is not a plain selector is slo-selector', () => {
+    const yaml = slo(`{ errors: 'sum(myapp_http_requests_total)', total: myapp_http_requests_total }`);
+    expect(errorsOf(yaml)).toEqual([`slo-selector@${valueAt(yaml, "errors: 'sum").line}:${valueAt(yaml, "errors: 'sum").column}`]);
+  });
+
+  it('latency SLI matchers are checked between the bucket selector\'s braces', () => {
+    const bad = slo(`{ histogram: http_request_duration_seconds, le: 0.5, matchers: 'method!="GET"} or vector(1) or up{a="b"' }`);
+    expect(at(bad, 'slo-matchers')).toEqual([valueAt(bad, "matchers: 'method")]);
+    const unknown = slo(`{ histogram: http_request_duration_seconds, le: 0.5, matchers: 'methd!="GET"' }`);
+    expect(at(unknown, 'promql/unknown-label')).toEqual([positionOf(unknown, 'methd')]);
+    expect(errorsOf(slo(`{ histogram: http_request_duration_seconds, le: 0.5, matchers: 'method!="GET"' }`))).toEqual([]);
+  });
+});
+
+describe('a range on an expression is a syntax error, as Prometheus says, not an internal error (found with trial 23)', () => {
+  it('rate(sum(up)[5m]) in a panel is promql/syntax at the range', () => {
+    const yaml = edit('expr: sum by (route) (rate(myapp_http_requests_total[5m]))', 'expr: rate(sum(myapp_http_requests_total)[5m])');
+    expect(errorsOf(yaml)).toEqual([`promql/syntax@${positionOf(yaml, 'sum(myapp_http_requests_total)[5m]').line}:${positionOf(yaml, 'sum(myapp_http_requests_total)[5m]').column}`]);
   });
 });
