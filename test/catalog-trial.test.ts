@@ -323,3 +323,26 @@ describe('a range on an expression is a syntax error, as Prometheus says, not an
     expect(errorsOf(yaml)).toEqual([`promql/syntax@${positionOf(yaml, 'sum(myapp_http_requests_total)[5m]').line}:${positionOf(yaml, 'sum(myapp_http_requests_total)[5m]').column}`]);
   });
 });
+
+describe('alert names: the rule is said, and names Prometheus accepts are warnings (trial 35)', () => {
+  it.each(['a:b', 'High Latency', 'high-latency', '9lives'])('"%s" is a warning that states the convention', (name) => {
+    const yaml = edit('  - name: HighLatency', `  - name: "${name}"`);
+    const d = diagnosticsOf(yaml).filter((x) => x.check === 'alert-name');
+    expect(d.map((x) => [x.severity, x.start])).toEqual([['warning', positionOf(yaml, `"${name}"`)]]);
+    expect(d[0]!.message).toContain('letters, digits and _, not starting with a digit');
+    expect(errorsOf(yaml)).toEqual([]);
+  });
+
+  it.each(['a|b', 'x{y}', 'two  spaces', ' lead'])('"%s" is refused, saying what is allowed', (name) => {
+    const yaml = edit('  - name: HighLatency', `  - name: "${name}"`);
+    const d = diagnosticsOf(yaml).filter((x) => x.check === 'alert-name');
+    expect(d.map((x) => x.severity)).toEqual(['error']);
+    expect(d[0]!.message).toContain('use letters, digits, _, :, -, . and single spaces');
+  });
+
+  it('a space is refused when the runbook link is derived from the name', () => {
+    const yaml = edit('  - name: HighLatency', '  - name: "High Latency"') + '\nalerting:\n  runbook_base_url: https://runbooks.example.com\n';
+    expect(at(yaml, 'alert-name')).toEqual([positionOf(yaml, '"High Latency"')]);
+    expect(errorsOf(yaml)).toHaveLength(1);
+  });
+});
