@@ -1,5 +1,7 @@
 // The validate-side faults of the user trial of 0.1.0 (notes/trial-generate.md), each as its kind.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasAngleNamedGroup } from '../src/lint/expr-checks.js';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Exporter } from '@devskyy-mon/runtime';
@@ -7,7 +9,7 @@ import { validateCatalog } from '../src/load/load-catalog.js';
 import { buildCatalog } from '../src/model/build.js';
 import type { RawCatalog } from '../src/model/raw.js';
 import { exporterSpec } from '../src/emit/exporter-spec.js';
-import { DEVSKYY, MINIMAL, positionOf } from './support/helpers.js';
+import { DEVSKYY, MINIMAL, positionOf, runInProcess, tempDir } from './support/helpers.js';
 import { REMOVABLE, REMOVABLE_PANEL_FIELDS, TEXT_ONLY_REQUIRED } from '../src/validate/prune.js';
 
 const BASE = readFileSync(MINIMAL, 'utf8');
@@ -344,5 +346,27 @@ describe('alert names: the rule is said, and names Prometheus accepts are warnin
     const yaml = edit('  - name: HighLatency', '  - name: "High Latency"') + '\nalerting:\n  runbook_base_url: https://runbooks.example.com\n';
     expect(at(yaml, 'alert-name')).toEqual([positionOf(yaml, '"High Latency"')]);
     expect(errorsOf(yaml)).toHaveLength(1);
+  });
+});
+
+describe('(?<name>…) regex groups are a warning with the version note, in validate and lint-alerts (trial 10)', () => {
+  it('trial d5: a recording rule matcher with (?<n>a) is a warning at the regex; (?P<n>a) is not', () => {
+    const rule = (re: string) => `${BASE}\nrecording_rules:\n  - record: "myapp:re"\n    expr: 'sum(rate(myapp_http_requests_total{route=~"${re}"}[5m]))'\n`;
+    const yaml = rule('(?<n>a)');
+    const d = diagnosticsOf(yaml).filter((x) => x.check === 'promql/regex-named-group');
+    expect(d.map((x) => [x.severity, x.start])).toEqual([['warning', positionOf(yaml, '"(?<n>a)"')]]);
+    expect(d[0]!.message).toContain('(?P<name>…)');
+    expect(diagnosticsOf(rule('(?P<n>a)')).map((x) => x.check)).not.toContain('promql/regex-named-group');
+  });
+
+  it.each([['\\\\(?<n>a\\\\)', false], ['[(?<n>]', false], ['[]](?<n>a)', true], ['(?<n>a)|b', true], ['a(?:b)', false]])('%s: %s', (re, named) => {
+    expect(hasAngleNamedGroup(JSON.parse(`"${re}"`) as string)).toBe(named);
+  });
+
+  it('lint-alerts reports it on a rule file with the same check', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'rules.yml'), 'groups:\n  - name: g\n    rules:\n      - record: "job:re:sum"\n        expr: \'sum(up{job=~"(?<n>a)"})\'\n');
+    const r = await runInProcess(['lint-alerts', 'rules.yml', '--no-promtool'], dir);
+    expect(r.stdout + r.stderr).toContain('rules.yml:5:28: warning [promql/regex-named-group]');
   });
 });
