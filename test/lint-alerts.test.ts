@@ -42,6 +42,7 @@ const CORPUS: Case[] = [
   { name: 'regex that matches no declared value', file: alert('rate(devskyy_requests_total{method=~"FETCH|PURGE"}[5m]) > 1'), check: 'promql/label-value', at: '"FETCH|PURGE"' },
   { name: 'one-to-one match of different label sets', file: alert('rate(devskyy_errors_total[5m]) / rate(devskyy_requests_total[5m]) > 0.05'), check: 'promql/vector-matching', at: 'rate(devskyy_errors_total' },
   { name: 'regex RE2 cannot compile (a Perl lookahead)', file: alert('rate(devskyy_requests_total{endpoint=~"(?!/health).*"}[5m]) > 1'), check: 'promql/regex', at: '"(?!/health).*"' },
+  { name: 'regex named group Prometheus before Go 1.22 refuses', file: alert('rate(devskyy_requests_total{endpoint=~"(?<p>/api).*"}[5m]) > 1'), check: 'promql/regex-named-group', at: '"(?<p>/api).*"' },
   { name: 'holt_winters removed in Prometheus 3', file: alert('holt_winters(devskyy_system_cpu_usage_percent[10m], 0.5, 0.5) > 80'), check: 'promql/deprecated', at: 'holt_winters' },
   { name: 'range shorter than four scrapes', file: alert('sum(rate(devskyy_requests_total[30s])) > 1'), check: 'promql/range-too-short', at: '30s' },
   { name: 'alert without for', file: alertFile('      - alert: Corpus\n        expr: devskyy_system_cpu_usage_percent > 80\n        labels:\n          severity: warning\n        annotations:\n          summary: s\n          description: d\n'), check: 'alert/for-missing', at: 'Corpus' },

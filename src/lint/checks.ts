@@ -12,6 +12,7 @@ export const CHECKS: readonly CheckDoc[] = [
   { id: 'promql/unsupported', severity: 'warning', doc: 'A grammar node or function devskyy-mon does not model: the checks that depend on its meaning were skipped there (never silently).' },
   { id: 'promql/deprecated', severity: 'warning', doc: 'A function Prometheus 2.x evaluates but Prometheus 3 removed or renamed (holt_winters).' },
   { id: 'promql/regex', severity: 'error', doc: 'A =~ or !~ matcher whose value is not an RE2 regular expression, so Prometheus refuses the rule.' },
+  { id: 'promql/regex-named-group', severity: 'warning', doc: 'A (?<name>…) group: RE2 as Go 1.22 compiles it accepts it, Prometheus built with an older Go (2.42, as Debian bookworm ships it) refuses the rule; (?P<name>…) works in both.' },
   { id: 'promql/unknown-metric', severity: 'error', doc: 'A selector names a metric that is neither in the catalog nor produced by a recording rule.' },
   { id: 'promql/rate-on-gauge', severity: 'error', doc: 'rate/irate/increase applied to a gauge, info or enum: they assume a monotonic counter.' },
   { id: 'promql/counter-without-rate', severity: 'warning', doc: 'A counter used as a raw value; its value depends on process restarts, use rate() or increase().' },

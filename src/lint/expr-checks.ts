@@ -89,6 +89,23 @@ export function re2Error(pattern: string): string | undefined {
   return typeof re === 'string' ? re : undefined;
 }
 
+/** Whether a regular expression has a (?<name>…) group (not an escaped "(" and not inside a character class). */
+export function hasAngleNamedGroup(pattern: string): boolean {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') {
+      inClass = true;
+      // "]" right after "[" or "[^" is a literal member of the class.
+      if (pattern[i + 1] === '^') i++;
+      if (pattern[i + 1] === ']') i++;
+    } else if (c === '(' && pattern.startsWith('?<', i + 1) && /[A-Za-z_]/.test(pattern[i + 3] ?? '')) return true;
+  }
+  return false;
+}
+
 /** Counter-shaped series by Prometheus' naming conventions, for metrics the catalog does not describe. */
 const COUNTER_NAME = /(_total|_bucket)$/;
 /** Classic-histogram buckets, also behind a recording rule (job:latency_bucket:rate5m). */
@@ -138,6 +155,9 @@ export class ExprChecker {
         if (m.op !== '=~' && m.op !== '!~') continue;
         const err = re2Error(m.value);
         if (err) this.findings.push(finding('promql/regex', `Prometheus (RE2) cannot compile this regular expression: ${err}`, m.valueSpan));
+        else if (hasAngleNamedGroup(m.value)) {
+          this.findings.push(finding('promql/regex-named-group', `(?<name>…) groups need RE2 as Go 1.22 compiles it: Prometheus built with an older Go (2.42, as Debian bookworm ships it) refuses the rule; write (?P<name>…), which every version reads`, m.valueSpan));
+        }
       }
       const scrape = this.ctx.scrapeIntervalSeconds;
       if (e.range && scrape !== undefined) {

@@ -32,13 +32,15 @@ export function validateCatalog(file: string, content: string | Uint8Array): Loa
   const schema = validateSchema(parsed.data, source);
   let raw = parsed.data as RawCatalog;
   let echoes = (d: Diagnostic[]) => d;
+  let setAside: ReadonlyMap<string, ReadonlyMap<number, unknown>> = new Map();
   if (schema.length) {
     const pruned = pruneSchemaFaults(parsed.data);
     if (!pruned) return { source, ...text, diagnostics: schema };
     raw = pruned.data;
-    echoes = (d) => withoutPrunedEchoes(d, pruned.removed);
+    echoes = (d) => withoutPrunedEchoes(d, pruned.removed, source);
+    setAside = pruned.removed.items;
   }
-  const semantic = checkSemantics(raw, source);
+  const semantic = checkSemantics(raw, source, setAside);
   const catalog = buildCatalog(raw, file);
   const diagnostics = [...schema, ...echoes([...semantic, ...checkExpressions(catalog, source), ...checkStatusDomains(catalog, source), ...checkGeneratedNames(catalog, source)])];
   return { source, ...text, diagnostics, ...(hasErrors(diagnostics) ? {} : { catalog }) };

@@ -78,6 +78,14 @@ function metricOf(raw: RawCatalog, m: RawMetric, index: number, labels: Map<stri
   };
 }
 
+/**
+ * A service with its own interval but no timeout inherits the default timeout cut to that interval, as Prometheus
+ * does for a scrape config without scrape_timeout (the generated job writes both, so the cut has to happen here).
+ */
+function inheritedTimeout(interval: string, timeout: string): string {
+  return parseDuration(timeout)! > parseDuration(interval)! ? interval : timeout;
+}
+
 /** A list without the places of items set aside for breaking the schema (see validate/prune.ts). */
 const dense = <T>(list: readonly T[]): T[] => list.filter(() => true);
 
@@ -94,7 +102,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
     path: s.path ?? '/metrics',
     scheme: s.scheme ?? 'http',
     interval: s.interval ?? scrapeInterval,
-    timeout: s.timeout ?? scrapeTimeout,
+    timeout: s.timeout ?? inheritedTimeout(s.interval ?? scrapeInterval, scrapeTimeout),
     exporter: s.exporter ?? 'demo',
     ...(s.image ? { image: s.image } : {}),
     ...(s.build ? { build: s.build } : {}),

@@ -97,6 +97,11 @@ export interface Alert {
   labels: Readonly<Record<string, string>>;
   note?: string;
   path: readonly PathSegment[];
+  /**
+   * A generated alert (the overflow alert) has no item of its own in the catalog: its path is the section it comes
+   * from, and the one text it takes from the catalog, the severity, is located here.
+   */
+  generated?: { severity: readonly PathSegment[] };
 }
 
 export interface RecordingRule {

@@ -28,17 +28,19 @@ const pascal = (s: string) => s.replace(/(^|_)([a-z0-9])/g, (_m, _u: string, c: 
  * catalogs' alerts stay apart in one Prometheus.
  */
 export function overflowAlert(namespace: string, group: string, severities: readonly string[]): Alert {
+  const severity = severities.includes('warning') ? severities.indexOf('warning') : severities.length - 1;
   return {
     name: `${pascal(namespace)}LabelValuesOverflow`,
     group,
     expr: `sum by (job, metric, label) (increase(${namespace}_metrics_overflow_total[10m])) > 0`,
     for: '5m',
-    severity: severities.includes('warning') ? 'warning' : severities[severities.length - 1]!,
+    severity: severities[severity]!,
     summary: 'Label values outside the catalog are folded into __overflow__',
     description:
       'Label {{ $labels.label }} of {{ $labels.metric }} (job {{ $labels.job }}) received {{ $value | humanize }} values outside its declared domain in 10 minutes; they are recorded as __overflow__ and queries on that label miss them. Widen the label in the catalog or fix the caller.',
     labels: {},
     note: 'Generated from the runtime cardinality guard; turn off with alerting.overflow_alert: false.',
     path: ['alerting'],
+    generated: { severity: ['alerting', 'severities', severity] },
   };
 }

@@ -264,6 +264,11 @@ export function parsePromQL(src: string): ParseResult {
       if (!known && !n.type.isError) {
         notes.push({ check: 'promql/unsupported', message: `devskyy-mon does not know the grammar node ${n.name}; checks that depend on it may be incomplete`, from: n.from, to: Math.max(n.to, n.from + 1) });
       }
+      // The grammar parses a range on any expression; Prometheus' parser refuses it on anything but a selector.
+      if (n.name === 'MatrixSelector' && !n.node.getChild('VectorSelector')) {
+        error = { message: 'ranges only allowed for vector selectors (a range of an expression is a subquery: expr[5m:1m])', from: n.from, to: n.to };
+        return false;
+      }
       if (n.type.isError) {
         const from = Math.min(n.from, src.length - 1);
         const found = n.from >= src.length ? 'end of expression' : JSON.stringify(src.slice(n.from, Math.max(n.to, n.from + 1)));

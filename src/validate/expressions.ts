@@ -41,21 +41,41 @@ export function checkExpressions(catalog: Catalog, source: YamlSource): Diagnost
   }
   for (const s of catalog.slos) {
     const fail = (check: string, message: string, key: string) => out.push({ file: source.file, severity: 'error', check, message, ...source.locate([...s.path, 'sli', key]) });
+    /** A finding on text built around a catalog string, moved back into that string (`offset` characters of it came before). */
+    const inString = (f: { severity: Diagnostic['severity']; check: string; message: string; from: number; to: number }, path: string[], offset: number, length: number) => {
+      const clamp = (n: number) => Math.max(0, Math.min(length, n - offset));
+      out.push({ file: source.file, severity: f.severity, check: f.check, message: f.message, ...source.locateInString([...s.path, ...path], clamp(f.from), clamp(f.to)) });
+    };
     const sli = s.sli;
     if (sli.kind === 'latency') {
       const m = catalog.metrics.find((x) => x.name === sli.histogram || x.fullName === sli.histogram);
       if (!m) fail('slo-metric', `histogram "${sli.histogram}" is not in the catalog`, 'histogram');
       else if (m.type !== 'histogram') fail('slo-metric', `"${sli.histogram}" is a ${m.type}; a latency SLI needs a histogram`, 'histogram');
       else if (!m.buckets!.includes(sli.le)) fail('slo-le', `le ${sli.le} is not one of ${m.fullName}'s buckets (${m.buckets!.join(', ')})`, 'le');
+      if (sli.matchers) {
+        // Written between the braces of the bucket selector: checked there, findings shifted back to the string.
+        const prefix = `${m?.fullName ?? sli.histogram}_bucket{`;
+        const r = ExprChecker.check(`${prefix}${sli.matchers}}`, opts);
+        const whole = r.ast?.kind === 'selector' && r.ast.to === prefix.length + sli.matchers.length + 1;
+        if (!whole) fail('slo-matchers', `matchers must be label matchers as written between braces, e.g. method!="OPTIONS",route=~"/api/.*"`, 'matchers');
+        else for (const f of r.findings) inString(f, ['sli', 'matchers'], prefix.length, sli.matchers.length);
+      }
     } else {
       for (const key of ['errors', 'total'] as const) {
         const sel = sli[key];
+        // A selector that does not parse on its own is reported as such, in its own text: wrapped in rate() below,
+        // the error would point past the string at text the user never wrote.
+        const alone = ExprChecker.check(sel, opts);
+        if (!alone.ast) {
+          for (const f of alone.findings) inString(f, ['sli', key], 0, sel.length);
+          continue;
+        }
         // Checked as it will be used, inside rate(); findings are shifted back by the 5 characters of "rate(".
         const r = ExprChecker.check(`rate(${sel}[5m])`, opts);
         const ast = r.ast;
         const ok = ast?.kind === 'call' && ast.args[0]?.kind === 'selector';
         if (!ok) fail('slo-selector', `${key} must be a plain selector of a counter, e.g. requests_total{status=~"5.."}`, key);
-        for (const f of r.findings) out.push({ file: source.file, severity: f.severity, check: f.check, message: f.message, ...source.locateInString([...s.path, 'sli', key], f.from - 5, f.to - 5) });
+        else for (const f of r.findings) inString(f, ['sli', key], 5, sel.length);
       }
     }
   }

@@ -1,5 +1,5 @@
 // Rules the JSON Schema cannot express: Prometheus naming, references, collisions, buckets, expressions.
-import { LABEL_MEANINGS, labelMeaning } from '@devskyy-mon/runtime/spec';
+import { LABEL_MEANINGS, OVERFLOW_VALUE, labelMeaning } from '@devskyy-mon/runtime/spec';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import type { RawCatalog, RawMetric } from '../model/raw.js';
@@ -11,6 +11,7 @@ import { ROLES } from '../model/roles.js';
 import { LABEL_NAME, METRIC_NAME, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from './names.js';
 import { TARGET_LABELS } from '../promql/series-index.js';
 import { labelNameProblem, metricNameProblems } from './exposition-lints.js';
+import { grafanaUidProblem, labelKeyProblem, labelValueProblem, namespaceProblem } from './kubernetes-names.js';
 import { HOST, IPV4, RESERVED_SERVICE_NAMES, SERVICE_NAME, URL_PATH, unpinnedImage, unsafeLink } from './stack-names.js';
 
 type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
@@ -128,9 +129,126 @@ function checkMetric(raw: RawCatalog, m: RawMetric, i: number, report: Report): 
   }
 }
 
+/**
+ * Durations that must be longer than 0s. Prometheus reads 0s in a scrape or evaluation interval as "use the
+ * built-in default" (1m, 10s), not as what the catalog says; Alertmanager refuses a zero group_interval or
+ * repeat_interval; the runtime refuses a summary window of 0s (at import of the generated module); a range of 0s
+ * (an SLO window) does not parse; a collector timeout of 0s abandons every run. A `for`, `keep_firing_for`,
+ * `group_wait` or collector `ttl` of 0s means "none" and stays allowed.
+ */
+function checkPositiveDurations(raw: RawCatalog, report: Report): void {
+  const positive = (value: string | undefined, path: PathSegment[], why: string) => {
+    if (value !== undefined && parseDuration(value) === 0) report('duration-zero', `${path.filter((p) => typeof p === 'string').slice(-1)[0]} must be longer than ${value}: ${why}`, path);
+  };
+  const PROM_DEFAULT = 'Prometheus reads 0s as its built-in default, not as no time';
+  positive(raw.defaults?.scrape_interval, ['defaults', 'scrape_interval'], PROM_DEFAULT);
+  positive(raw.defaults?.scrape_timeout, ['defaults', 'scrape_timeout'], PROM_DEFAULT);
+  positive(raw.defaults?.evaluation_interval, ['defaults', 'evaluation_interval'], PROM_DEFAULT);
+  positive(raw.alerting?.interval, ['alerting', 'interval'], `${PROM_DEFAULT} (the evaluation interval)`);
+  raw.services.forEach((s, i) => {
+    positive(s.interval, ['services', i, 'interval'], PROM_DEFAULT);
+    positive(s.timeout, ['services', i, 'timeout'], PROM_DEFAULT);
+  });
+  const WINDOW = 'the exporter runtime refuses a summary whose sliding window is empty (maxAgeSeconds must be positive), and the generated module would throw when the app imports it';
+  positive(raw.defaults?.summary?.max_age, ['defaults', 'summary', 'max_age'], WINDOW);
+  raw.metrics.forEach((m, i) => positive(m.max_age, ['metrics', i, 'max_age'], WINDOW));
+  for (const [id, c] of Object.entries(raw.collectors ?? {})) positive(c.timeout, ['collectors', id, 'timeout'], 'every collector run would be abandoned at once and its metrics never filled');
+  (raw.slos ?? []).forEach((s, i) => positive(s.window, ['slos', i, 'window'], 'the error budget is counted over this range, and Prometheus refuses a range of 0s'));
+  const AM = 'Alertmanager refuses a zero interval (amtool check-config fails)';
+  positive(raw.alertmanager?.group_interval, ['alertmanager', 'group_interval'], AM);
+  positive(raw.alertmanager?.repeat_interval, ['alertmanager', 'repeat_interval'], AM);
+}
+
+/**
+ * Label names a rule's `labels` write into the rule file. Prometheus refuses invalid names (and __name__); the
+ * rest are labels Prometheus or the generated rules set themselves, where the catalog's value would be dropped or
+ * would break what relies on the generated one.
+ */
+function checkRuleLabels(report: Report, labels: Readonly<Record<string, string>> | undefined, rule: PathSegment[], alert?: { alert: string; namespace: string }): void {
+  for (const k of Object.keys(labels ?? {})) {
+    const at = [...rule, 'labels', k];
+    if (!LABEL_NAME.test(k)) report('label-name', `"${k}" is not a valid Prometheus label name (letters, digits and _, not starting with a digit)`, at, { key: true });
+    else if (k.startsWith('__')) report('label-reserved', `label names starting with __ are reserved for Prometheus`, at, { key: true });
+    else if (!alert) continue;
+    else if (k === 'alertname') report('label-reserved', `Prometheus sets alertname to the alert's name; this label would be overwritten`, at, { key: true });
+    else if (k === 'severity') {
+      report('label-reserved', `severity is the alert's own field (severity: ${alert.alert}); the generated rule writes that one and drops this label`, at, { key: true, hint: `set the alert's severity field instead` });
+    } else if (k === 'namespace') {
+      report('label-reserved', `the generated rules set namespace to the catalog's namespace (${alert.namespace}): Alertmanager grouping, inhibition and a shared Prometheus tell this catalog's alerts apart by it`, at, { key: true });
+    } else if (k === 'slo') report('label-reserved', `the generated SLO alerts set slo to the SLO's name; an alert of your own with this label would be taken for one of them`, at, { key: true });
+  }
+}
+
+/** Alertmanager's group_by: label names, or "..." alone (group by every label); amtool refuses anything else. */
+function checkGroupBy(report: Report, groupBy: readonly string[] | undefined): void {
+  if (!groupBy) return;
+  groupBy.forEach((name, i) => {
+    const at = ['alertmanager', 'group_by', i];
+    if (name === '...') {
+      if (groupBy.length > 1) report('alertmanager/group-by', `"..." groups by every label and cannot be combined with other labels`, at);
+    } else if (!LABEL_NAME.test(name)) report('alertmanager/group-by', `"${name}" is not a valid label name (letters, digits and _, not starting with a digit)`, at);
+    else if (groupBy.indexOf(name) !== i) report('alertmanager/group-by', `label "${name}" appears twice`, at);
+  });
+}
+
+/** The `kubernetes` section, as the API server and Grafana will read it (the operator target writes it verbatim). */
+function checkKubernetes(report: Report, k: RawCatalog['kubernetes']): void {
+  if (!k) return;
+  const problem = (check: string, what: string, text: string, why: string | undefined, path: PathSegment[], key = false) => {
+    if (why) report(check, `${what} "${text}" ${why}`, path, { key });
+  };
+  if (k.namespace !== undefined) problem('kubernetes/namespace', 'namespace', k.namespace, namespaceProblem(k.namespace), ['kubernetes', 'namespace']);
+  if (k.release !== undefined) problem('kubernetes/label', 'release (the value of the release label)', k.release, labelValueProblem(k.release), ['kubernetes', 'release']);
+  if (k.dashboard_label !== undefined) problem('kubernetes/label', 'dashboard_label (a label key)', k.dashboard_label, labelKeyProblem(k.dashboard_label), ['kubernetes', 'dashboard_label']);
+  if (k.datasource_uid !== undefined) problem('kubernetes/datasource-uid', 'datasource_uid', k.datasource_uid, grafanaUidProblem(k.datasource_uid), ['kubernetes', 'datasource_uid']);
+  for (const [key, value] of Object.entries(k.common_labels ?? {})) {
+    problem('kubernetes/label', 'label key', key, labelKeyProblem(key), ['kubernetes', 'common_labels', key], true);
+    problem('kubernetes/label', `label value of ${key}`, value, labelValueProblem(value), ['kubernetes', 'common_labels', key]);
+  }
+}
+
+/**
+ * Alert names. Prometheus takes any text as an alert name (it is the alertname label's value); the convention, in
+ * Prometheus' docs and the monitoring mixins, is a CamelCase identifier, and a name outside it gets a warning that
+ * says the rule. Characters beyond letters, digits, _, :, -, . and spaces are refused: the generated outputs carry
+ * the name unescaped in places (the METRICS.md table, the runbook link derived from it), and so does a space in a
+ * runbook link.
+ */
+function checkAlertName(report: Report, name: string, at: PathSegment[], derivedRunbook: boolean): void {
+  if (ALERT_NAME.test(name)) return;
+  const RULE = 'alert names are CamelCase identifiers by convention (letters, digits and _, not starting with a digit, e.g. HighRequestLatency)';
+  if (!/^[A-Za-z0-9_:.-]+( [A-Za-z0-9_:.-]+)*$/.test(name)) {
+    report('alert-name', `"${name}" cannot be an alert name here: use letters, digits, _, :, -, . and single spaces between words (${RULE})`, at);
+  } else if (derivedRunbook && name.includes(' ')) {
+    report('alert-name', `"${name}" has a space, and its runbook link is derived from it (alerting.runbook_base_url); ${RULE}`, at, { hint: 'rename the alert, or give it its own runbook:' });
+  } else {
+    report('alert-name', `"${name}" does not follow the convention: ${RULE}; Prometheus accepts it`, at, { severity: 'warning' });
+  }
+}
+
 /** Semantic rules on a schema-valid catalog. Expression checks live in validate/expressions.ts. */
-export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[] {
+export function checkSemantics(raw: RawCatalog, source: YamlSource, setAside: ReadonlyMap<string, ReadonlyMap<number, unknown>> = new Map()): Diagnostic[] {
   const out: Diagnostic[] = [];
+  /**
+   * A list with the places of items set aside for breaking the schema filled again by those items as written, when
+   * the fields a check of names across items reads have the schema's types: a service set aside for its port still
+   * counts when another service takes its name.
+   */
+  const named = <T>(section: string, list: readonly T[], fields: Readonly<Record<string, 'string' | 'number'>>): readonly T[] => {
+    const aside = setAside.get(section);
+    if (!aside?.size) return list;
+    // Sparse like the list itself, so each item keeps its index (diagnostics locate items by index).
+    const out: T[] = new Array<T>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      if (i in list) out[i] = list[i]!;
+      else {
+        const it = aside.get(i);
+        // Only the listed fields are read from it, and they have the types T declares for them.
+        if (typeof it === 'object' && it !== null && Object.entries(fields).every(([k, t]) => typeof (it as Record<string, unknown>)[k] === t)) out[i] = it as T;
+      }
+    }
+    return out;
+  };
   const report = reporter(source, out);
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(raw.namespace)) report('namespace', `namespace "${raw.namespace}" is not a valid metric name prefix`, ['namespace']);
 
@@ -139,6 +257,7 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   if (st > si) report('scrape-timeout', `scrape_timeout (${raw.defaults?.scrape_timeout ?? '10s'}) is longer than scrape_interval; Prometheus rejects this`, ['defaults', 'scrape_timeout']);
   checkNumbers(report, 'buckets', raw.defaults?.histogram_buckets, ['defaults', 'histogram_buckets']);
   checkNumbers(report, 'percentiles', raw.defaults?.summary?.percentiles, ['defaults', 'summary', 'percentiles']);
+  checkPositiveDurations(raw, report);
 
   const dup = <T>(items: readonly T[], key: (t: T) => string, check: string, what: string, path: (i: number) => PathSegment[]) => {
     const seen = new Set<string>();
@@ -150,6 +269,12 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   };
   raw.services.forEach((s, i) => {
     const at = (k: string) => ['services', i, k];
+    // Prometheus refuses a job whose timeout is longer than its interval; an inherited timeout is cut to the
+    // interval (see model/build.ts), an explicit one is the user's to fix.
+    const interval = s.interval ?? raw.defaults?.scrape_interval ?? '15s';
+    if (s.timeout !== undefined && parseDuration(s.timeout)! > parseDuration(interval)!) {
+      report('scrape-timeout', `timeout (${s.timeout}) is longer than this service's scrape interval (${interval}${s.interval === undefined ? ', from defaults.scrape_interval' : ''}); Prometheus rejects this`, at('timeout'));
+    }
     if (!SERVICE_NAME.test(s.name)) {
       report('service-name', `service name "${s.name}" cannot be a Compose service and a file name: use lowercase letters, digits, - and _ (at most 63, starting with a letter or digit)`, at('name'));
     } else if (RESERVED_SERVICE_NAMES.includes(s.name)) {
@@ -176,9 +301,9 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
   (raw.alerts ?? []).forEach((a, i) => link(a.runbook, ['alerts', i, 'runbook']));
   const webhook = raw.alertmanager?.webhook_url;
   if (webhook !== undefined && !/^https?:\/\//i.test(webhook)) report('link-scheme', `webhook_url "${webhook}" must be an http or https URL; Alertmanager posts alerts to it`, ['alertmanager', 'webhook_url']);
-  dup(raw.services, (s) => s.name, 'service-duplicate', 'service', (i) => ['services', i, 'name']);
-  dup(raw.services, (s) => String(s.port), 'service-duplicate', 'port', (i) => ['services', i, 'port']);
-  dup(raw.categories, (c) => c.id, 'category-duplicate', 'category', (i) => ['categories', i, 'id']);
+  dup(named('services', raw.services, { name: 'string' }), (s) => s.name, 'service-duplicate', 'service', (i) => ['services', i, 'name']);
+  dup(named('services', raw.services, { port: 'number' }), (s) => String(s.port), 'service-duplicate', 'port', (i) => ['services', i, 'port']);
+  dup(named('categories', raw.categories, { id: 'string' }), (c) => c.id, 'category-duplicate', 'category', (i) => ['categories', i, 'id']);
 
   for (const [id, l] of Object.entries(raw.labels ?? {})) {
     const name = l.name ?? id;
@@ -196,6 +321,7 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
     }
     l.values?.forEach((v, j) => {
       if (l.values!.indexOf(v) !== j) report('label-values', `value "${v}" appears twice`, ['labels', id, 'values', j]);
+      else if (v === OVERFLOW_VALUE) report('label-values', `"${OVERFLOW_VALUE}" is the value the runtime records for values outside the label's domain; it cannot be one of them`, ['labels', id, 'values', j]);
     });
     if (!raw.metrics.some((m) => m.labels?.includes(id))) report('label-unused', `label "${id}" is not used by any metric`, ['labels', id], { key: true, severity: 'warning' });
   }
@@ -230,16 +356,19 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource): Diagnostic[
 
   const severities = raw.alerting?.severities ?? ['critical', 'warning', 'info'];
   (raw.alerts ?? []).forEach((a, i) => {
-    if (!ALERT_NAME.test(a.name)) report('alert-name', `"${a.name}" is not a valid alert name`, ['alerts', i, 'name']);
-    if (!severities.includes(a.severity)) report('alert/severity-unknown', `severity "${a.severity}" is not one of ${severities.join(', ')}${didYouMean(a.severity, severities)}`, ['alerts', i, 'severity']);
+    checkAlertName(report, a.name, ['alerts', i, 'name'], a.runbook === undefined && raw.alerting?.runbook_base_url !== undefined);
   });
-  dup(raw.alerts ?? [], (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
+  (raw.alerts ?? []).forEach((a, i) => checkRuleLabels(report, a.labels, ['alerts', i], { alert: a.severity, namespace: raw.namespace }));
+  (raw.recording_rules ?? []).forEach((r, i) => checkRuleLabels(report, r.labels, ['recording_rules', i]));
+  checkGroupBy(report, raw.alertmanager?.group_by);
+  checkKubernetes(report, raw.kubernetes);
+  dup(named('alerts', raw.alerts ?? [], { name: 'string' }), (a) => a.name, 'rules/duplicate-alert', 'alert', (i) => ['alerts', i, 'name']);
   (raw.recording_rules ?? []).forEach((r, i) => {
     if (!RECORD_NAME.test(r.record)) report('record-name', `"${r.record}" is not a valid metric name for a recording rule`, ['recording_rules', i, 'record']);
   });
-  dup(raw.recording_rules ?? [], (r) => r.record + JSON.stringify(r.labels ?? {}), 'record-duplicate', 'recording rule', (i) => ['recording_rules', i, 'record']);
-  dup(raw.dashboards ?? [], (d) => d.id, 'dashboard-duplicate', 'dashboard', (i) => ['dashboards', i, 'id']);
-  dup(raw.slos ?? [], (s) => s.name, 'slo-duplicate', 'SLO', (i) => ['slos', i, 'name']);
+  dup(named('recording_rules', raw.recording_rules ?? [], { record: 'string' }), (r) => r.record + JSON.stringify(r.labels ?? {}), 'record-duplicate', 'recording rule', (i) => ['recording_rules', i, 'record']);
+  dup(named('dashboards', raw.dashboards ?? [], { id: 'string' }), (d) => d.id, 'dashboard-duplicate', 'dashboard', (i) => ['dashboards', i, 'id']);
+  dup(named('slos', raw.slos ?? [], { name: 'string' }), (s) => s.name, 'slo-duplicate', 'SLO', (i) => ['slos', i, 'name']);
   const serviceNames = raw.services.map((s) => s.name);
   (raw.slos ?? []).forEach((s, i) => {
     if (s.service !== undefined && !serviceNames.includes(s.service)) report('slo/service-unknown', `service "${s.service}" is not one of the catalog's services (${serviceNames.join(', ')})${didYouMean(s.service, serviceNames)}`, ['slos', i, 'service']);
