@@ -240,3 +240,20 @@ describe('every catalog text field in every generated language', () => {
     expect(JSON.parse(r.stdout)).toEqual({ pwned: 0, help: true });
   });
 });
+
+describe('alert names Prometheus accepts beyond the convention', () => {
+  it('reach METRICS.md as text and the runbook link as one path segment', async () => {
+    const dir = tempDir();
+    const yaml = readFileSync(MINIMAL, 'utf8').replace('  - name: HighLatency\n', '  - name: "High_Latency x-y a:b"\n') + '\nalerting:\n  runbook_base_url: https://runbooks.example.com/alerts\n';
+    writeFileSync(join(dir, 'catalog.yaml'), yaml);
+    const r = await runInProcess(['generate'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = readFileSync(join(dir, 'generated', 'METRICS.md'), 'utf8');
+    const row = doc.split('\n').find((l) => l.startsWith('| High'))!;
+    const html = marked.parse(`| a | b | c | d |\n| --- | --- | --- | --- |\n${row}`, { async: false, gfm: true }) as string;
+    expect(html).toContain('<td>High_Latency x-y a:b</td>');
+    const rules = parse(readFileSync(join(dir, 'generated', 'prometheus', 'alerts.yml'), 'utf8')) as { groups: { rules: { annotations?: Record<string, string> }[] }[] };
+    expect(rules.groups[0]!.rules[0]!.annotations!['runbook_url']).toBe('https://runbooks.example.com/alerts/high-latency%20x-y%20a%3Ab');
+  });
+});
+

@@ -65,7 +65,7 @@ export function emitMetricsDoc(catalog: Catalog): Artifact[] {
       description: cell(l.description),
       domain: l.values ? l.values.map(codeValue).join(', ') : `at most ${l.maxValues} values`,
     })),
-    alerts: catalog.alerts.map((a) => ({ name: a.name, severity: cell(a.severity), for: a.for ?? '—', expr: codeValue(a.expr), note: a.note ? cell(a.note) : '' })),
+    alerts: catalog.alerts.map((a) => ({ name: cell(a.name), severity: cell(a.severity), for: a.for ?? '—', expr: codeValue(a.expr), note: a.note ? cell(a.note) : '' })),
   };
   return [{ path: 'METRICS.md', content: renderTemplate('metrics.md.hbs', view) }];
 }

@@ -17,7 +17,7 @@ function kebab(s: string): string {
 }
 
 function alertRule(catalog: Catalog, a: Alert, links: ReturnType<typeof alertPanelLinks>): PromAlertRule {
-  const runbook = a.runbook ?? (catalog.alerting.runbookBaseUrl ? `${catalog.alerting.runbookBaseUrl.replace(/\/$/, '')}/${kebab(a.name)}` : undefined);
+  const runbook = a.runbook ?? (catalog.alerting.runbookBaseUrl ? `${catalog.alerting.runbookBaseUrl.replace(/\/$/, '')}/${encodeURIComponent(kebab(a.name))}` : undefined);
   const link = links.get(a.name);
   return {
     alert: a.name,

@@ -210,17 +210,14 @@ function checkKubernetes(report: Report, k: RawCatalog['kubernetes']): void {
 /**
  * Alert names. Prometheus takes any text as an alert name (it is the alertname label's value); the convention, in
  * Prometheus' docs and the monitoring mixins, is a CamelCase identifier, and a name outside it gets a warning that
- * says the rule. Characters beyond letters, digits, _, :, -, . and spaces are refused: the generated outputs carry
- * the name unescaped in places (the METRICS.md table, the runbook link derived from it), and so does a space in a
- * runbook link.
+ * says the rule. Characters beyond letters, digits, _, :, -, . and single spaces are refused (names people read in
+ * pagers and file names; the generated METRICS.md and runbook links escape what is accepted).
  */
-function checkAlertName(report: Report, name: string, at: PathSegment[], derivedRunbook: boolean): void {
+function checkAlertName(report: Report, name: string, at: PathSegment[]): void {
   if (ALERT_NAME.test(name)) return;
   const RULE = 'alert names are CamelCase identifiers by convention (letters, digits and _, not starting with a digit, e.g. HighRequestLatency)';
   if (!/^[A-Za-z0-9_:.-]+( [A-Za-z0-9_:.-]+)*$/.test(name)) {
     report('alert-name', `"${name}" cannot be an alert name here: use letters, digits, _, :, -, . and single spaces between words (${RULE})`, at);
-  } else if (derivedRunbook && name.includes(' ')) {
-    report('alert-name', `"${name}" has a space, and its runbook link is derived from it (alerting.runbook_base_url); ${RULE}`, at, { hint: 'rename the alert, or give it its own runbook:' });
   } else {
     report('alert-name', `"${name}" does not follow the convention: ${RULE}; Prometheus accepts it`, at, { severity: 'warning' });
   }
@@ -356,7 +353,7 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource, setAside: Re
 
   const severities = raw.alerting?.severities ?? ['critical', 'warning', 'info'];
   (raw.alerts ?? []).forEach((a, i) => {
-    checkAlertName(report, a.name, ['alerts', i, 'name'], a.runbook === undefined && raw.alerting?.runbook_base_url !== undefined);
+    checkAlertName(report, a.name, ['alerts', i, 'name']);
   });
   (raw.alerts ?? []).forEach((a, i) => checkRuleLabels(report, a.labels, ['alerts', i], { alert: a.severity, namespace: raw.namespace }));
   (raw.recording_rules ?? []).forEach((r, i) => checkRuleLabels(report, r.labels, ['recording_rules', i]));
