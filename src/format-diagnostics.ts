@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
 
@@ -9,9 +10,14 @@ function caretLine(lineText: string, d: Diagnostic): string {
   const sameLine = d.end && d.end.line === d.start!.line;
   const endCol = sameLine ? Math.max(d.end!.column, start + 1) : lineText.length + 1;
   const width = Math.max(1, Math.min(endCol, lineText.length + 1) - start);
-  // Keep tabs so the caret lines up under tab-indented text.
-  const pad = lineText.slice(0, start - 1).replace(/[^\t]/g, ' ');
-  return pad + '^'.repeat(width);
+  // Columns count UTF-16 code units (as TypeScript and LSP do); the caret goes where the terminal shows the
+  // text: tabs kept, every other character as wide as it is drawn (CJK and emoji 2, combining marks 0).
+  const pad = lineText
+    .slice(0, start - 1)
+    .split('\t')
+    .map((part) => ' '.repeat(stringWidth(part)))
+    .join('\t');
+  return pad + '^'.repeat(Math.max(1, stringWidth(lineText.slice(start - 1, start - 1 + width))));
 }
 
 /** Compiler-style text: `file:line:col: severity [check] message`, the source line and a caret. */
