@@ -18,6 +18,7 @@ import { findBinary } from '../util/binaries.js';
 import { installMissing } from '../runtime/install.js';
 import type { CheckResult, ManagedStack, VerifyEvent } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
+import { globalView } from '../model/topology.js';
 import { requireCatalog } from './catalog-input.js';
 import { outDirOf, planGenerate } from './generate.js';
 import type { Io } from './io.js';
@@ -111,8 +112,9 @@ async function ensureGenerated(io: Io, flags: UpFlags, catalog: Catalog): Promis
   return plan.outDir;
 }
 
+/** A component's URL; for `prometheus` and `alertmanager` in a topology, the first server or peer. */
 function urlOf(state: StackState, name: string): string {
-  const c = state.components.find((x) => x.name === name);
+  const c = state.components.find((x) => x.name === name) ?? state.components.find((x) => x.name.startsWith(`${name}-`));
   if (!c) throw new EnvironmentError(`the stack has no ${name}`);
   return c.url;
 }
@@ -132,7 +134,7 @@ async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: st
     await writeState(stateDir, state);
     await composeReady(state, t0 + flags.timeout * 1000);
   } else {
-    if (flags.installMissing) await installMissing(io);
+    if (flags.installMissing) await installMissing(io, { victoriaMetrics: Boolean(globalView(catalog.topology)) });
     io.out(`runtime: native (state in ${stateDir})\n`);
     const progress = new Progress(io);
     let latest: StackState | undefined;

@@ -27,6 +27,8 @@ export interface StackState {
   generated: string;
   startedAt: string;
   components: ComponentState[];
+  /** In a topology: the port of the webhook receiver verify serves for its notification drill (Alertmanager's copy names it). */
+  verifyWebhookPort?: number;
 }
 
 export const STATE_DIR = '.devskyy-mon';
