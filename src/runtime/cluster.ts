@@ -7,18 +7,9 @@ import { parse, stringify } from 'yaml';
 import type { Catalog } from '../model/catalog.js';
 import type { Topology } from '../model/topology.js';
 import { isSingle } from '../model/topology.js';
-import { VERIFY_LABEL } from '../emit/alertmanager.js';
+import { DRILL_ALERT, DRILL_JOB, DRILL_LABEL, NOTIFY_LABEL_VALUE, NOTIFY_RECEIVER, VERIFY_LABEL } from '../emit/alertmanager.js';
+export { DRILL_JOB, DRILL_TARGETS } from '../emit/alertmanager.js';
 import { parseDuration } from '../util/duration.js';
-
-/** The label value of verify's notification drill alerts, and the receiver that posts them to verify. */
-export const NOTIFY_LABEL_VALUE = 'notify';
-export const NOTIFY_RECEIVER = 'devskyy-mon-verify-webhook';
-/** The scrape job of verify's drill target (an HTTP endpoint in the verify process) and its file_sd file. */
-export const DRILL_JOB = 'devskyy-mon-verify';
-export const DRILL_TARGETS = 'verify.json';
-/** The alert verify's drill target fires while it is scraped up; its `drill` label names the round. */
-export const DRILL_ALERT = 'DevskyyMonVerifyNotify';
-export const DRILL_LABEL = 'drill';
 
 /** Whether the native runtime runs the topology parts (drill target, webhook receiver, cluster flags). */
 export const hasTopology = (c: Catalog): boolean => !isSingle(c.topology);

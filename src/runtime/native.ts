@@ -237,7 +237,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
       readyPath: '/-/ready',
     });
   }
-  const state: StackState = { runtime: 'native', catalog: catalogAbs, generated: o.generatedDir, startedAt: new Date().toISOString(), components: [], ...(ports['verify-webhook'] ? { verifyWebhookPort: ports['verify-webhook'] } : {}) };
+  const state: StackState = { runtime: 'native', catalog: catalogAbs, generated: o.generatedDir, startedAt: new Date().toISOString(), components: [], ...(ports['verify-webhook'] ? { verifyWebhookPort: ports['verify-webhook'] } : {}), ...(o.fast ? { fast: true } : {}) };
   const children = new Map<string, ChildProcess>();
   const exits = new Map<string, string>();
   const start = async (p: Planned) => {
