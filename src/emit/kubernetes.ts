@@ -13,6 +13,8 @@ import { dashboardJson } from './grafana/dashboards.js';
 import { dashboardPlans } from './grafana/layout.js';
 import { alertRuleFile, recordingRuleFile } from './rules.js';
 import { KubernetesTargetError } from './kubernetes-error.js';
+import { topologyObjects } from './kubernetes-topology.js';
+import { isSingle } from '../model/topology.js';
 
 export const K8S_DIR = 'kubernetes';
 /** A ConfigMap's data is capped at 1 MiB by the API server. */
@@ -149,6 +151,8 @@ export function emitKubernetes(catalog: Catalog): Artifact[] {
   files.push({ file: 'prometheus-rule.yaml', object: validated(new PrometheusRule({ metadata: { name: ruleName, labels }, spec: { groups } }), `PrometheusRule ${ruleName}`) });
 
   for (const s of catalog.services) files.push(monitor(catalog, s, labels));
+  // A topology: the operator's Prometheus (replicas, shards, remoteWrite, Thanos) and Alertmanager (replicas) objects.
+  if (!isSingle(catalog.topology)) files.push(...topologyObjects(catalog, labels, dns1123, validated));
 
   const r = alertRouting(catalog);
   const amName = dns1123(`${ns}-alerting`);
