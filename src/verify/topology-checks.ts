@@ -4,6 +4,7 @@
 import { writeFile, rename } from 'node:fs/promises';
 import type { Catalog } from '../model/catalog.js';
 import { DRILL_ALERT, DRILL_LABEL } from '../emit/alertmanager.js';
+import { SHARD_LABEL } from '../model/topology.js';
 import type { DrillWebhook, Notification } from './drill-webhook.js';
 import { startDrillWebhook } from './drill-webhook.js';
 import { hashmod } from './hashmod.js';
@@ -56,13 +57,15 @@ interface Context {
 /** A literal inside a PromQL regex matcher's double-quoted string: escaped for RE2, then for the string. */
 const regexEscape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 const addressOf = (t: LiveTarget) => new URL(t.scrapeUrl).host;
+const NAME_COPY = 'devskyy_mon_series_name';
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
 export function topologyChecks(topo: VerifyTopology, ctx: Context) {
   const { catalog, check } = ctx;
   const ns = catalog.namespace;
   const global = topo.globalUrl ? new Api(topo.globalUrl, topo.alertmanagers[0]!.url) : undefined;
-  const query = (api: Api, expr: string) => api.prom<{ result: Vector }>(`/api/v1/query?query=${encodeURIComponent(expr)}`).then((d) => d.result);
+  /** An instant query; `lookbackS` bounds how far back VictoriaMetrics looks for a series' last sample (its `step`; 5 m by default). */
+  const query = (api: Api, expr: string, lookbackS?: number) => api.prom<{ result: Vector }>(`/api/v1/query?query=${encodeURIComponent(expr)}${lookbackS ? `&step=${lookbackS}s` : ''}`).then((d) => d.result);
   const peerApis = topo.alertmanagers.map((p) => ({ name: p.name, api: new Api(topo.servers[0]!.url, p.url) }));
   let webhook: DrillWebhook | undefined;
   // Each run's rounds are new alerts: Alertmanager remembers what it notified for a day (the drill route's repeat_interval).
@@ -79,27 +82,30 @@ export function topologyChecks(topo: VerifyTopology, ctx: Context) {
       if (!targets.length) return { ok: false, detail: 'waiting for the shards to scrape the catalog\'s targets' };
       // Only the targets scraped now: series of an earlier run (other ports) in either store play no part.
       const selector = `{__name__=~"${ns}_.+",instance=~"${targets.map((t) => regexEscape(t.instance)).join('|')}"}`;
-      const byName = async (api: Api) => new Map((await query(api, `count by (__name__) (${selector})`)).map((s) => [s.metric['__name__'] ?? '', Number(s.value[1])]));
-      const shards = await Promise.all(ctx.shardApis.map(byName));
-      const want = new Map<string, number>();
-      for (const m of shards) for (const [n, c] of m) want.set(n, (want.get(n) ?? 0) + c);
-      const got = await byName(global);
-      const problems: string[] = [];
-      for (const [n, c] of want) {
-        const g = got.get(n) ?? 0;
-        if (g !== c) problems.push(`${n}: ${g} series in the global view, ${c} on the shards${g === c * topo.replicas ? ' (one per replica: not deduplicated)' : ''}`);
-      }
-      for (const n of got.keys()) if (!want.has(n)) problems.push(`${n} is in the global view but on no shard`);
-      if (problems.length) return { ok: false, detail: problems.slice(0, 6).join('; ') + (problems.length > 6 ? ` (+${problems.length - 6} more)` : '') };
-      // Samples: both replicas write every scrape; deduplicated, a target has one sample per scrape interval.
+      // The global view is read as of the last few scrapes: what an earlier configuration wrote fades out of it.
       const intervalS = Math.max(1, ...targets.map((t) => parseDuration(t.scrapeInterval) ?? 1));
+      const fresh = 3 * intervalS;
+      const names = async (api: Api) => new Map((await query(api, `count by (__name__) (${selector})`, api === global ? fresh : undefined)).map((s) => [s.metric['__name__'] ?? '', Number(s.value[1])]));
+      const onShards = new Map<string, number>();
+      for (const m of await Promise.all(ctx.shardApis.map(names))) for (const [n, c] of m) onShards.set(n, (onShards.get(n) ?? 0) + c);
+      const inView = await names(global);
+      const missing = [...onShards.keys()].filter((n) => !inView.has(n)).sort();
+      if (missing.length) return { ok: false, detail: `not in the global view yet: ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ` (+${missing.length - 6} more)` : ''}` };
+      // Exactly once: no two series that differ only in the labels each server adds (replica, shard, monitor).
+      // (An aggregation drops the metric name: a copy of it in an ordinary label keeps series of different names apart.)
+      const twice = await query(global, `count without (${[catalog.topology.replicaLabel, SHARD_LABEL, 'monitor'].join(', ')}) (label_replace(${selector}, "${NAME_COPY}", "$1", "__name__", "(.+)")) > 1`, fresh);
+      if (twice.length) {
+        const shown = twice.slice(0, 4).map((s) => `${s.metric[NAME_COPY] ?? '?'}{instance="${s.metric['instance'] ?? ''}"} x${s.value[1]}`);
+        return { ok: false, detail: `${twice.length} series are in the global view more than once (replicas not deduplicated): ${shown.join('; ')}` };
+      }
+      // Samples: both replicas write every scrape; deduplicated, a target has one sample per scrape interval.
       const windowS = Math.round(10 * intervalS);
       const counts = (await query(global, `count_over_time(up{instance=~"${targets.map((t) => regexEscape(t.instance)).join('|')}"}[${windowS}s])`)).map((s) => Number(s.value[1]));
       const most = Math.max(...counts);
       const least = Math.min(...counts);
       if (most > windowS / intervalS + 1) return { ok: false, detail: `up has ${most} samples in ${windowS}s at a ${intervalS}s interval: the replicas' samples are not deduplicated` };
       if (least < (windowS / intervalS) * 0.5) return { ok: false, detail: `waiting for ${windowS}s of samples in the global view to tell duplicates apart (${least} so far)` };
-      return { ok: true, detail: `${want.size} series names, ${[...want.values()].reduce((a, b) => a + b, 0)} series, each once; up: at most ${most} samples per ${windowS}s (one per ${intervalS}s scrape, ${topo.replicas} replicas writing)` };
+      return { ok: true, detail: `${onShards.size} series names of the shards' ${targets.length} targets, every series once (${[...inView.values()].reduce((a, b) => a + b, 0)} series); up: at most ${most} samples per ${windowS}s (one per ${intervalS}s scrape, ${topo.replicas} replicas writing)` };
     });
 
   const shardShare = () =>
