@@ -222,7 +222,7 @@ export function topologyChecks(topo: VerifyTopology, ctx: Context) {
   return {
     /** The checks of a healthy topology. */
     async steady(): Promise<CheckResult[]> {
-      const all = [globalView(), shardShare(), cluster(), ...(topo.drill ? [notifyOnce('alert-notify-once', 'an alert fired by both replicas reaches the Alertmanager cluster and is notified exactly once', round('steady'), ownerReplicas)] : [])];
+      const all = [globalView(), ...(topo.shards > 1 ? [shardShare()] : []), ...(topo.alertmanagers.length > 1 ? [cluster()] : []), ...(topo.drill ? [notifyOnce('alert-notify-once', 'an alert fired by both replicas reaches the Alertmanager cluster and is notified exactly once', round('steady'), ownerReplicas)] : [])];
       return Promise.all(all);
     },
 
