@@ -56,6 +56,13 @@ describe.skipIf(!which('victoria-metrics'))('devskyy-ha natively: replicas, shar
       writeFileSync(file, stringify(cfg));
       expect((await fetch(`${c.url}/-/reload`, { method: 'POST' })).status).toBe(200);
     }
+    // Wait until the replicas' labelled samples have reached the store (remote_write batches them).
+    const vm = state.components.find((c) => c.name === 'victoriametrics')!.url;
+    for (;;) {
+      const r = (await (await fetch(`${vm}/api/v1/query?query=${encodeURIComponent('count({replica!=""})')}&step=3s`)).json()) as { data: { result: unknown[] } };
+      if (r.data.result.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const broken = await cli(['verify', '--format', 'json', '--timeout', '20'], dir);
     expect(broken.code).toBe(1);
     const dedup = (JSON.parse(broken.stdout) as { checks: { id: string; ok: boolean; detail: string }[] }).checks.find((c) => c.id === 'global-view')!;
