@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Alertmanager, Prometheus, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { StatefulSet } from 'kubernetes-models/apps/v1';
-import { Service } from 'kubernetes-models/v1';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { generate } from '../src/generate.js';
 import { hashmod } from '../src/verify/hashmod.js';
@@ -107,7 +107,7 @@ describe('the topology in every generated output', () => {
   it('Kubernetes: Prometheus with replicas, shards and remoteWrite, Alertmanager with replicas, VictoriaMetrics; all validate; rules identical', async () => {
     const artifacts = await generate(load(), { target: 'kubernetes' });
     const byPath = new Map(artifacts.map((a) => [a.path, a.content]));
-    for (const f of ['prometheus.yaml', 'alertmanager.yaml', 'victoriametrics-statefulset.yaml', 'victoriametrics-service.yaml']) expectGolden(`devskyy-ha-kubernetes/${f}`, byPath.get(`kubernetes/${f}`)!);
+    for (const f of ['prometheus.yaml', 'alertmanager.yaml', 'victoriametrics-statefulset.yaml', 'victoriametrics-service.yaml', 'grafana-datasource-global-view.yaml']) expectGolden(`devskyy-ha-kubernetes/${f}`, byPath.get(`kubernetes/${f}`)!);
     const prom = parse(byPath.get('kubernetes/prometheus.yaml')!) as ConstructorParameters<typeof Prometheus>[0];
     expect(() => new Prometheus(prom).validate()).not.toThrow();
     expect(prom!.spec).toMatchObject({ replicas: 2, shards: 2, replicaExternalLabelName: 'replica', remoteWrite: [{ url: 'http://devskyy-victoriametrics.monitoring.svc:8428/api/v1/write' }] });
@@ -116,6 +116,13 @@ describe('the topology in every generated output', () => {
     expect(am!.spec!.replicas).toBe(3);
     expect(() => new StatefulSet(parse(byPath.get('kubernetes/victoriametrics-statefulset.yaml')!) as never).validate()).not.toThrow();
     expect(() => new Service(parse(byPath.get('kubernetes/victoriametrics-service.yaml')!) as never).validate()).not.toThrow();
+    // Dashboards default to the global view's datasource, which a ConfigMap provisions through Grafana's sidecar.
+    const ds = parse(byPath.get('kubernetes/grafana-datasource-global-view.yaml')!) as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+    expect(() => new ConfigMap(ds as never).validate()).not.toThrow();
+    expect(ds.metadata.labels['grafana_datasource']).toBe('1');
+    expect(parse(ds.data['global-view.yaml']!)).toMatchObject({ datasources: [{ type: 'prometheus', uid: 'devskyy-global-view', url: 'http://devskyy-victoriametrics.monitoring.svc:8428' }] });
+    const dash = parse(byPath.get([...byPath.keys()].find((p) => p.startsWith('kubernetes/dashboards/'))!)!) as { data: Record<string, string> };
+    expect(Object.values(dash.data)[0]).toContain('"devskyy-global-view"');
     // The rules are the other targets' rules, expression for expression.
     const compose = await generate(load(), { target: 'compose' });
     const alerts = parse(compose.find((a) => a.path === 'prometheus/alerts.yml')!.content) as { groups: { rules: { alert?: string; expr: string }[] }[] };

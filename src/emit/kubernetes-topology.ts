@@ -3,7 +3,8 @@
 // themselves), and VictoriaMetrics runs as a StatefulSet behind a Service when it is the store.
 import { Alertmanager, Prometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { StatefulSet } from 'kubernetes-models/apps/v1';
-import { Service } from 'kubernetes-models/v1';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { stringify } from 'yaml';
 import type { Catalog } from '../model/catalog.js';
 import type { QueueConfig } from '../model/topology.js';
 import { STORE_COMPONENT, globalView } from '../model/topology.js';
@@ -23,6 +24,9 @@ function queueConfig(q: QueueConfig | undefined) {
     ...(q.max_backoff !== undefined ? { maxBackoff: q.max_backoff } : {}),
   };
 }
+
+/** The uid of the Grafana datasource for the in-cluster global view, which the dashboards default to. */
+export const globalViewDatasourceUid = (c: Catalog, dns: (n: string) => string): string => dns(`${c.namespace}-global-view`);
 
 /** The Secret (key objstore.yml) the Thanos sidecar reads its object storage from: the cluster's, never generated. */
 export const thanosObjstoreSecret = (c: Catalog, dns: (n: string) => string) => ({ name: dns(`${c.namespace}-thanos-objstore`), key: 'objstore.yml' });
@@ -95,6 +99,11 @@ export function topologyObjects(catalog: Catalog, labels: Record<string, string>
     out.push({ file: 'victoriametrics-statefulset.yaml', object: validated(set, `StatefulSet ${storeName}`) });
     const svc = new Service({ metadata: { name: storeName, labels }, spec: { selector: podLabels, ports: [{ name: 'http', port: 8428, targetPort: 'http' }] } });
     out.push({ file: 'victoriametrics-service.yaml', object: validated(svc, `Service ${storeName}`) });
+    // Grafana's datasource sidecar (kube-prometheus-stack: label grafana_datasource) provisions the global view.
+    const dsName = dns(`${catalog.namespace}-global-view-datasource`);
+    const datasource = { apiVersion: 1, datasources: [{ name: `${catalog.title} global view`, type: 'prometheus', uid: globalViewDatasourceUid(catalog, dns), access: 'proxy', url: `http://${storeName}.${k.namespace}.svc:8428`, jsonData: { timeInterval: catalog.scrapeInterval } }] };
+    const cm = new ConfigMap({ metadata: { name: dsName, labels: { ...labels, grafana_datasource: '1' } }, data: { 'global-view.yaml': stringify(datasource) } });
+    out.push({ file: 'grafana-datasource-global-view.yaml', object: validated(cm, `ConfigMap ${dsName}`) });
   }
   return out;
 }

@@ -13,8 +13,8 @@ import { dashboardJson } from './grafana/dashboards.js';
 import { dashboardPlans } from './grafana/layout.js';
 import { alertRuleFile, recordingRuleFile } from './rules.js';
 import { KubernetesTargetError } from './kubernetes-error.js';
-import { topologyObjects } from './kubernetes-topology.js';
-import { isSingle } from '../model/topology.js';
+import { globalViewDatasourceUid, topologyObjects } from './kubernetes-topology.js';
+import { globalView, isSingle } from '../model/topology.js';
 
 export const K8S_DIR = 'kubernetes';
 /** A ConfigMap's data is capped at 1 MiB by the API server. */
@@ -161,7 +161,8 @@ export function emitKubernetes(catalog: Catalog): Artifact[] {
 
   for (const plan of dashboardPlans(catalog)) {
     // The datasource variable defaults to kube-prometheus-stack's Prometheus (uid "prometheus" unless declared).
-    const json = JSON.stringify(dashboardJson(catalog, plan, k.datasourceUid));
+    // With a global view in the cluster, dashboards default to it: one datasource that sees every shard, deduplicated.
+    const json = JSON.stringify(dashboardJson(catalog, plan, globalView(catalog.topology) ? globalViewDatasourceUid(catalog, dns1123) : k.datasourceUid));
     const bytes = Buffer.byteLength(json);
     if (bytes > CONFIGMAP_LIMIT - 4096) {
       throw new KubernetesTargetError(`dashboard "${plan.title}" is ${bytes} bytes; a ConfigMap holds at most 1 MiB. Move some of its metrics to another category (one dashboard per category) or shorten it`);
