@@ -6,6 +6,7 @@ import { benchGenerate } from './generate.js';
 import { benchImport } from './import.js';
 import { benchLint } from './lint.js';
 import { benchVerified } from './verified.js';
+import { benchTopology } from './topology.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const devskyy = join(root, 'stacks', 'devskyy', 'catalog.yaml');
@@ -17,4 +18,6 @@ if (!only || only === 'import') out.push(await benchImport(join(root, 'bin', 'de
 if (!only || only === 'exporter') out.push(await benchExporter(devskyy));
 // Starts real stacks for a minute or more: only when asked (`npm run bench -- verified [runs] [baseline root]`).
 if (only === 'verified') out.push(await benchVerified(root, devskyy, Number(process.argv[3] ?? 5), process.argv[4]));
+// Single vs HA topology, real stacks of up to 14 processes: only when asked (`npm run bench -- topology [runs]`).
+if (only === 'topology') out.push(await benchTopology(root, Number(process.argv[3] ?? 3)));
 process.stdout.write(out.join('\n'));

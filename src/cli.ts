@@ -123,8 +123,9 @@ export function buildProgram(io: Io): Command {
     .option('--prometheus-url <url>', 'Prometheus to check (default: the one up started)')
     .option('--alertmanager-url <url>', 'Alertmanager to check (default: the one up started)')
     .option('--timeout <seconds>', 'how long checks wait for data', positive('--timeout'), 60)
+    .option('--failover', 'a topology up runs natively: after the other checks, kill one Prometheus replica and one Alertmanager peer and prove samples and notifications still flow (leaves the stack degraded: up restarts it)', false)
     .addOption(formatOption())
-    .action(async (o: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }) => (await stackCmd()).runVerifyCommand(io, o));
+    .action(async (o: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string; failover: boolean }) => (await stackCmd()).runVerifyCommand(io, o));
 
   program
     .command('preview')

@@ -8,6 +8,10 @@ describe('canonicalExpr', () => {
     expect(canonicalExpr('rate(x_total[300s]) > 0.5')).toBe(canonicalExpr('rate(x_total[5m])   >   0.5'));
     expect(canonicalExpr('x{a="1", b=~"5.."}')).toBe(canonicalExpr("x{a='1',b=~\"5..\"}"));
   });
+  it('equals for matchers in another order (Prometheus prints a selector\'s matchers in its own order)', () => {
+    expect(canonicalExpr('sum(rate(x_bucket{le="0.5",job="devskyy"}[5m]))')).toBe(canonicalExpr('sum(rate(x_bucket{job="devskyy",le="0.5"}[5m]))'));
+    expect(canonicalExpr('x{a="1",b="2"}')).not.toBe(canonicalExpr('x{a="2",b="1"}'));
+  });
   it('differs on a threshold, a window, a matcher or a grouping label', () => {
     const base = 'sum by (le) (rate(x_bucket{job="a"}[5m])) > 100';
     for (const other of ['sum by (le) (rate(x_bucket{job="a"}[5m])) > 200', 'sum by (le) (rate(x_bucket{job="a"}[10m])) > 100', 'sum by (le) (rate(x_bucket{job="b"}[5m])) > 100', 'sum by (le, job) (rate(x_bucket{job="a"}[5m])) > 100'])

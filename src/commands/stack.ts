@@ -10,7 +10,7 @@ import { ensureEnvFile } from '../write/env-file.js';
 import type { ApplyResult } from '../runtime/native.js';
 import { VERIFY_RULES_FILE, applyToRunning, nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
-import { scrapeTargets, stackDown, stackStatus } from '../runtime/stack.js';
+import { alertmanagerClusterStatus, notOurs, scrapeTargets, stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
 import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
 import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, engineProblem, runCompose } from '../runtime/compose.js';
@@ -18,6 +18,14 @@ import { findBinary } from '../util/binaries.js';
 import { installMissing } from '../runtime/install.js';
 import type { CheckResult, ManagedStack, VerifyEvent } from '../verify/verify.js';
 import { verifyStack } from '../verify/verify.js';
+import type { VerifyTopology } from '../verify/topology-checks.js';
+import { STORE_COMPONENT, alertmanagerPeers, prometheusInstances } from '../model/topology.js';
+import { alertmanagerCopyFile, drillTargetsFile, prometheusCopy } from '../runtime/native.js';
+import { hasTopology, peerTimeout } from '../runtime/cluster.js';
+import { alive } from '../runtime/processes.js';
+import { parseDuration } from '../util/duration.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { globalView } from '../model/topology.js';
 import { requireCatalog } from './catalog-input.js';
 import { outDirOf, planGenerate } from './generate.js';
 import type { Io } from './io.js';
@@ -73,12 +81,52 @@ function printEvent(io: Io, e: VerifyEvent): void {
 /** What verify may rely on in a stack this folder's `up` runs natively: its config copy and verification rule. */
 function managedStack(state: StackState | undefined, stateDir: string, prometheusUrl: string): ManagedStack | undefined {
   if (state?.runtime !== 'native') return undefined;
-  if (state.components.find((c) => c.name === 'prometheus')?.url !== prometheusUrl.replace(/\/$/, '')) return undefined;
+  if (urlOf(state, 'prometheus') !== prometheusUrl.replace(/\/$/, '')) return undefined;
   const dir = statePaths(stateDir).prometheus;
-  return { prometheusConfig: join(dir, 'prometheus.yml'), verifyRule: existsSync(join(dir, VERIFY_RULES_FILE)) };
+  const first = state.components.find((c) => c.name === 'prometheus' || c.name.startsWith('prometheus-'))!;
+  return {
+    prometheusConfig: join(dir, `${first.name}.yml`),
+    verifyRule: existsSync(join(dir, VERIFY_RULES_FILE)),
+    ...(state.verifyWebhookPort ? { alertmanagerConfig: alertmanagerCopyFile(stateDir) } : {}),
+  };
 }
 
-async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number, managed: ManagedStack | undefined): Promise<boolean> {
+/** What verify needs of a topology this folder's `up` runs natively: every server, every peer, the global view, the drill. */
+function verifyTopology(catalog: Catalog, state: StackState, stateDir: string, fast: boolean, failover: boolean): VerifyTopology | undefined {
+  if (!hasTopology(catalog) || state.runtime !== 'native') return undefined;
+  const url = (name: string) => state.components.find((c) => c.name === name)?.url;
+  const servers = prometheusInstances(catalog.topology).flatMap((i) => {
+    const u = url(i.name);
+    return u ? [{ name: i.name, url: u, shard: i.shard, replica: i.replica, config: prometheusCopy(stateDir, i) }] : [];
+  });
+  const alertmanagers = alertmanagerPeers(catalog.topology).flatMap((name) => (url(name) ? [{ name, url: url(name)! }] : []));
+  const store = url(STORE_COMPONENT);
+  return {
+    servers,
+    alertmanagers,
+    ...(store ? { globalUrl: store } : {}),
+    shards: catalog.topology.shards,
+    replicas: catalog.topology.replicas,
+    ...(state.verifyWebhookPort
+      ? {
+          drill: {
+            webhookPort: state.verifyWebhookPort,
+            targetsFile: drillTargetsFile(stateDir),
+            peerTimeoutMs: (parseDuration(peerTimeout(fast)) ?? 15) * 1000,
+            failover,
+            kill: async (name: string) => {
+              const c = state.components.find((x) => x.name === name);
+              if (!c || (await notOurs(c)) !== undefined) throw new Error(`${name} is not a process this stack started; not killed`);
+              process.kill(c.pid, 'SIGKILL');
+              while (alive(c.pid)) await sleep(20);
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generatedDir: string, prometheusUrl: string, alertmanagerUrl: string, timeoutSeconds: number, managed: ManagedStack | undefined, topology?: VerifyTopology): Promise<boolean> {
   const results = await verifyStack({
     catalog,
     generatedDir,
@@ -86,6 +134,7 @@ async function runVerify(io: Io, format: OutputFormat, catalog: Catalog, generat
     alertmanagerUrl,
     timeoutMs: timeoutSeconds * 1000,
     ...(managed ? { managed } : {}),
+    ...(topology ? { topology } : {}),
     ...(format === 'text' ? { onEvent: (e: VerifyEvent) => printEvent(io, e) } : {}),
   });
   printChecks(io, format, results);
@@ -111,8 +160,9 @@ async function ensureGenerated(io: Io, flags: UpFlags, catalog: Catalog): Promis
   return plan.outDir;
 }
 
+/** A component's URL; for `prometheus` and `alertmanager` in a topology, the first server or peer. */
 function urlOf(state: StackState, name: string): string {
-  const c = state.components.find((x) => x.name === name);
+  const c = state.components.find((x) => x.name === name) ?? state.components.find((x) => x.name.startsWith(`${name}-`));
   if (!c) throw new EnvironmentError(`the stack has no ${name}`);
   return c.url;
 }
@@ -132,7 +182,7 @@ async function startStack(io: Io, flags: UpFlags, catalog: Catalog, stateDir: st
     await writeState(stateDir, state);
     await composeReady(state, t0 + flags.timeout * 1000);
   } else {
-    if (flags.installMissing) await installMissing(io);
+    if (flags.installMissing) await installMissing(io, { victoriaMetrics: Boolean(globalView(catalog.topology)) });
     io.out(`runtime: native (state in ${stateDir})\n`);
     const progress = new Progress(io);
     let latest: StackState | undefined;
@@ -242,7 +292,8 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   generatedDir = state.generated;
   io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${state.components.map((c) => `${c.name} ${c.url}`).join(', ')}\n`);
   if (!flags.verify) return;
-  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout, managedStack(state, stateDir, urlOf(state, 'prometheus')));
+  const managed = managedStack(state, stateDir, urlOf(state, 'prometheus'));
+  const ok = await runVerify(io, flags.format, catalog, generatedDir, urlOf(state, 'prometheus'), urlOf(state, 'alertmanager'), flags.timeout, managed, managed ? verifyTopology(catalog, state, stateDir, state.fast === true, false) : undefined);
   io.out(`up to verified in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   if (!ok) {
     io.err('verification failed; the stack is left running for inspection (devskyy-mon down stops it)\n');
@@ -271,13 +322,20 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   const s = await stackStatus(stateDir, grafanaInstalled);
   const prom = s.components.find((c) => c.name === 'prometheus' && c.state === 'running');
   const scrape = prom?.url ? await scrapeTargets(prom.url) : undefined;
+  // A cluster of Alertmanager peers: how each one sees it (a peer that died drops out of the others' lists).
+  const peers = s.components.filter((c) => /^alertmanager-\d+$/.test(c.name) && c.state === 'running' && c.url).map((c) => ({ name: c.name, url: c.url! }));
+  const cluster = peers.length ? await alertmanagerClusterStatus(peers) : undefined;
   if (flags.format === 'json') {
-    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, targets: scrape && 'targets' in scrape ? scrape.targets : null, ...(scrape && 'error' in scrape ? { targetsError: scrape.error } : {}), orphans: s.orphans }, null, 2) + '\n');
+    io.out(JSON.stringify({ runtime: s.state?.runtime ?? null, up: Boolean(s.state), components: s.components, targets: scrape && 'targets' in scrape ? scrape.targets : null, ...(scrape && 'error' in scrape ? { targetsError: scrape.error } : {}), ...(cluster ? { alertmanagerCluster: cluster } : {}), orphans: s.orphans }, null, 2) + '\n');
     return;
   }
   if (!s.state) io.out('not running\n');
   for (const c of s.components) io.out(`${c.name.padEnd(18)} ${c.state.padEnd(13)} ${c.health.padEnd(9)} ${c.pid !== undefined ? `pid ${String(c.pid).padEnd(8)}` : ''.padEnd(12)} ${c.url ?? (c.state === 'not installed' ? 'install grafana to include it' : '')}\n`);
   for (const c of s.components) if (c.note) io.out(`${c.name}: ${c.note}\n`);
+  if (cluster) {
+    io.out(`alertmanager cluster (as each peer sees it):\n`);
+    for (const c of cluster) io.out(`  ${c.name.padEnd(16)} ${c.status.padEnd(10)} ${c.peers.length} peers${c.peers.length ? `: ${c.peers.join(', ')}` : ''}${c.error ? `  (${c.error})` : ''}\n`);
+  }
   if (scrape && 'error' in scrape) io.out(`scrape targets: unknown, Prometheus ${scrape.error}\n`);
   else if (scrape) {
     io.out(`scrape targets (as Prometheus sees them):\n`);
@@ -286,14 +344,17 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
 }
 
-export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string }): Promise<void> {
+export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string; failover?: boolean }): Promise<void> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const stateDir = stateDirFor(flags.catalog);
   const state = await readState(stateDir);
   const prom = flags.prometheusUrl ?? (state ? urlOf(state, 'prometheus') : undefined);
   const am = flags.alertmanagerUrl ?? (state ? urlOf(state, 'alertmanager') : undefined);
   if (!prom || !am) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url and --alertmanager-url');
-  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout, managedStack(state, stateDir, prom));
+  const managed = managedStack(state, stateDir, prom);
+  const topology = managed && state ? verifyTopology(catalog, state, stateDir, state.fast === true, flags.failover ?? false) : undefined;
+  if (flags.failover && !topology?.drill) throw new EnvironmentError('--failover needs a stack past one Prometheus that devskyy-mon up runs natively (a catalog with a topology)');
+  const ok = await runVerify(io, flags.format, catalog, state?.generated ?? outDirOf(flags.catalog, flags.out), prom, am, flags.timeout, managed, topology);
   if (!ok) throw new ExitError(1);
 }
 

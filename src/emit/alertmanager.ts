@@ -13,6 +13,18 @@ export const VERIFY_LABEL = 'devskyy_mon_verify';
 export const VERIFY_LABEL_VALUE = 'pipeline';
 export const VERIFY_RECEIVER = 'devskyy-mon-verify';
 
+/**
+ * verify's notification drill in a stack past one Prometheus (the native runtime adds it to its copies): a scrape job
+ * whose one target is an endpoint in the verify process, an alert that fires while it is up (its `drill` label names
+ * the round), and a route of that alert to a webhook receiver verify serves, so it counts the notifications.
+ */
+export const NOTIFY_LABEL_VALUE = 'notify';
+export const NOTIFY_RECEIVER = 'devskyy-mon-verify-webhook';
+export const DRILL_JOB = 'devskyy-mon-verify';
+export const DRILL_TARGETS = 'verify.json';
+export const DRILL_ALERT = 'DevskyyMonVerifyNotify';
+export const DRILL_LABEL = 'drill';
+
 export interface RoutingRoute {
   receiver: string;
   /** Label name → value, all of which the alert must carry. */

@@ -6,7 +6,11 @@ import type { Artifact } from './artifact.js';
 import { marker, yamlArtifact } from './artifact.js';
 import { envExpandedText } from './escape.js';
 import { GRAFANA_ENV } from './grafana/provisioning.js';
-import { COMPOSE_TARGETS_DIR, TARGETS_DIR } from './prometheus-config.js';
+import { COMPOSE_TARGETS_DIR, TARGETS_DIR, copyPort, prometheusConfig, storeWriteUrl } from './prometheus-config.js';
+import { STORE_COMPONENT, alertmanagerPeers, globalView, isSingle, prometheusInstances } from '../model/topology.js';
+
+/** Compose's copy of a topology server's config (beside the others, so its relative paths hold): remote_write goes to the store's service name. */
+export const composeConfigFile = (name: string): string => `compose-${name}.yml`;
 
 /** The Node image the generated demo exporter is built on (pinned, like every image here). */
 export const NODE_IMAGE = 'node:20.18.1-alpine3.20';
@@ -45,25 +49,49 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   for (const s of catalog.services) services[s.name] = appService(catalog, s);
   const healthy = (names: string[]) => Object.fromEntries(names.map((n) => [n, { condition: 'service_healthy' }]));
-  services['prometheus'] = {
-    image: prometheus.image,
-    restart: 'unless-stopped',
-    ...limits(prometheus.resources),
-    command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle', ...webExternalUrlArgs(catalog, 'prometheus', componentUrl(catalog, 'prometheus'))],
-    ports: [`${bind}:${prometheus.port}:9090`],
-    volumes: ['./prometheus:/etc/prometheus:ro', `./prometheus/${COMPOSE_TARGETS_DIR}:/etc/prometheus/${TARGETS_DIR}:ro`, 'prometheus_data:/prometheus'],
-    healthcheck: healthcheck('http://127.0.0.1:9090/-/ready'),
-    depends_on: healthy([...catalog.services.map((s) => s.name), 'alertmanager']),
-  };
-  services['alertmanager'] = {
-    image: alertmanager.image,
-    restart: 'unless-stopped',
-    ...limits(alertmanager.resources),
-    command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...webExternalUrlArgs(catalog, 'alertmanager', componentUrl(catalog, 'alertmanager'))],
-    ports: [`${bind}:${alertmanager.port}:9093`],
-    volumes: ['./alertmanager:/etc/alertmanager:ro', 'alertmanager_data:/alertmanager'],
-    healthcheck: healthcheck('http://127.0.0.1:9093/-/ready'),
-  };
+  const topo = catalog.topology;
+  const view = globalView(topo);
+  const peers = alertmanagerPeers(topo);
+  const instances = prometheusInstances(topo);
+  const single = isSingle(topo);
+  instances.forEach((instance, i) => {
+    // A topology's configs differ from the native defaults only where the store is reached: Compose's own copies.
+    const config = single ? 'prometheus.yml' : view ? composeConfigFile(instance.name) : `${instance.name}.yml`;
+    services[instance.name] = {
+      image: prometheus.image,
+      restart: 'unless-stopped',
+      ...limits(prometheus.resources),
+      command: [`--config.file=/etc/prometheus/${config}`, '--storage.tsdb.path=/prometheus', '--web.enable-lifecycle', ...webExternalUrlArgs(catalog, 'prometheus', i === 0 ? componentUrl(catalog, 'prometheus') : `http://127.0.0.1:${copyPort(prometheus.port, i)}`)],
+      ports: [`${bind}:${copyPort(prometheus.port, i)}:9090`],
+      volumes: ['./prometheus:/etc/prometheus:ro', `./prometheus/${COMPOSE_TARGETS_DIR}:/etc/prometheus/${TARGETS_DIR}:ro`, `${instance.name.replace(/-/g, '_')}_data:/prometheus`],
+      healthcheck: healthcheck('http://127.0.0.1:9090/-/ready'),
+      depends_on: healthy([...catalog.services.map((s) => s.name), ...peers, ...(view ? [STORE_COMPONENT] : [])]),
+    };
+  });
+  peers.forEach((peer, i) => {
+    // One gossip cluster: each peer listens on 9094 and joins every other by its service name.
+    const cluster = peers.length > 1 ? ['--cluster.listen-address=0.0.0.0:9094', ...peers.filter((p) => p !== peer).map((p) => `--cluster.peer=${p}:9094`)] : [];
+    services[peer] = {
+      image: alertmanager.image,
+      restart: 'unless-stopped',
+      ...limits(alertmanager.resources),
+      command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...cluster, ...webExternalUrlArgs(catalog, 'alertmanager', i === 0 ? componentUrl(catalog, 'alertmanager') : `http://127.0.0.1:${copyPort(alertmanager.port, i)}`)],
+      ports: [`${bind}:${copyPort(alertmanager.port, i)}:9093`],
+      volumes: ['./alertmanager:/etc/alertmanager:ro', `${peer.replace(/-/g, '_')}_data:/alertmanager`],
+      healthcheck: healthcheck('http://127.0.0.1:9093/-/ready'),
+    };
+  });
+  if (view) {
+    services[STORE_COMPONENT] = {
+      image: view.image,
+      restart: 'unless-stopped',
+      ...limits(prometheus.resources),
+      command: ['-storageDataPath=/storage', '-httpListenAddr=:8428', `-retentionPeriod=${view.retention}`, `-dedup.minScrapeInterval=${catalog.scrapeInterval}`],
+      ports: [`${bind}:${view.port}:8428`],
+      volumes: ['victoriametrics_data:/storage'],
+      healthcheck: healthcheck('http://127.0.0.1:8428/health'),
+    };
+  }
   services['grafana'] = {
     image: grafana.image,
     restart: 'unless-stopped',
@@ -75,18 +103,19 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
       GF_AUTH_ANONYMOUS_ENABLED: 'false',
       GF_USERS_ALLOW_SIGN_UP: 'false',
       GF_SERVER_ROOT_URL: componentUrl(catalog, 'grafana'),
-      [GRAFANA_ENV.prometheusUrl]: 'http://prometheus:9090',
+      // The global view when there is one: one datasource that sees every shard, deduplicated.
+      [GRAFANA_ENV.prometheusUrl]: view ? `http://${STORE_COMPONENT}:8428` : `http://${instances[0]!.name}:9090`,
       [GRAFANA_ENV.dashboardsDir]: '/var/lib/grafana/dashboards',
     },
     ports: [`${bind}:${grafana.port}:3000`],
     volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro', 'grafana_data:/var/lib/grafana'],
     healthcheck: healthcheck('http://127.0.0.1:3000/api/health'),
-    depends_on: healthy(['prometheus']),
+    depends_on: healthy(view ? [STORE_COMPONENT] : [instances[0]!.name]),
   };
   // No top-level name: Debian's docker-compose 1.29 rejects it; the project is named after the folder.
   return {
     services,
-    volumes: { prometheus_data: {}, alertmanager_data: {}, grafana_data: {} },
+    volumes: Object.fromEntries([...instances.map((i) => i.name), ...peers, ...(view ? [STORE_COMPONENT] : []), 'grafana'].map((n) => [`${n.replace(/-/g, '_')}_data`, {}])),
   };
 }
 
@@ -112,8 +141,11 @@ function interpolationSafe(v: unknown): unknown {
 }
 
 export function emitCompose(catalog: Catalog): Artifact[] {
+  const view = globalView(catalog.topology);
+  const copies = view && !isSingle(catalog.topology) ? prometheusInstances(catalog.topology).map((i) => yamlArtifact(`prometheus/${composeConfigFile(i.name)}`, catalog.file, prometheusConfig(catalog, i, storeWriteUrl(STORE_COMPONENT, 8428)))) : [];
   return [
     yamlArtifact('docker-compose.yml', catalog.file, interpolationSafe(composeFile(catalog))),
+    ...copies,
     // Secrets stay out of version control, and so do the pages `devskyy-mon preview` writes here (live data).
     { path: '.gitignore', content: `${marker(catalog.file, '#')}${ENV_FILE}\npreview/\n` },
   ];

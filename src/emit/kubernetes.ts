@@ -13,6 +13,8 @@ import { dashboardJson } from './grafana/dashboards.js';
 import { dashboardPlans } from './grafana/layout.js';
 import { alertRuleFile, recordingRuleFile } from './rules.js';
 import { KubernetesTargetError } from './kubernetes-error.js';
+import { globalViewDatasourceUid, topologyObjects } from './kubernetes-topology.js';
+import { globalView, isSingle } from '../model/topology.js';
 
 export const K8S_DIR = 'kubernetes';
 /** A ConfigMap's data is capped at 1 MiB by the API server. */
@@ -149,6 +151,8 @@ export function emitKubernetes(catalog: Catalog): Artifact[] {
   files.push({ file: 'prometheus-rule.yaml', object: validated(new PrometheusRule({ metadata: { name: ruleName, labels }, spec: { groups } }), `PrometheusRule ${ruleName}`) });
 
   for (const s of catalog.services) files.push(monitor(catalog, s, labels));
+  // A topology: the operator's Prometheus (replicas, shards, remoteWrite, Thanos) and Alertmanager (replicas) objects.
+  if (!isSingle(catalog.topology)) files.push(...topologyObjects(catalog, labels, dns1123, validated));
 
   const r = alertRouting(catalog);
   const amName = dns1123(`${ns}-alerting`);
@@ -157,7 +161,8 @@ export function emitKubernetes(catalog: Catalog): Artifact[] {
 
   for (const plan of dashboardPlans(catalog)) {
     // The datasource variable defaults to kube-prometheus-stack's Prometheus (uid "prometheus" unless declared).
-    const json = JSON.stringify(dashboardJson(catalog, plan, k.datasourceUid));
+    // With a global view in the cluster, dashboards default to it: one datasource that sees every shard, deduplicated.
+    const json = JSON.stringify(dashboardJson(catalog, plan, globalView(catalog.topology) ? globalViewDatasourceUid(catalog, dns1123) : k.datasourceUid));
     const bytes = Buffer.byteLength(json);
     if (bytes > CONFIGMAP_LIMIT - 4096) {
       throw new KubernetesTargetError(`dashboard "${plan.title}" is ${bytes} bytes; a ConfigMap holds at most 1 MiB. Move some of its metrics to another category (one dashboard per category) or shorten it`);

@@ -2,6 +2,7 @@ import { overflowAlert, runtimeMetrics } from './runtime-metrics.js';
 import type { RawCatalog, RawComponent, RawMetric, RawResources } from './raw.js';
 import type { Catalog, Component, Label, Metric, Resources, Service } from './catalog.js';
 import { parseDuration } from '../util/duration.js';
+import { buildTopology } from './topology.js';
 
 // prom-client's and the Python client's defaults, so an unconfigured catalog behaves like hand-written code.
 export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -210,6 +211,7 @@ export function buildCatalog(raw: RawCatalog, file: string): Catalog {
       alertmanager: component(raw.stack?.alertmanager, 9093, DEFAULT_IMAGES.alertmanager, DEFAULT_RESOURCES.alertmanager),
       grafana: component(raw.stack?.grafana, 3000, DEFAULT_IMAGES.grafana, DEFAULT_RESOURCES.grafana),
     },
+    topology: buildTopology(raw.topology),
     kubernetes: {
       namespace: raw.kubernetes?.namespace ?? 'monitoring',
       release: raw.kubernetes?.release ?? 'kube-prometheus-stack',

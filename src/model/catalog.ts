@@ -2,6 +2,7 @@
 import type { Aggregate, LabelMeaning } from '@devskyy-mon/runtime/spec';
 import type { PathSegment } from '../load/yaml-source.js';
 import type { RawReceiver } from './raw.js';
+import type { Topology } from './topology.js';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'enum';
 
@@ -204,6 +205,8 @@ export interface Catalog {
     repeatInterval: string;
   };
   stack: { bind: string; prometheus: Component; alertmanager: Component; grafana: Component };
+  /** Replicas, shards, Alertmanager peers, remote_write and the store; the single stack by default. */
+  topology: Topology;
   kubernetes: {
     namespace: string;
     release: string;

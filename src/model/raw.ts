@@ -139,6 +139,24 @@ export interface RawRoute {
   continue?: boolean;
 }
 
+/** Prometheus' remote_write queue_config, field for field. */
+export interface RawQueueConfig {
+  capacity?: number;
+  max_shards?: number;
+  min_shards?: number;
+  max_samples_per_send?: number;
+  batch_send_deadline?: string;
+  min_backoff?: string;
+  max_backoff?: string;
+}
+
+export interface RawTopology {
+  prometheus?: { replicas?: number; replica_label?: string; shards?: number };
+  alertmanager?: { peers?: number };
+  remote_write?: { name?: string; url: string; queue?: RawQueueConfig }[];
+  store?: { engine: 'victoriametrics' | 'thanos'; retention?: string; port?: number; image?: string; queue?: RawQueueConfig };
+}
+
 export interface RawCatalog {
   $schema?: string;
   apiVersion: 'devskyy-mon/v1';
@@ -172,6 +190,7 @@ export interface RawCatalog {
     repeat_interval?: string;
   };
   stack?: { bind?: string; prometheus?: RawComponent; alertmanager?: RawComponent; grafana?: RawComponent };
+  topology?: RawTopology;
   kubernetes?: {
     namespace?: string;
     release?: string;

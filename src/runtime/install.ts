@@ -1,13 +1,15 @@
 // Gets Prometheus and Alertmanager from the system's package manager when they are missing and that is possible.
 import { execa } from 'execa';
 import { EnvironmentError } from '../diagnostics.js';
-import { findBinary, installHint } from '../util/binaries.js';
+import { findBinary } from '../util/binaries.js';
 import type { Io } from '../commands/io.js';
 
-export async function installMissing(io: Io): Promise<void> {
+export async function installMissing(io: Io, opts: { victoriaMetrics?: boolean } = {}): Promise<void> {
   const missing: string[] = [];
   if (!(await findBinary(['prometheus']))) missing.push('prometheus');
   if (!(await findBinary(['prometheus-alertmanager', 'alertmanager']))) missing.push('prometheus-alertmanager');
+  // The store of a topology (the Debian package's binary is victoria-metrics).
+  if (opts.victoriaMetrics && !(await findBinary(['victoria-metrics', 'victoria-metrics-prod']))) missing.push('victoria-metrics');
   if (!missing.length) return;
   const aptGet = await findBinary(['apt-get']);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -17,7 +19,7 @@ export async function installMissing(io: Io): Promise<void> {
     const brew = await findBinary(['brew']);
     throw new EnvironmentError(
       `${missing.join(' and ')} missing and devskyy-mon cannot install ${missing.length > 1 ? 'them' : 'it'} here. ` +
-        (brew ? 'Run: brew install prometheus alertmanager' : `${installHint(missing[0] === 'prometheus' ? 'prometheus' : 'alertmanager')}`),
+        (brew ? `Run: brew install ${missing.map((m) => (m === 'prometheus-alertmanager' ? 'alertmanager' : m === 'victoria-metrics' ? 'victoriametrics' : m)).join(' ')}` : `Run: sudo apt-get install -y ${missing.join(' ')}`),
     );
   }
   const run = async (args: string[]) => {

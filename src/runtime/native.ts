@@ -3,15 +3,18 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { toYaml } from '../emit/yaml-out.js';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import { demoComponent, webExternalUrlArgs } from '../model/catalog.js';
-import { ALERTMANAGER_TARGETS, PROMETHEUS_TARGETS, TARGETS_DIR, serviceTargetsFile, targetGroups } from '../emit/prometheus-config.js';
+import { ALERTMANAGER_TARGETS, PROMETHEUS_TARGETS, TARGETS_DIR, copyPort, prometheusConfigFile, serviceTargetsFile, shardRelabeling, storeWriteUrl, targetGroups } from '../emit/prometheus-config.js';
+import type { PrometheusInstance } from '../model/topology.js';
+import { STORE_COMPONENT, alertmanagerPeers, globalView, prometheusInstances } from '../model/topology.js';
+import { DRILL_JOB, DRILL_TARGETS, alertmanagerCopy, clusterArgs, drillRule, hasTopology, victoriaMetricsArgs } from './cluster.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { VERIFY_ALERT, VERIFY_LABEL, VERIFY_LABEL_VALUE } from '../emit/alertmanager.js';
 import { GRAFANA_ENV } from '../emit/grafana/provisioning.js';
@@ -59,15 +62,18 @@ interface Planned {
 /** The services whose exporter this runtime starts itself (`devskyy-mon serve --demo`). */
 export const demoServices = (c: Catalog) => c.services.filter((s) => s.exporter === 'demo');
 
-export async function requireBinaries(): Promise<{ prometheus: string; alertmanager: string; grafana?: string }> {
+export async function requireBinaries(catalog?: Catalog): Promise<{ prometheus: string; alertmanager: string; grafana?: string; victoriametrics?: string }> {
+  if (catalog?.topology.store?.engine === 'thanos') throw new EnvironmentError('the catalog\'s store is thanos: prometheus-operator\'s Thanos sidecar runs on Kubernetes only (generate --target kubernetes); for the native runtime and Compose use store engine victoriametrics');
+  const wantsStore = Boolean(catalog && globalView(catalog.topology));
   const prometheus = await findBinary(['prometheus']);
   const alertmanager = await findBinary(['prometheus-alertmanager', 'alertmanager']);
-  const missing = [!prometheus && 'prometheus', !alertmanager && 'alertmanager'].filter(Boolean) as string[];
+  const victoriametrics = wantsStore ? await findBinary(['victoria-metrics', 'victoria-metrics-prod']) : undefined;
+  const missing = [!prometheus && 'prometheus', !alertmanager && 'alertmanager', wantsStore && !victoriametrics && 'victoria-metrics'].filter(Boolean) as string[];
   if (missing.length) {
-    throw new EnvironmentError(`${missing.join(' and ')} not found on PATH. ${installHint(missing[0]!)}${missing.length > 1 ? ` (${installHint(missing[1]!)})` : ''}`);
+    throw new EnvironmentError(`${missing.join(' and ')} not found on PATH. ${missing.map((m) => installHint(m)).join(' ')}`);
   }
   const grafana = await findBinary(['grafana-server', 'grafana']);
-  return { prometheus: prometheus!, alertmanager: alertmanager!, ...(grafana ? { grafana } : {}) };
+  return { prometheus: prometheus!, alertmanager: alertmanager!, ...(grafana ? { grafana } : {}), ...(victoriametrics ? { victoriametrics } : {}) };
 }
 
 /**
@@ -79,12 +85,13 @@ export const FAST_INTERVAL = '1s';
 /** The rule file only the runtime's copy of the config loads: the always-firing verification alert. */
 export const VERIFY_RULES_FILE = 'verify_rules.yml';
 
-export function verifyRules(): PromRuleFile {
+export function verifyRules(withDrill = false): PromRuleFile {
   return {
     groups: [
       {
         name: 'devskyy-mon-verify',
         rules: [
+          ...(withDrill ? [drillRule()] : []),
           {
             alert: VERIFY_ALERT,
             expr: 'vector(1)',
@@ -111,19 +118,29 @@ export async function preparePrometheusDir(o: Pick<NativeOptions, 'stateDir' | '
     await writeAtomic(join(dir, name), text);
     changed.push(name);
   };
-  const src = join(o.generatedDir, 'prometheus');
-  const cfg = parse(await readFile(join(src, 'prometheus.yml'), 'utf8')) as { global: Record<string, string>; rule_files?: string[]; scrape_configs: Record<string, unknown>[] };
-  cfg.rule_files = [...(cfg.rule_files ?? []), VERIFY_RULES_FILE];
-  if (o.fast) {
-    cfg.global['scrape_interval'] = FAST_INTERVAL;
-    cfg.global['evaluation_interval'] = FAST_INTERVAL;
-    cfg.global['scrape_timeout'] = FAST_INTERVAL;
-    for (const s of cfg.scrape_configs) {
-      if (s['scrape_interval']) s['scrape_interval'] = FAST_INTERVAL;
-      if (s['scrape_timeout']) s['scrape_timeout'] = FAST_INTERVAL;
+  const drill = hasTopology(o.catalog);
+  const view = globalView(o.catalog.topology);
+  for (const instance of prometheusInstances(o.catalog.topology)) {
+    const cfg = parse(await readFile(join(o.generatedDir, prometheusConfigFile(instance)), 'utf8')) as { global: Record<string, string>; rule_files?: string[]; scrape_configs: Record<string, unknown>[]; remote_write?: { name?: string; url: string }[] };
+    cfg.rule_files = [...(cfg.rule_files ?? []), VERIFY_RULES_FILE];
+    if (o.fast) {
+      cfg.global['scrape_interval'] = FAST_INTERVAL;
+      cfg.global['evaluation_interval'] = FAST_INTERVAL;
+      cfg.global['scrape_timeout'] = FAST_INTERVAL;
+      for (const s of cfg.scrape_configs) {
+        if (s['scrape_interval']) s['scrape_interval'] = FAST_INTERVAL;
+        if (s['scrape_timeout']) s['scrape_timeout'] = FAST_INTERVAL;
+      }
     }
+    // The store listens where this runtime started it.
+    if (view) for (const w of cfg.remote_write ?? []) if (w.name === 'store') w.url = storeWriteUrl('127.0.0.1', ports[STORE_COMPONENT]!);
+    // verify's drill target: a job like the others, sharded like the others, with no target until verify writes one.
+    if (drill) {
+      const sharding = shardRelabeling(o.catalog.topology, instance.shard);
+      cfg.scrape_configs.push({ job_name: DRILL_JOB, file_sd_configs: [{ files: [`${TARGETS_DIR}/${DRILL_TARGETS}`] }], ...(sharding.length ? { relabel_configs: sharding } : {}) });
+    }
+    await put(`${instance.name}.yml`, `# devskyy-mon native runtime copy${o.fast ? ` (--fast: ${FAST_INTERVAL} intervals)` : ''}, with the verification rule file\n${toYaml(cfg)}`);
   }
-  await put('prometheus.yml', `# devskyy-mon native runtime copy${o.fast ? ` (--fast: ${FAST_INTERVAL} intervals)` : ''}, with the verification rule file\n${toYaml(cfg)}`);
   for (const f of [ALERTS_FILE, RECORDING_FILE]) {
     const name = f.replace(/^prometheus\//, '');
     const text = await readFile(join(o.generatedDir, f), 'utf8');
@@ -135,13 +152,22 @@ export async function preparePrometheusDir(o: Pick<NativeOptions, 'stateDir' | '
     for (const g of rules.groups) if (g.interval) g.interval = FAST_INTERVAL;
     await put(name, toYaml(rules));
   }
-  await put(VERIFY_RULES_FILE, toYaml(verifyRules()));
+  await put(VERIFY_RULES_FILE, toYaml(verifyRules(drill)));
   const write = (file: string, targets: string[]) => put(join(TARGETS_DIR, file), JSON.stringify(targetGroups(targets), null, 2) + '\n');
   for (const s of o.catalog.services) await write(serviceTargetsFile(s), [s.exporter === 'demo' ? `127.0.0.1:${ports[demoComponent(s)]}` : `${s.host}:${s.port}`]);
-  await write(PROMETHEUS_TARGETS, [`127.0.0.1:${ports['prometheus']}`]);
-  await write(ALERTMANAGER_TARGETS, [`127.0.0.1:${ports['alertmanager']}`]);
+  await write(PROMETHEUS_TARGETS, prometheusInstances(o.catalog.topology).map((i) => `127.0.0.1:${ports[i.name]}`));
+  await write(ALERTMANAGER_TARGETS, alertmanagerPeers(o.catalog.topology).map((p) => `127.0.0.1:${ports[p]}`));
+  // Written once: afterwards the file is verify's (it points the drill target at its own endpoint).
+  if (drill && !existsSync(join(dir, TARGETS_DIR, DRILL_TARGETS))) await put(join(TARGETS_DIR, DRILL_TARGETS), '[]\n');
   return { dir, changed };
 }
+
+/** Where the runtime's copy of one Prometheus' config lives. */
+export const prometheusCopy = (stateDir: string, instance: Pick<PrometheusInstance, 'name'>): string => join(statePaths(stateDir).prometheus, `${instance.name}.yml`);
+/** The runtime's copy of alertmanager.yml in a topology (drill route added). */
+export const alertmanagerCopyFile = (stateDir: string): string => join(stateDir, 'alertmanager', 'alertmanager.yml');
+/** The file_sd file verify points its drill target at. */
+export const drillTargetsFile = (stateDir: string): string => join(statePaths(stateDir).prometheus, TARGETS_DIR, DRILL_TARGETS);
 
 function tail(file: string, lines = 15): string {
   try {
@@ -152,10 +178,18 @@ function tail(file: string, lines = 15): string {
 }
 
 async function choosePorts(o: NativeOptions, withGrafana: boolean): Promise<Record<string, number>> {
+  const topo = o.catalog.topology;
+  const view = globalView(topo);
+  const peers = alertmanagerPeers(topo);
   const want: [string, number][] = [
     ...demoServices(o.catalog).map((s): [string, number] => [demoComponent(s), s.port]),
-    ['alertmanager', o.catalog.stack.alertmanager.port],
-    ['prometheus', o.catalog.stack.prometheus.port],
+    ...peers.map((p, i): [string, number] => [p, copyPort(o.catalog.stack.alertmanager.port, i)]),
+    // Gossip ports: Alertmanager's default 9094, the next peers 1000 up.
+    ...(peers.length > 1 ? peers.map((p, i): [string, number] => [`${p}:cluster`, copyPort(9094, i)]) : []),
+    ...(view ? [[STORE_COMPONENT, view.port] as [string, number]] : []),
+    ...prometheusInstances(topo).map((p, i): [string, number] => [p.name, copyPort(o.catalog.stack.prometheus.port, i)]),
+    // The drill's webhook, which verify serves: Alertmanager's config names it, so its port is chosen now.
+    ...(hasTopology(o.catalog) ? [['verify-webhook', copyPort(9095, 0)] as [string, number]] : []),
     ...(withGrafana ? [['grafana', o.catalog.stack.grafana.port] as [string, number]] : []),
   ];
   const ports: Record<string, number> = {};
@@ -175,30 +209,37 @@ async function choosePorts(o: NativeOptions, withGrafana: boolean): Promise<Reco
 
 /** Starts every component and waits until each answers; on any failure stops what it started and throws. */
 export async function nativeUp(o: NativeOptions): Promise<StackState> {
-  const bins = await requireBinaries();
+  const bins = await requireBinaries(o.catalog);
+  const topo = o.catalog.topology;
   const paths = statePaths(o.stateDir);
   // Ports first: a refused start leaves no state folder behind.
   const ports = await choosePorts(o, Boolean(bins.grafana));
   await mkdir(paths.logs, { recursive: true });
-  await mkdir(join(paths.data, 'prometheus'), { recursive: true });
-  await mkdir(join(paths.data, 'alertmanager'), { recursive: true });
   const promDir = statePaths(o.stateDir).prometheus;
   const catalogAbs = resolve(o.catalogFile);
-  const prometheus: Planned = {
-    name: 'prometheus',
-    command: bins.prometheus,
-    args: [
-      `--config.file=${join(promDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(paths.data, 'prometheus')}`,
-      `--web.listen-address=127.0.0.1:${ports['prometheus']}`,
-      '--web.enable-lifecycle',
-      `--rules.alert.resend-delay=${o.fast ? FAST_INTERVAL : '5s'}`,
-      ...webExternalUrlArgs(o.catalog, 'prometheus', `http://127.0.0.1:${ports['prometheus']}`),
-    ],
-    port: ports['prometheus']!,
-    readyPath: '/-/ready',
-  };
-  const state: StackState = { runtime: 'native', catalog: catalogAbs, generated: o.generatedDir, startedAt: new Date().toISOString(), components: [] };
+  const instances = prometheusInstances(topo);
+  const peers = alertmanagerPeers(topo);
+  const view = globalView(topo);
+  const prometheis: Planned[] = [];
+  for (const instance of instances) {
+    const data = join(paths.data, instance.name);
+    await mkdir(data, { recursive: true });
+    prometheis.push({
+      name: instance.name,
+      command: bins.prometheus,
+      args: [
+        `--config.file=${prometheusCopy(o.stateDir, instance)}`,
+        `--storage.tsdb.path=${data}`,
+        `--web.listen-address=127.0.0.1:${ports[instance.name]}`,
+        '--web.enable-lifecycle',
+        `--rules.alert.resend-delay=${o.fast ? FAST_INTERVAL : '5s'}`,
+        ...webExternalUrlArgs(o.catalog, 'prometheus', `http://127.0.0.1:${ports[instance.name]}`),
+      ],
+      port: ports[instance.name]!,
+      readyPath: '/-/ready',
+    });
+  }
+  const state: StackState = { runtime: 'native', catalog: catalogAbs, generated: o.generatedDir, startedAt: new Date().toISOString(), components: [], ...(ports['verify-webhook'] ? { verifyWebhookPort: ports['verify-webhook'] } : {}), ...(o.fast ? { fast: true } : {}) };
   const children = new Map<string, ChildProcess>();
   const exits = new Map<string, string>();
   const start = async (p: Planned) => {
@@ -211,20 +252,33 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   };
   if (o.generate) {
     await mkdir(promDir, { recursive: true });
-    await writeAtomic(join(promDir, 'prometheus.yml'), `# devskyy-mon: starting; the generated config follows by reload\nglobal: { evaluation_interval: ${o.fast ? FAST_INTERVAL : o.catalog.evaluationInterval} }\n`);
-    await start(prometheus);
+    for (const instance of instances) await writeAtomic(prometheusCopy(o.stateDir, instance), `# devskyy-mon: starting; the generated config follows by reload\nglobal: { evaluation_interval: ${o.fast ? FAST_INTERVAL : o.catalog.evaluationInterval} }\n`);
+    for (const p of prometheis) await start(p);
     await o.generate();
   }
   await preparePrometheusDir(o, ports);
   const planned: Planned[] = demoServices(o.catalog).map((s) => demoPlan(demoComponent(s), ports[demoComponent(s)]!, catalogAbs));
-  planned.push({
-    name: 'alertmanager',
-    command: bins.alertmanager,
-    args: [`--config.file=${join(o.generatedDir, 'alertmanager', 'alertmanager.yml')}`, `--storage.path=${join(paths.data, 'alertmanager')}`, `--web.listen-address=127.0.0.1:${ports['alertmanager']}`, '--cluster.listen-address=', ...webExternalUrlArgs(o.catalog, 'alertmanager', `http://127.0.0.1:${ports['alertmanager']}`)],
-    port: ports['alertmanager']!,
-    readyPath: '/-/ready',
+  let amConfig = join(o.generatedDir, 'alertmanager', 'alertmanager.yml');
+  if (state.verifyWebhookPort) {
+    amConfig = alertmanagerCopyFile(o.stateDir);
+    await mkdir(dirname(amConfig), { recursive: true });
+    await writeAtomic(amConfig, await alertmanagerCopy(o.generatedDir, state.verifyWebhookPort));
+  }
+  const clusterPorts = peers.length > 1 ? peers.map((p) => ports[`${p}:cluster`]!) : [];
+  peers.forEach((peer, i) => {
+    const data = join(paths.data, peer);
+    planned.push({
+      name: peer,
+      command: bins.alertmanager,
+      args: [`--config.file=${amConfig}`, `--storage.path=${data}`, `--web.listen-address=127.0.0.1:${ports[peer]}`, ...(clusterPorts.length ? clusterArgs(i, clusterPorts, o.fast) : ['--cluster.listen-address=']), ...webExternalUrlArgs(o.catalog, 'alertmanager', `http://127.0.0.1:${ports[peer]}`)],
+      port: ports[peer]!,
+      readyPath: '/-/ready',
+    });
   });
-  if (!o.generate) planned.push(prometheus);
+  if (view) {
+    planned.push({ name: STORE_COMPONENT, command: bins.victoriametrics!, args: victoriaMetricsArgs(topo, join(paths.data, STORE_COMPONENT), ports[STORE_COMPONENT]!, o.fast ? FAST_INTERVAL : o.catalog.scrapeInterval), port: ports[STORE_COMPONENT]!, readyPath: '/health' });
+  }
+  if (!o.generate) planned.push(...prometheis);
   if (bins.grafana) {
     const password = /GRAFANA_ADMIN_PASSWORD=(.*)/.exec(await readFile(join(o.generatedDir, '.env'), 'utf8').catch(() => ''))?.[1] ?? '';
     planned.push({
@@ -233,7 +287,8 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
       args: ['--homepath', '/usr/share/grafana', `cfg:default.paths.data=${join(paths.data, 'grafana')}`, `cfg:default.paths.logs=${paths.logs}`, `cfg:default.paths.provisioning=${join(o.generatedDir, 'grafana', 'provisioning')}`, `cfg:default.server.http_addr=127.0.0.1`, `cfg:default.server.http_port=${ports['grafana']}`, `cfg:default.server.root_url=${o.catalog.stack.grafana.externalUrl ?? `http://127.0.0.1:${ports['grafana']}`}`],
       port: ports['grafana']!,
       readyPath: '/api/health',
-      env: { [GRAFANA_ENV.prometheusUrl]: `http://127.0.0.1:${ports['prometheus']}`, [GRAFANA_ENV.dashboardsDir]: join(o.generatedDir, 'grafana', 'dashboards'), GF_SECURITY_ADMIN_PASSWORD: password, GF_AUTH_ANONYMOUS_ENABLED: 'false' },
+      // Dashboards query the global view when there is one: one datasource that sees every shard, deduplicated.
+      env: { [GRAFANA_ENV.prometheusUrl]: `http://127.0.0.1:${view ? ports[STORE_COMPONENT] : ports[instances[0]!.name]}`, [GRAFANA_ENV.dashboardsDir]: join(o.generatedDir, 'grafana', 'dashboards'), GF_SECURITY_ADMIN_PASSWORD: password, GF_AUTH_ANONYMOUS_ENABLED: 'false' },
     });
   }
   for (const p of planned) await start(p);
@@ -256,7 +311,7 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   if (failures.length) throw new StartError(failures.join('\n\n'), state);
   if (o.generate) {
     // Prometheus may have read its config before the generated one replaced it: load it now.
-    await reload('prometheus', state.components.find((c) => c.name === 'prometheus')!.url);
+    for (const instance of instances) await reload(instance.name, state.components.find((c) => c.name === instance.name)!.url);
     // Stop order for down (reverse of this): Prometheus before what it scrapes and alerts to.
     state.components.sort((a, b) => componentRank(a.name) - componentRank(b.name));
     await o.onStarted(state);
@@ -265,7 +320,8 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   return state;
 }
 
-const componentRank = (name: string) => (name.startsWith('exporter:') ? 0 : name === 'alertmanager' ? 1 : name === 'prometheus' ? 2 : 3);
+/** Start order; `down` stops in reverse: Prometheus before the store and Alertmanager it writes and alerts to. */
+const componentRank = (name: string) => (name.startsWith('exporter:') ? 0 : /^alertmanager(-\d+)?$/.test(name) ? 1 : name === STORE_COMPONENT ? 2 : /^prometheus(-\d+-\d+)?$/.test(name) ? 3 : 4);
 
 /** Write then rename: Prometheus may read the file at any moment, and must never see half of it. */
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -343,6 +399,9 @@ export async function applyToRunning(o: Pick<NativeOptions, 'catalog' | 'catalog
   const wantExporters = demoServices(o.catalog).map(demoComponent);
   const haveExporters = running.components.filter((c) => c.name.startsWith('exporter:')).map((c) => c.name);
   if (names(wantExporters) !== names(haveExporters)) return { actions, state: running, restartWhole: `the catalog's demo exporters are now [${names(wantExporters)}], the stack runs [${names(haveExporters)}]` };
+  const wantServers = [...prometheusInstances(o.catalog.topology).map((i) => i.name), ...alertmanagerPeers(o.catalog.topology), ...(globalView(o.catalog.topology) ? [STORE_COMPONENT] : [])];
+  const haveServers = running.components.filter((c) => !c.name.startsWith('exporter:') && c.name !== 'grafana').map((c) => c.name);
+  if (names(wantServers) !== names(haveServers)) return { actions, state: running, restartWhole: `the catalog's topology is now [${names(wantServers)}], the stack runs [${names(haveServers)}]` };
   const ports = Object.fromEntries(running.components.map((c) => [c.name, c.port]));
   const url = (name: string) => running.components.find((c) => c.name === name)!.url;
   const before = JSON.parse(await readFile(appliedFile(o.stateDir), 'utf8').catch(() => '{}')) as Partial<Applied>;
@@ -371,11 +430,12 @@ export async function applyToRunning(o: Pick<NativeOptions, 'catalog' | 'catalog
   }
   const { changed } = await preparePrometheusDir(o, ports);
   if (changed.length) {
-    await reload('prometheus', url('prometheus'));
+    for (const i of prometheusInstances(o.catalog.topology)) await reload(i.name, url(i.name));
     actions.push(`prometheus reloaded (${changed.join(', ')} changed)`);
   }
   if (before.alertmanager !== now.alertmanager) {
-    await reload('alertmanager', url('alertmanager'));
+    if (running.verifyWebhookPort) await writeAtomic(alertmanagerCopyFile(o.stateDir), await alertmanagerCopy(o.generatedDir, running.verifyWebhookPort));
+    for (const peer of alertmanagerPeers(o.catalog.topology)) await reload(peer, url(peer));
     actions.push('alertmanager reloaded (alertmanager.yml changed)');
   }
   await writeApplied(o.stateDir, now);

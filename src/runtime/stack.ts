@@ -63,6 +63,28 @@ export async function scrapeTargets(prometheusUrl: string): Promise<{ targets: T
   }
 }
 
+/** How one Alertmanager peer sees its gossip cluster: status (ready, settling, disabled) and the peers it knows. */
+export interface PeerClusterStatus {
+  name: string;
+  status: string;
+  peers: string[];
+  error?: string;
+}
+
+export async function alertmanagerClusterStatus(peers: { name: string; url: string }[]): Promise<PeerClusterStatus[]> {
+  return Promise.all(
+    peers.map(async (p) => {
+      try {
+        const res = await fetch(`${p.url}/api/v2/status`, { signal: AbortSignal.timeout(5000) });
+        const body = (await res.json()) as { cluster?: { status?: string; peers?: { address: string }[] } };
+        return { name: p.name, status: body.cluster?.status ?? 'unknown', peers: (body.cluster?.peers ?? []).map((x) => x.address).sort() };
+      } catch (err) {
+        return { name: p.name, status: 'unreachable', peers: [], error: (err as Error).message };
+      }
+    }),
+  );
+}
+
 export async function stackStatus(stateDir: string, grafanaInstalled: boolean): Promise<{ state?: StackState; components: ComponentStatus[]; orphans: number[] }> {
   const state = await readState(stateDir);
   const components: ComponentStatus[] = [];

@@ -27,6 +27,10 @@ export interface StackState {
   generated: string;
   startedAt: string;
   components: ComponentState[];
+  /** In a topology: the port of the webhook receiver verify serves for its notification drill (Alertmanager's copy names it). */
+  verifyWebhookPort?: number;
+  /** Started with --fast (1 s intervals; a topology's Alertmanager peers with a short peer timeout). */
+  fast?: boolean;
 }
 
 export const STATE_DIR = '.devskyy-mon';

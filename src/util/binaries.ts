@@ -23,6 +23,7 @@ const PACKAGES: Record<string, { debian: string; brew: string }> = {
   prometheus: { debian: 'prometheus', brew: 'prometheus' },
   alertmanager: { debian: 'prometheus-alertmanager', brew: 'alertmanager' },
   amtool: { debian: 'prometheus-alertmanager', brew: 'alertmanager' },
+  'victoria-metrics': { debian: 'victoria-metrics', brew: 'victoriametrics' },
 };
 
 export function installHint(binary: string): string {

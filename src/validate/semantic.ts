@@ -12,9 +12,10 @@ import { LABEL_NAME, METRIC_NAME, UNIT_SUFFIX, ALERT_NAME, RECORD_NAME } from '.
 import { TARGET_LABELS } from '../promql/series-index.js';
 import { labelNameProblem, metricNameProblems } from './exposition-lints.js';
 import { grafanaUidProblem, labelKeyProblem, labelValueProblem, namespaceProblem } from './kubernetes-names.js';
+import { checkTopology } from './topology.js';
 import { HOST, IPV4, RESERVED_SERVICE_NAMES, SERVICE_NAME, URL_PATH, unpinnedImage, unsafeLink } from './stack-names.js';
 
-type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
+export type Report = (check: string, message: string, path: readonly PathSegment[], opts?: { key?: boolean; severity?: Severity; hint?: string }) => void;
 
 function reporter(source: YamlSource, out: Diagnostic[]): Report {
   return (check, message, path, opts = {}) => {
@@ -391,5 +392,6 @@ export function checkSemantics(raw: RawCatalog, source: YamlSource, setAside: Re
     knownReceiver(r.receiver, ['alertmanager', 'routes', i, 'receiver']);
     if (r.severity !== undefined && !severities.includes(r.severity)) report('alertmanager/severity-unknown', `severity "${r.severity}" is not one of ${severities.join(', ')}${didYouMean(r.severity, severities)}`, ['alertmanager', 'routes', i, 'severity']);
   });
+  checkTopology(raw, report);
   return out;
 }

@@ -12,6 +12,8 @@ export interface LiveTarget {
   lastScrape: string;
   scrapeUrl: string;
   scrapeInterval: string;
+  /** Which of the stack's Prometheus servers scrapes it (0 with one server). */
+  server: number;
 }
 
 export interface MetadataEntry {
@@ -34,9 +36,11 @@ interface TargetsData {
   activeTargets: { labels: Record<string, string>; health: string; lastError: string; lastScrape: string; scrapeUrl: string; scrapeInterval?: string }[];
 }
 
-export async function liveTargets(api: Api): Promise<LiveTarget[]> {
-  const t = await api.prom<TargetsData>('/api/v1/targets?state=active');
-  return t.activeTargets.map((x) => ({ job: x.labels['job'] ?? '', instance: x.labels['instance'] ?? '', health: x.health, lastError: x.lastError, lastScrape: x.lastScrape, scrapeUrl: x.scrapeUrl, scrapeInterval: x.scrapeInterval ?? '' }));
+/** The active targets of one server, or of several (the shards of a topology: each scrapes its share). */
+export async function liveTargets(api: Api | readonly Api[]): Promise<LiveTarget[]> {
+  const apis = Array.isArray(api) ? (api as readonly Api[]) : [api as Api];
+  const each = await Promise.all(apis.map((a) => a.prom<TargetsData>('/api/v1/targets?state=active')));
+  return each.flatMap((t, server) => t.activeTargets.map((x) => ({ job: x.labels['job'] ?? '', instance: x.labels['instance'] ?? '', health: x.health, lastError: x.lastError, lastScrape: x.lastScrape, scrapeUrl: x.scrapeUrl, scrapeInterval: x.scrapeInterval ?? '', server })));
 }
 
 const selectorEscape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
@@ -62,17 +66,21 @@ async function latestScrapeSeries(api: Api, t: LiveTarget, into: SeriesLabels): 
   }
 }
 
-export async function liveView(api: Api, jobs: readonly string[]): Promise<LiveView> {
-  const targets = await liveTargets(api);
+/** What the catalog's targets expose now; with several servers (one per shard), the union of their shares. */
+export async function liveView(api: Api | readonly Api[], jobs: readonly string[]): Promise<LiveView> {
+  const apis = Array.isArray(api) ? (api as readonly Api[]) : [api as Api];
+  const targets = await liveTargets(apis);
   const ours = targets.filter((t) => jobs.includes(t.job));
   const metadata = new Map<string, MetadataEntry>();
   const series: SeriesLabels = new Map();
   await Promise.all([
-    ...jobs.map(async (job) => {
-      const md = await api.prom<{ metric: string; type: string; help: string }[]>(`/api/v1/targets/metadata?match_target=${encodeURIComponent(`{job="${selectorEscape(job)}"}`)}`);
-      for (const m of md) if (!metadata.has(m.metric)) metadata.set(m.metric, { type: m.type, help: m.help });
-    }),
-    ...ours.filter((t) => t.health === 'up').map((t) => latestScrapeSeries(api, t, series)),
+    ...apis.flatMap((a) =>
+      jobs.map(async (job) => {
+        const md = await a.prom<{ metric: string; type: string; help: string }[]>(`/api/v1/targets/metadata?match_target=${encodeURIComponent(`{job="${selectorEscape(job)}"}`)}`);
+        for (const m of md) if (!metadata.has(m.metric)) metadata.set(m.metric, { type: m.type, help: m.help });
+      }),
+    ),
+    ...ours.filter((t) => t.health === 'up').map((t) => latestScrapeSeries(apis[t.server]!, t, series)),
   ]);
   return { targets, metadata, series };
 }

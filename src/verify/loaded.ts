@@ -33,6 +33,8 @@ export function canonicalExpr(expr: string): string {
     if (key === 'from' || key === 'to' || key.endsWith('Span')) return undefined;
     if ((key === 'range' || key === 'step' || key === 'value') && typeof value === 'string' && /^\d/.test(value)) return parseDuration(value) ?? value;
     if (key === 'labels' && Array.isArray(value)) return (value as { name: string }[]).map((l) => l.name);
+    // A selector's matchers are a set: Prometheus prints them in its own order.
+    if (key === 'matchers' && Array.isArray(value)) return (value as unknown[]).map((m) => JSON.stringify(m, (k, v: unknown) => (k === 'from' || k === 'to' || k.endsWith('Span') ? undefined : v))).sort();
     return value;
   });
 }

@@ -16,6 +16,11 @@ import type { LiveView } from './live.js';
 import { liveTargets, liveView } from './live.js';
 import type { LoadedGroup } from './loaded.js';
 import { alertmanagerDifferences, configDifferences, ruleDifferences } from './loaded.js';
+import type { VerifyTopology } from './topology-checks.js';
+import { topologyChecks } from './topology-checks.js';
+
+/** Runs one check until it passes, cannot change, or time is up. */
+export type CheckRunner = (id: string, title: string, attempt: () => Promise<Attempt>, needs?: ('prometheus' | 'alertmanager')[]) => Promise<CheckResult>;
 
 export interface CheckResult {
   id: string;
@@ -40,6 +45,8 @@ export type VerifyEvent =
 export interface ManagedStack {
   /** The runtime's copy of prometheus.yml (the native runtime rewrites targets and, with --fast, intervals). */
   prometheusConfig: string;
+  /** The runtime's copy of alertmanager.yml when it differs from the generated one (a topology's drill route). */
+  alertmanagerConfig?: string;
   /** Whether the runtime loads the verification rule that fires the test alert. */
   verifyRule: boolean;
 }
@@ -52,6 +59,8 @@ export interface VerifyOptions {
   /** How long checks that wait for data (scrapes, rule evaluations) may keep trying. */
   timeoutMs: number;
   managed?: ManagedStack;
+  /** A stack past one Prometheus: every server, every Alertmanager peer, the global view (see topology-checks.ts). */
+  topology?: VerifyTopology;
   onEvent?: (e: VerifyEvent) => void;
 }
 
@@ -88,7 +97,7 @@ export function presenceOf(m: Metric, live: LiveView): Presence {
   return metadataKeys(m).names.some((n) => live.metadata.has(n)) ? 'registered' : 'absent';
 }
 
-interface Attempt {
+export interface Attempt {
   ok: boolean;
   detail: string;
   warnings?: string[];
@@ -115,6 +124,12 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
   const started = Date.now();
   const deadline = started + o.timeoutMs;
   const api = new Api(o.prometheusUrl.replace(/\/$/, ''), o.alertmanagerUrl.replace(/\/$/, ''));
+  const topo = o.topology;
+  // In a topology: every server (rules, config), one per shard (what the targets expose), the global view (queries).
+  const servers = topo ? topo.servers.map((s) => new Api(s.url, o.alertmanagerUrl.replace(/\/$/, ''))) : [api];
+  const shardApis = topo ? topo.servers.flatMap((s, i) => (s.replica === 0 ? [servers[i]!] : [])) : [api];
+  const queryApi = topo?.globalUrl ? new Api(topo.globalUrl, o.alertmanagerUrl.replace(/\/$/, '')) : api;
+  const serverName = (i: number) => (topo ? `${topo.servers[i]!.name}: ` : '');
   const ns = o.catalog.namespace;
   const jobs = o.catalog.services.map((s) => s.name);
   const emit = o.onEvent ?? (() => undefined);
@@ -126,7 +141,7 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
   // One live view per moment, shared by the checks that read it at about the same time.
   let view: { at: number; p: Promise<LiveView> } | undefined;
   const live = () => {
-    if (!view || Date.now() - view.at > 300) view = { at: Date.now(), p: liveView(api, jobs) };
+    if (!view || Date.now() - view.at > 300) view = { at: Date.now(), p: liveView(shardApis, jobs) };
     return view.p;
   };
   // Warnings (a metric without samples yet) may clear with the next scrapes: keep looking for two intervals.
@@ -181,7 +196,7 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
   const targetsUp = () =>
     check('targets-up', 'every scrape target is up', async () => {
       // Only the catalog's jobs (and Prometheus' own): in a shared Prometheus other teams' targets are not ours to judge.
-      const targets = (await liveTargets(api)).filter((t) => jobs.includes(t.job) || t.job === 'prometheus');
+      const targets = (await liveTargets(servers)).filter((t) => jobs.includes(t.job) || t.job === 'prometheus');
       const down = targets.filter((x) => x.health !== 'up');
       const have = new Set(targets.map((x) => x.job));
       const missing = jobs.filter((j) => !have.has(j));
@@ -257,30 +272,35 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
     });
 
   const wantGroups = ruleFiles.flatMap((f) => f.groups.map((g) => g.name));
-  const loadedRules = () => api.prom<{ groups: LoadedGroup[] }>('/api/v1/rules').then((d) => d.groups);
+  const loadedRules = (server: Api) => server.prom<{ groups: LoadedGroup[] }>('/api/v1/rules').then((d) => d.groups);
+  // Every server evaluates every rule (each over the targets it scrapes): each one is checked.
   const rulesHealthy = () =>
-    check('rules-healthy', 'every rule group loaded, every rule evaluated without error', async () => {
-      const groups = await loadedRules();
-      const loaded = new Map(groups.map((g) => [g.name, g]));
+    check('rules-healthy', `every rule group loaded, every rule evaluated without error${topo ? ` on all ${servers.length} servers` : ''}`, async () => {
       const problems: string[] = [];
-      for (const g of wantGroups) {
-        const got = loaded.get(g);
-        if (!got) {
-          problems.push(`group ${g} not loaded`);
-          continue;
+      let n = 0;
+      for (const [i, server] of servers.entries()) {
+        const groups = await loadedRules(server);
+        const loaded = new Map(groups.map((g) => [g.name, g]));
+        for (const g of wantGroups) {
+          const got = loaded.get(g);
+          if (!got) {
+            problems.push(`${serverName(i)}group ${g} not loaded`);
+            continue;
+          }
+          for (const rule of got.rules) {
+            if (rule.health === 'err' || rule.lastError) problems.push(`${serverName(i)}${g}/${rule.name}: ${rule.lastError ?? 'error'}`);
+            else if (rule.health !== 'ok') problems.push(`${serverName(i)}${g}/${rule.name} not evaluated yet`);
+          }
         }
-        for (const rule of got.rules) {
-          if (rule.health === 'err' || rule.lastError) problems.push(`${g}/${rule.name}: ${rule.lastError ?? 'error'}`);
-          else if (rule.health !== 'ok') problems.push(`${g}/${rule.name} not evaluated yet`);
-        }
+        if (i === 0) n = groups.filter((g) => wantGroups.includes(g.name)).reduce((s, g) => s + g.rules.length, 0);
       }
-      const n = groups.filter((g) => wantGroups.includes(g.name)).reduce((s, g) => s + g.rules.length, 0);
-      return { ok: !problems.length, detail: problems.length ? list(problems, 6) : `${wantGroups.length} groups, ${n} rules ok` };
+      return { ok: !problems.length, detail: problems.length ? list(problems, 6) : `${wantGroups.length} groups, ${n} rules ok${topo ? ` on each of ${servers.length} servers` : ''}` };
     });
 
   const rulesCurrent = () =>
     check('rules-current', 'the rules Prometheus evaluates are the generated ones', async () => {
-      const diff = ruleDifferences(ruleFiles, await loadedRules());
+      const diff: string[] = [];
+      for (const [i, server] of servers.entries()) diff.push(...ruleDifferences(ruleFiles, await loadedRules(server)).map((d) => `${serverName(i)}${d}`));
       return { ok: !diff.length, detail: diff.length ? `${list(diff, 4)} (devskyy-mon up reloads a stack it manages)` : `${wantGroups.length} groups as generated` };
     });
 
@@ -289,18 +309,24 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
       'config-current',
       'Prometheus and Alertmanager run the generated configuration',
       async () => {
-        const expected = o.managed ? await readFile(o.managed.prometheusConfig, 'utf8') : await readFile(join(o.generatedDir, 'prometheus', 'prometheus.yml'), 'utf8');
-        const loaded = await api.prom<{ yaml: string }>('/api/v1/status/config');
-        const diff = configDifferences(expected, loaded.yaml, { compareIntervals: Boolean(o.managed) });
-        const am = await api.am<{ config: { original: string } }>('/api/v2/status');
-        diff.push(...alertmanagerDifferences(await readFile(join(o.generatedDir, 'alertmanager', 'alertmanager.yml'), 'utf8'), am.config.original));
+        const diff: string[] = [];
+        for (const [i, server] of servers.entries()) {
+          const file = topo ? topo.servers[i]!.config : o.managed ? o.managed.prometheusConfig : join(o.generatedDir, 'prometheus', 'prometheus.yml');
+          const loaded = await server.prom<{ yaml: string }>('/api/v1/status/config');
+          diff.push(...configDifferences(await readFile(file, 'utf8'), loaded.yaml, { compareIntervals: Boolean(o.managed) }).map((d) => `${serverName(i)}${d}`));
+        }
+        const amExpected = await readFile(o.managed?.alertmanagerConfig ?? join(o.generatedDir, 'alertmanager', 'alertmanager.yml'), 'utf8');
+        for (const peer of topo?.alertmanagers ?? [{ name: 'alertmanager', url: api.alertmanagerUrl }]) {
+          const am = await new Api(api.prometheusUrl, peer.url).am<{ config: { original: string } }>('/api/v2/status');
+          diff.push(...alertmanagerDifferences(amExpected, am.config.original).map((d) => (topo ? `${peer.name}: ${d}` : d)));
+        }
         return { ok: !diff.length, detail: diff.length ? `${list(diff, 4)}${o.managed ? ' (devskyy-mon up reloads a stack it manages)' : ''}` : `scrape jobs ${jobs.join(', ')}${o.managed ? ', intervals, rule files' : ''} and the Alertmanager routes as generated` };
       },
       ['prometheus', 'alertmanager'],
     );
 
   const alerts = ruleFiles[0]!.groups.flatMap((g) => g.rules).filter((r): r is { alert: string; expr: string } => 'alert' in r);
-  const instant = (expr: string) => api.prom<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const instant = (expr: string) => queryApi.prom<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
   const alertExprs = () =>
     check('alert-expressions', 'every alert expression executes', async () => {
       const failures: string[] = [];
@@ -402,9 +428,18 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
 
   // Targets first (everything else reads their scrapes), then every other check at once.
   const first = await targetsUp();
+  const runner: CheckRunner = check;
   // Warnings settle within two of the targets' real scrape intervals (--fast copies use shorter ones).
-  const intervals = (await liveTargets(api).catch(() => [])).filter((t) => jobs.includes(t.job)).map((t) => parseDuration(t.scrapeInterval) ?? 0);
+  const intervals = (await liveTargets(shardApis).catch(() => [])).filter((t) => jobs.includes(t.job)).map((t) => parseDuration(t.scrapeInterval) ?? 0);
   if (intervals.length) settleMs = 2 * 1000 * Math.max(...intervals);
-  const rest = await Promise.all([families(), labels(), rulesHealthy(), rulesCurrent(), configCurrent(), alertExprs(), panelQueries(), alertPipeline()]);
-  return [first, ...rest];
+  const topoChecks = topo ? topologyChecks(topo, { catalog: o.catalog, check: runner, servers, shardApis, jobs }) : undefined;
+  try {
+    const rest = await Promise.all([families(), labels(), rulesHealthy(), rulesCurrent(), configCurrent(), alertExprs(), panelQueries(), alertPipeline(), ...(topoChecks ? [topoChecks.steady()] : [])]);
+    const results = [first, ...rest.flat()];
+    // The failure drill kills servers: it runs last, and only when everything else held.
+    if (topoChecks && topo?.drill?.failover && results.every((r) => r.ok)) results.push(...(await topoChecks.failover()));
+    return results;
+  } finally {
+    await topoChecks?.close();
+  }
 }
