@@ -4,7 +4,8 @@
 import { Alertmanager, Prometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
-import { stringify } from 'yaml';
+import { toYaml } from './yaml-out.js';
+import { envExpandedText } from './escape.js';
 import type { Catalog } from '../model/catalog.js';
 import type { QueueConfig } from '../model/topology.js';
 import { STORE_COMPONENT, globalView } from '../model/topology.js';
@@ -101,8 +102,8 @@ export function topologyObjects(catalog: Catalog, labels: Record<string, string>
     out.push({ file: 'victoriametrics-service.yaml', object: validated(svc, `Service ${storeName}`) });
     // Grafana's datasource sidecar (kube-prometheus-stack: label grafana_datasource) provisions the global view.
     const dsName = dns(`${catalog.namespace}-global-view-datasource`);
-    const datasource = { apiVersion: 1, datasources: [{ name: `${catalog.title} global view`, type: 'prometheus', uid: globalViewDatasourceUid(catalog, dns), access: 'proxy', url: `http://${storeName}.${k.namespace}.svc:8428`, jsonData: { timeInterval: catalog.scrapeInterval } }] };
-    const cm = new ConfigMap({ metadata: { name: dsName, labels: { ...labels, grafana_datasource: '1' } }, data: { 'global-view.yaml': stringify(datasource) } });
+    const datasource = { apiVersion: 1, datasources: [{ name: envExpandedText(`${catalog.title} global view`), type: 'prometheus', uid: globalViewDatasourceUid(catalog, dns), access: 'proxy', url: `http://${storeName}.${k.namespace}.svc:8428`, jsonData: { timeInterval: catalog.scrapeInterval } }] };
+    const cm = new ConfigMap({ metadata: { name: dsName, labels: { ...labels, grafana_datasource: '1' } }, data: { 'global-view.yaml': toYaml(datasource) } });
     out.push({ file: 'grafana-datasource-global-view.yaml', object: validated(cm, `ConfigMap ${dsName}`) });
   }
   return out;

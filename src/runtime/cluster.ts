@@ -3,7 +3,8 @@
 // to the webhook receiver `verify` runs on 127.0.0.1.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
+import { toYaml } from '../emit/yaml-out.js';
 import type { Catalog } from '../model/catalog.js';
 import type { Topology } from '../model/topology.js';
 import { isSingle } from '../model/topology.js';
@@ -74,5 +75,5 @@ export async function alertmanagerCopy(generatedDir: string, webhookPort: number
     ...(cfg.route.routes ?? []),
   ];
   cfg.receivers = [...cfg.receivers, { name: NOTIFY_RECEIVER, webhook_configs: [{ url: `http://127.0.0.1:${webhookPort}/notify`, send_resolved: false }] }];
-  return `# devskyy-mon native runtime copy, with the route of verify's notification drill\n${stringify(cfg, { lineWidth: 0 })}`;
+  return `# devskyy-mon native runtime copy, with the route of verify's notification drill\n${toYaml(cfg)}`;
 }
