@@ -7,10 +7,8 @@ import { formatDiagnostics } from '../format-diagnostics.js';
 import { CHECKS } from '../lint/checks.js';
 import { lintAlerts } from '../lint/lint-alerts.js';
 import { checkMatches } from '../lint/silence.js';
-import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { didYouMean } from '../util/suggest.js';
 import { requireCatalog } from './catalog-input.js';
-import { outDirOf } from './generate.js';
 import type { Io } from './io.js';
 
 export interface LintFlags {
@@ -42,6 +40,8 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
   let targets = files;
   if (!targets.length) {
     if (!catalogFile) throw new EnvironmentError(`no rule files given and no ${DEFAULT_CATALOG} here; name the rule files (devskyy-mon lint-alerts rules.yml)`);
+    // The generate command and the rule emitter load only here, when the generated rule files are the targets.
+    const [{ outDirOf }, { ALERTS_FILE, RECORDING_FILE }] = await Promise.all([import('./generate.js'), import('../emit/rules.js')]);
     const out = relative(process.cwd(), outDirOf(catalogFile)) || '.';
     targets = [join(out, ALERTS_FILE), join(out, RECORDING_FILE)].filter((f) => existsSync(f));
     if (!targets.length) throw new EnvironmentError(`no rule files given and none generated in ${out}; run devskyy-mon generate or name the files`);

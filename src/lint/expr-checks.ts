@@ -2,7 +2,7 @@
 // callers map them.
 import { RE2JS } from 're2js';
 import type { Severity } from '../diagnostics.js';
-import type { Expr, Span } from '../promql/ast.js';
+import type { Expr, ParseResult, Span } from '../promql/ast.js';
 import { parsePromQL, walk } from '../promql/ast.js';
 import type { SeriesIndex, SeriesRef } from '../promql/series-index.js';
 import { TARGET_LABELS } from '../promql/series-index.js';
@@ -23,6 +23,8 @@ export interface ExprContext {
   scrapeIntervalSeconds?: number;
   /** Shared across a lint run: each metric outside the catalog is reported once, at its first use. */
   unknownReported?: Set<string>;
+  /** Shared across a lint run: each distinct expression text is parsed once (rule files repeat expressions). */
+  parsed?: Map<string, ParseResult>;
 }
 
 /** Labels an expression returns: a set, or 'any' where the analysis cannot know (unknown metric, opaque function). */
@@ -101,7 +103,11 @@ export class ExprChecker {
 
   /** Parses and checks; returns findings and, when it parses, the labels the expression returns. */
   static check(expr: string, ctx: ExprContext): { findings: Finding[]; labels: LabelSet; ast?: Expr } {
-    const parsed = parsePromQL(expr);
+    let parsed = ctx.parsed?.get(expr);
+    if (!parsed) {
+      parsed = parsePromQL(expr);
+      ctx.parsed?.set(expr, parsed);
+    }
     if (!parsed.ok) return { findings: [finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
     const c = new ExprChecker(ctx);
     for (const n of parsed.notes) c.findings.push(finding(n.check, n.message, n));
