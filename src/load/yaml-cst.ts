@@ -24,6 +24,10 @@ const notPlain = (): never => {
 /** The parse options the composer is given for these files (see YamlSource.parseDocuments). */
 export type PlainYamlOptions = ParseOptions & DocumentOptions & SchemaOptions;
 
+/** First characters of the core schema's null, bool, int and float forms: `~nNtTfF0-9+-.`. */
+const MAY_NOT_BE_STRING: boolean[] = [];
+for (const c of '~nNtTfF0123456789+-.') MAY_NOT_BE_STRING[c.charCodeAt(0)] = true;
+
 /**
  * Plain scalars resolved by the composer's own schema tags (YAML 1.2 core: null, bool, int, float), in the
  * composer's order. Every one of those tags' tests needs the first character to be one of `~nNtTfF0-9+-.`,
@@ -40,7 +44,7 @@ class PlainScalars {
   }
 
   resolve(value: string): unknown {
-    if (value !== '' && !/^[~nNtTfF0-9+\-.]/.test(value)) return value;
+    if (value !== '' && !MAY_NOT_BE_STRING[value.charCodeAt(0)]) return value;
     for (const tag of this.tags) {
       if (!tag.test.test(value)) continue;
       const r: unknown = tag.resolve(value, notPlain, this.options);
@@ -247,6 +251,10 @@ export function readPlainYaml(text: string, options: PlainYamlOptions, limits: P
   return tokens.length ? { tokens, data, scalar: (t) => reader.scalar(t) } : undefined;
 }
 
+type MapItem = { key?: Token | null; value?: Token };
+/** Each mapping's items by key, made when a position inside it is first asked for. */
+const itemsByKey = new WeakMap<Token, Map<string, MapItem>>();
+
 /** The CST token at a data path, or undefined where the path leaves what readPlainYaml read (or is missing). */
 export function tokenAt(doc: CST.Document, path: readonly (string | number)[], key: boolean, scalars: (t: ScalarToken) => unknown): Token | undefined {
   let t: Token | undefined = doc.value;
@@ -254,8 +262,14 @@ export function tokenAt(doc: CST.Document, path: readonly (string | number)[], k
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (t.type === 'block-map' || (t.type === 'flow-collection' && t.start.source === '{')) {
-      const items: { key?: Token | null; value?: Token }[] = t.items;
-      const item = items.find((it) => isFlowScalar(it.key ?? undefined) && String(scalars(it.key as FlowScalarToken)) === String(seg));
+      let byKey = itemsByKey.get(t);
+      if (!byKey) {
+        byKey = new Map();
+        const items: MapItem[] = t.items;
+        for (const it of items) if (isFlowScalar(it.key ?? undefined)) byKey.set(String(scalars(it.key as FlowScalarToken)), it);
+        itemsByKey.set(t, byKey);
+      }
+      const item = byKey.get(String(seg));
       if (!item) return undefined;
       t = key && last ? (item.key ?? undefined) : item.value;
     } else if ((t.type === 'block-seq' || t.type === 'flow-collection') && typeof seg === 'number') {
