@@ -3,7 +3,7 @@
 // shape SLO generators emit), so the costs of both paths, and of reporting unknown metrics, are in the figure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { readRuleFile } from '../src/lint/rule-file.js';
@@ -60,12 +60,17 @@ function timeProcess(cmd: string, args: string[]): { ms: number; cpuMs: number; 
   return { ms, cpuMs: secs * 1000, status: r.status };
 }
 
-export function benchLint(catalogFile: string, root: string, sizes = [1000, 10000], runs = 3): string {
+/**
+ * `baselineRoot`: another build of devskyy-mon (a `git archive` of an older commit, compiled), timed in the same
+ * turns with the catalog, so a change is measured against what it replaces under the same load.
+ */
+export function benchLint(catalogFile: string, root: string, sizes = [1000, 10000], runs = 5, baselineRoot?: string): string {
   const catalog = validateCatalog(catalogFile, readFileSync(catalogFile)).catalog!;
   const dir = mkdtempSync(join(tmpdir(), 'devskyy-mon-bench-lint-'));
   const bin = join(root, 'bin', 'devskyy-mon.js');
   const promtool = process.env['PROMTOOL'] || 'promtool';
   const rows: (string | number)[][] = [];
+  const loads: number[] = [];
   try {
     for (const n of sizes) {
       const file = join(dir, `rules-${n}.yml`);
@@ -78,8 +83,11 @@ export function benchLint(catalogFile: string, root: string, sizes = [1000, 1000
       const cliNoCatalogCpu: number[] = [];
       const prom: number[] = [];
       const promCpu: number[] = [];
+      const base: number[] = [];
+      const baseCpu: number[] = [];
       let findings = 0;
       for (let i = 0; i < runs; i++) {
+        loads.push(loadavg()[0]!);
         // Taking turns, so a busy moment of the shared machine lands on one run of one side.
         const t0 = process.hrtime.bigint();
         const f = readRuleFile(file, text);
@@ -95,6 +103,11 @@ export function benchLint(catalogFile: string, root: string, sizes = [1000, 1000
         if (p.status !== 0) throw new Error(`promtool check rules failed on the bench file (exit ${p.status})`);
         prom.push(p.ms);
         promCpu.push(p.cpuMs);
+        if (baselineRoot) {
+          const b = timeProcess(process.execPath, [join(baselineRoot, 'bin', 'devskyy-mon.js'), 'lint-alerts', '--no-promtool', '--catalog', catalogFile, '--format', 'json', file]);
+          base.push(b.ms);
+          baseCpu.push(b.cpuMs);
+        }
       }
       const m = (xs: number[]) => median(xs);
       rows.push([
@@ -106,14 +119,18 @@ export function benchLint(catalogFile: string, root: string, sizes = [1000, 1000
         `${fmt(m(cliNoCatalog) / m(prom), 2)} / ${fmt(m(cliNoCatalogCpu) / m(promCpu), 2)}`,
         fmt(m(inProc), 0),
         findings,
+        ...(baselineRoot ? [`${fmt(m(base), 0)} / ${fmt(m(baseCpu), 0)}`, `${fmt(m(base) / m(prom), 2)} / ${fmt(m(baseCpu) / m(promCpu), 2)}`] : []),
       ]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const header = ['rules', 'promtool check rules', 'lint-alerts --no-promtool, catalog', 'ratio (wall / CPU)', 'lint-alerts --no-promtool, no catalog', 'ratio (wall / CPU)', 'own checks in-process, catalog (ms)', 'findings'];
+  if (baselineRoot) header.push('baseline build, catalog', 'baseline ratio (wall / CPU)');
   return (
     `### lint-alerts own checks vs promtool check rules (whole processes, wall / CPU ms, median of ${runs}, same file, same run)\n\n` +
-    table(['rules', 'promtool check rules', 'lint-alerts --no-promtool, catalog', 'ratio (wall / CPU)', 'lint-alerts --no-promtool, no catalog', 'ratio (wall / CPU)', 'own checks in-process, catalog (ms)', 'findings'], rows) +
+    `1-minute load average during the run: ${fmt(Math.min(...loads), 1)} to ${fmt(Math.max(...loads), 1)} on ${cpus().length} CPUs.\n\n` +
+    table(header, rows) +
     '\n'
   );
 }

@@ -13,7 +13,8 @@ const devskyy = join(root, 'stacks', 'devskyy', 'catalog.yaml');
 const only = process.argv[2];
 const out: string[] = [`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`];
 if (!only || only === 'generate') out.push(benchGenerate(root));
-if (!only || only === 'lint') out.push(benchLint(devskyy, root));
+// `npm run bench -- lint [runs] [baseline-root]`: a baseline build is timed in the same turns.
+if (!only || only === 'lint') out.push(benchLint(devskyy, root, [1000, 10000], only === 'lint' && process.argv[3] ? Number(process.argv[3]) : 5, only === 'lint' ? process.argv[4] : undefined));
 if (!only || only === 'import') out.push(await benchImport(join(root, 'bin', 'devskyy-mon.js')));
 if (!only || only === 'exporter') out.push(await benchExporter(devskyy));
 // Starts real stacks for a minute or more: only when asked (`npm run bench -- verified [runs] [baseline root]`).

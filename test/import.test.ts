@@ -214,6 +214,15 @@ describe('import from rule files and dashboards', () => {
     expect(again.recordingRules).toHaveLength(1);
   });
 
+  it('reads rule files as lint-alerts and Prometheus do: merge keys carry the shared fields, a YAML error names its line', () => {
+    const merged = 'groups:\n  - name: app\n    rules:\n      - &base\n        alert: Errors\n        expr: sum(rate(app_requests_total{code="500"}[5m])) > 1\n        for: 10m\n        labels: { severity: critical, team: web }\n        annotations: { summary: Errors, description: errors }\n      - <<: *base\n        alert: MoreErrors\n        expr: sum(rate(app_requests_total{code="500"}[5m])) > 10\n';
+    const r = importText(expo, { rules: [{ file: 'merged.yml', text: merged }] });
+    expect(r.raw.alerts!.map((a) => a.name)).toEqual(['Errors', 'MoreErrors']);
+    expect(r.raw.alerts![1]).toMatchObject({ for: '10m', severity: 'critical', summary: 'Errors', labels: { team: 'web' } });
+    expect(r.report.notCarried.some((n) => n.what.startsWith('<<'))).toBe(false);
+    expect(() => importText(expo, { rules: [{ file: 'bad.yml', text: 'groups:\n  - name: a\n    rules:\n      - alert: A\n        alert: B\n' }] })).toThrow(/^bad\.yml:5:9: /);
+  });
+
   it('takes Grafana variables out of a query, or says it cannot', () => {
     expect(withoutVariables('rate(x_total{job=~"$job", code="500"}[$__rate_interval])')).toEqual({ expr: 'rate(x_total{code="500"}[5m])', changed: true });
     expect(withoutVariables('sum(rate(x_total{instance="${instance}"}[${__interval}]))')).toEqual({ expr: 'sum(rate(x_total[5m]))', changed: true });

@@ -367,3 +367,41 @@ describe('silencing', () => {
     expect((await lint({ 'rules.yml': warn }, ['--no-promtool', '--min-severity', 'error'])).out.diagnostics).toEqual([]);
   });
 });
+
+describe('an invalid catalog', () => {
+  const badCatalog = 'version: 1\nnamespace: shop\nmetrics: 7\n';
+  const ruleText = rules(alertRule('Down', 'max by (job) (up) == 0', { annotations: 'summary: "{{ $labels.instance }} is down"\n          description: d' }));
+
+  it('reports its problems and still runs the checks that need no catalog on the rules (JSON: one document)', async () => {
+    const r = await lint({ 'catalog.yaml': badCatalog, 'rules.yml': ruleText }, ['--no-promtool', '--catalog', 'catalog.yaml']);
+    expect(r.code).toBe(1);
+    const files = r.out.diagnostics.map((d) => (d as { file?: string }).file);
+    expect(files).toContain('catalog.yaml');
+    const label = r.out.diagnostics.find((d) => d.check === 'alert/template-label');
+    expect(label?.start).toEqual(positionOf(ruleText, 'instance }}'));
+  });
+
+  it('says in text that only the catalog-free checks ran', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'catalog.yaml'), badCatalog);
+    writeFileSync(join(dir, 'rules.yml'), ruleText);
+    const r = await runInProcess(['lint-alerts', '--no-promtool', 'rules.yml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/catalog\.yaml:3:\d+: error/);
+    expect(r.stderr).toContain('rules.yml');
+    expect(r.stderr).toContain('[alert/template-label]');
+    expect(r.stderr).toMatch(/catalog\.yaml has errors: only the checks that need no catalog ran/);
+  });
+});
+
+describe('expressions repeated across rules (checked once per run, findings replayed)', () => {
+  it('each rule keeps its own findings; a metric outside the catalog is still reported once, at its first use', async () => {
+    const expr = 'sum by (job) (rate(other_requests_total[5m])) > 1';
+    const ann = { annotations: 'summary: "{{ $labels.instance }}"\n          description: d' };
+    const text = rules(alertRule('First', expr, ann), alertRule('Second', expr, ann), alertRule('Third', `${expr} `, ann));
+    const r = await lint({ 'rules.yml': text }, withCatalog);
+    const at = (check: string) => r.out.diagnostics.filter((d) => d.check === check).map((d) => d.start);
+    expect(at('promql/unknown-metric')).toEqual([positionOf(text, 'other_requests_total')]);
+    expect(at('alert/template-label')).toEqual([0, 1, 2].map((n) => positionOf(text, 'instance }}', n)));
+  });
+});

@@ -7,10 +7,8 @@ import { formatDiagnostics } from '../format-diagnostics.js';
 import { CHECKS } from '../lint/checks.js';
 import { lintAlerts } from '../lint/lint-alerts.js';
 import { checkMatches } from '../lint/silence.js';
-import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { didYouMean } from '../util/suggest.js';
-import { requireCatalog } from './catalog-input.js';
-import { outDirOf } from './generate.js';
+import { loadCatalog } from '../load/load-catalog.js';
 import type { Io } from './io.js';
 
 export interface LintFlags {
@@ -38,20 +36,29 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
     if (!CHECKS.some((c) => checkMatches(c.id, d))) throw new EnvironmentError(`--disable ${d}: no such check${didYouMean(d, CHECKS.map((c) => c.id))}; see lint-alerts --list-checks`);
   }
   const catalogFile = flags.catalog ?? (existsSync(DEFAULT_CATALOG) ? DEFAULT_CATALOG : undefined);
-  const catalog = catalogFile ? (await requireCatalog(io, catalogFile, flags.format)).catalog : undefined;
+  // An invalid catalog is reported, and the rules still get every check that needs no catalog: one run shows
+  // all the problems, in one output.
+  const loaded = catalogFile ? await loadCatalog(catalogFile) : undefined;
+  const catalogInvalid = loaded !== undefined && (hasErrors(loaded.diagnostics) || !loaded.catalog);
+  const catalog = catalogInvalid ? undefined : loaded?.catalog;
   let targets = files;
   if (!targets.length) {
     if (!catalogFile) throw new EnvironmentError(`no rule files given and no ${DEFAULT_CATALOG} here; name the rule files (devskyy-mon lint-alerts rules.yml)`);
+    // The generate command and the rule emitter load only here, when the generated rule files are the targets.
+    const [{ outDirOf }, { ALERTS_FILE, RECORDING_FILE }] = await Promise.all([import('./generate.js'), import('../emit/rules.js')]);
     const out = relative(process.cwd(), outDirOf(catalogFile)) || '.';
     targets = [join(out, ALERTS_FILE), join(out, RECORDING_FILE)].filter((f) => existsSync(f));
     if (!targets.length) throw new EnvironmentError(`no rule files given and none generated in ${out}; run devskyy-mon generate or name the files`);
   }
   const result = await lintAlerts(targets, catalog, { promtool: flags.promtool, disable, minSeverity: flags.minSeverity ?? 'warning' });
-  const text = formatDiagnostics(flags.format, result.diagnostics, result.sources);
+  const diagnostics = [...(loaded?.diagnostics ?? []), ...result.diagnostics];
+  const sources = new Map(result.sources);
+  if (catalogFile && loaded) sources.set(catalogFile, loaded.text ?? '');
+  const text = formatDiagnostics(flags.format, diagnostics, sources);
   if (flags.format === 'text') {
-    if (result.diagnostics.length) io.err(text);
+    if (diagnostics.length) io.err(text + (catalogInvalid ? `${catalogFile} has errors: only the checks that need no catalog ran on the rule files\n` : ''));
     else io.out(`${targets.length} file(s), ${result.rules} rules: no problems found${catalog ? '' : ' (no catalog: the checks that need one did not run)'}\n`);
   } else io.out(text);
-  const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
-  if (hasErrors(result.diagnostics) || (flags.maxWarnings !== undefined && warnings > flags.maxWarnings)) throw new ExitError(1);
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  if (hasErrors(diagnostics) || (flags.maxWarnings !== undefined && warnings > flags.maxWarnings)) throw new ExitError(1);
 }

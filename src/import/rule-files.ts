@@ -1,5 +1,6 @@
 // Prometheus rule files (plain, or PrometheusRule objects) into catalog alerts and recording rules.
-import { parseAllDocuments } from 'yaml';
+import { YamlSource } from '../load/yaml-source.js';
+import { RULE_FILE_YAML } from '../lint/rule-file.js';
 import type { RawAlert, RawRecordingRule } from '../model/raw.js';
 import type { ImportFinding } from './infer-catalog.js';
 
@@ -58,11 +59,12 @@ export function importRuleFiles(inputs: readonly TextInput[], ns: string): Impor
   const r: ImportedRules = { alerts: [], alertComments: [], recordingRules: [], recordComments: [], severities: [], notCarried: [], findings: [] };
   const defaultRecordGroup = `${ns}_recording_rules`;
   for (const input of inputs) {
-    const docs = parseAllDocuments(input.text);
-    const list = Array.isArray(docs) ? docs : [docs];
-    for (const doc of list) {
-      if (doc.errors.length) throw new RuleFileError(`${input.file}: ${doc.errors[0]!.message}`);
-      for (const g of groupsOf(doc.toJS({ maxAliasCount: 200 }), input.file, r.notCarried)) {
+    // The same reader as lint-alerts: what one accepts (merge keys, several documents), the other does too.
+    const parsed = YamlSource.parseDocuments(input.file, input.text, RULE_FILE_YAML);
+    const error = parsed.diagnostics.find((d) => d.severity === 'error');
+    if (error) throw new RuleFileError(`${input.file}${error.start ? `:${error.start.line}:${error.start.column}` : ''}: ${error.message}`);
+    for (const { data } of parsed.documents) {
+      for (const g of groupsOf(data, input.file, r.notCarried)) {
         const group = str(g.name) ?? 'rules';
         const rules = Array.isArray(g.rules) ? (g.rules as unknown[]) : [];
         // generate names SLO groups <ns>_slo_alerts and <ns>_<service>_slo_<slo> (a namespace is a plain identifier).

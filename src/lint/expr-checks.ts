@@ -23,6 +23,23 @@ export interface ExprContext {
   scrapeIntervalSeconds?: number;
   /** Shared across a lint run: each metric outside the catalog is reported once, at its first use. */
   unknownReported?: Set<string>;
+  /**
+   * Shared across a lint run: each distinct expression text is parsed and checked once (rule files repeat
+   * expressions: one per severity, per service, per burn-rate window); later rules replay its findings.
+   */
+  checked?: Map<string, CheckedExpr>;
+}
+
+/** A metric outside the catalog, used here: reported only where the run meets it first (see unknownReported). */
+interface UnknownUse extends Span {
+  unknownMetric: string;
+}
+
+/** One expression's check, in the order its findings arose, kept for replaying on the next rule with the same text. */
+export interface CheckedExpr {
+  steps: (Finding | UnknownUse)[];
+  labels: LabelSet;
+  ast?: Expr;
 }
 
 /** Labels an expression returns: a set, or 'any' where the analysis cannot know (unknown metric, opaque function). */
@@ -112,19 +129,52 @@ const COUNTER_NAME = /(_total|_bucket)$/;
 const BUCKET_NAME = /_bucket(:|$)/;
 
 export class ExprChecker {
-  private readonly findings: Finding[] = [];
+  private readonly findings: (Finding | UnknownUse)[] = [];
 
   constructor(private readonly ctx: ExprContext) {}
 
   /** Parses and checks; returns findings and, when it parses, the labels the expression returns. */
   static check(expr: string, ctx: ExprContext): { findings: Finding[]; labels: LabelSet; ast?: Expr } {
+    let done = ctx.checked?.get(expr);
+    if (!done) {
+      done = ExprChecker.run(expr, ctx);
+      ctx.checked?.set(expr, done);
+    }
+    const findings: Finding[] = [];
+    for (const step of done.steps) {
+      if (!('unknownMetric' in step)) findings.push(step);
+      else {
+        const f = ExprChecker.unknownMetric(step, ctx);
+        if (f) findings.push(f);
+      }
+    }
+    return { findings, labels: done.labels, ...(done.ast ? { ast: done.ast } : {}) };
+  }
+
+  private static run(expr: string, ctx: ExprContext): CheckedExpr {
     const parsed = parsePromQL(expr);
-    if (!parsed.ok) return { findings: [finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
+    if (!parsed.ok) return { steps: [finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
     const c = new ExprChecker(ctx);
     for (const n of parsed.notes) c.findings.push(finding(n.check, n.message, n));
     c.checkSelectors(parsed.expr);
     const labels = c.labelsOf(parsed.expr);
-    return { findings: c.findings, labels, ast: parsed.expr };
+    return { steps: c.findings, labels, ast: parsed.expr };
+  }
+
+  /** The finding for a metric outside the catalog, unless the run has reported that metric already. */
+  private static unknownMetric(use: UnknownUse, ctx: ExprContext): Finding | undefined {
+    const index = ctx.index;
+    const name = use.unknownMetric;
+    const seen = ctx.unknownReported;
+    if (!index || seen?.has(name)) return undefined;
+    seen?.add(name);
+    // A metric outside the catalog's namespace may come from another exporter: say so, do not fail. Only names
+    // that look like the catalog's own get a suggestion (one edit-distance pass over the catalog's names each).
+    const outside = !name.startsWith(`${index.namespace}_`) && !name.includes(':');
+    return {
+      ...finding('promql/unknown-metric', `${name} is not in the catalog${outside ? '' : didYouMean(name, index.names())}`, use),
+      ...(outside ? { severity: 'warning' as const } : {}),
+    };
   }
 
   private resolve(name: string | undefined): SeriesRef | undefined {
@@ -134,16 +184,7 @@ export class ExprChecker {
   private checkUnknownMetric(name: string, span: Span): void {
     const index = this.ctx.index;
     if (!index || index.isKnown(name)) return;
-    const seen = this.ctx.unknownReported;
-    if (seen?.has(name)) return;
-    seen?.add(name);
-    // A metric outside the catalog's namespace may come from another exporter: say so, do not fail. Only names
-    // that look like the catalog's own get a suggestion (one edit-distance pass over the catalog's names each).
-    const outside = !name.startsWith(`${index.namespace}_`) && !name.includes(':');
-    this.findings.push({
-      ...finding('promql/unknown-metric', `${name} is not in the catalog${outside ? '' : didYouMean(name, index.names())}`, span),
-      ...(outside ? { severity: 'warning' as const } : {}),
-    });
+    this.findings.push({ unknownMetric: name, from: span.from, to: span.to });
   }
 
   private checkSelectors(root: Expr): void {

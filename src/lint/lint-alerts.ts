@@ -39,7 +39,7 @@ async function testFilesBeside(files: readonly string[]): Promise<string[]> {
 /** Our own checks on already-read rule files (pure: no processes, no disk); without a catalog, those that need none. */
 export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog): Diagnostic[] {
   const records = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.kind === 'record').map((r) => r.name)));
-  const opts: RuleCheckOptions = { ...(catalog ? ruleCheckOptions(catalog, records) : {}), unknownReported: new Set() };
+  const opts: RuleCheckOptions = { ...(catalog ? ruleCheckOptions(catalog, records) : {}), unknownReported: new Set(), checked: new Map(), templates: new Map() };
   const out: Diagnostic[] = [];
   const alerts = new Map<string, { file: string; where: string }>();
   for (const f of ruleFiles) {

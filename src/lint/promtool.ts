@@ -1,9 +1,11 @@
 // Runs Prometheus' own promtool and maps what it says into our diagnostics: every finding whole, at its position,
 // and, where the installed promtool is older than the syntax a rule uses, a plain statement of that.
-import { execa } from 'execa';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { findBinary, installHint } from '../util/binaries.js';
+
+// execa loads about 100 modules: it is imported where promtool runs, so `lint-alerts --no-promtool` does not pay for it.
+const loadExeca = async () => (await import('execa')).execa;
 
 export async function promtoolPath(): Promise<string> {
   const p = process.env['PROMTOOL'] || (await findBinary(['promtool']));
@@ -17,6 +19,7 @@ const versions = new Map<string, string>();
 export async function promtoolVersion(bin: string): Promise<string> {
   const known = versions.get(bin);
   if (known) return known;
+  const execa = await loadExeca();
   const r = await execa(bin, ['--version'], { reject: false, all: true });
   const v = /version (\d+\.\d+\.\d+)/.exec(String(r.all ?? ''))?.[1] ?? 'unknown';
   versions.set(bin, v);
@@ -128,6 +131,7 @@ export function parsePromtoolOutput(output: string, files: readonly string[]): P
 export async function promtoolCheckRules(files: string[]): Promise<{ findings: PromtoolFinding[]; version: string; failed: boolean; output: string }> {
   const bin = await promtoolPath();
   const version = await promtoolVersion(bin);
+  const execa = await loadExeca();
   const r = await execa(bin, ['check', 'rules', ...files], { reject: false });
   // Findings go to stderr, progress to stdout: reading stderr alone keeps a finding's lines together.
   const output = String(r.stderr ?? '');
@@ -138,6 +142,7 @@ export async function promtoolCheckRules(files: string[]): Promise<{ findings: P
 /** `promtool test rules`: one diagnostic per failed test case. */
 export async function promtoolTestRules(testFile: string): Promise<Diagnostic[]> {
   const bin = await promtoolPath();
+  const execa = await loadExeca();
   const r = await execa(bin, ['test', 'rules', testFile], { reject: false, all: true });
   if (r.exitCode === 0) return [];
   const text = String(r.all ?? '');

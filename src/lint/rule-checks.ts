@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { PathSegment, YamlSource } from '../load/yaml-source.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
+import type { TemplateScan } from '../rules/go-template.js';
 import { ALERT_TEMPLATE_FUNCS, scanGoTemplate } from '../rules/go-template.js';
 import { RECORD_CONVENTION } from '../validate/names.js';
 import { severityOf } from './checks.js';
@@ -30,6 +31,8 @@ export interface RuleSite {
 export interface RuleCheckOptions extends ExprContext {
   /** The allowed severities (the catalog's alerting.severities); absent without a catalog. */
   severities?: readonly string[];
+  /** Shared across a lint run: each distinct template text is read once (generators repeat annotations). */
+  templates?: Map<string, TemplateScan>;
 }
 
 interface TemplateProblem {
@@ -40,8 +43,12 @@ interface TemplateProblem {
 }
 
 /** Reads a label or annotation template as Go's text/template does, then checks each $labels.x against the expression. */
-export function checkTemplate(text: string, labels: Set<string> | 'any'): TemplateProblem[] {
-  const scan = scanGoTemplate(text);
+export function checkTemplate(text: string, labels: Set<string> | 'any', scans?: Map<string, TemplateScan>): TemplateProblem[] {
+  let scan = scans?.get(text);
+  if (!scan) {
+    scan = scanGoTemplate(text);
+    scans?.set(text, scan);
+  }
   const out: TemplateProblem[] = scan.errors.map((e) => {
     // Go's parser names a function Prometheus does not define; that is its own check, with the name meant.
     const unknown = /^function "([^"]+)" not defined/.exec(e.message);
@@ -91,7 +98,7 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
     ...Object.entries(site.labels).map(([k, v]) => [v, site.at.label(k)] as [string, PathSegment[]]),
   ];
   for (const [text, path] of templated) {
-    for (const p of checkTemplate(text, labels)) push(p.check, p.message, source.locateInString(path, p.from, p.to));
+    for (const p of checkTemplate(text, labels, opts.templates)) push(p.check, p.message, source.locateInString(path, p.from, p.to));
   }
   return out;
 }

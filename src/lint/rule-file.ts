@@ -2,7 +2,7 @@
 // forms people keep rules in: a plain rule file (groups:), and Kubernetes PrometheusRule objects (spec.groups),
 // several to a file (kustomize output, `kubectl get -o yaml` Lists), with positions in the original file.
 import type { Diagnostic } from '../diagnostics.js';
-import type { PathSegment } from '../load/yaml-source.js';
+import type { PathSegment, YamlReadOptions } from '../load/yaml-source.js';
 import { YamlSource } from '../load/yaml-source.js';
 import { parseDuration } from '../util/duration.js';
 import type { RuleSite } from './rule-checks.js';
@@ -70,8 +70,14 @@ function groupLists(source: YamlSource, data: unknown): GroupList[] | 'not-rules
   return 'not-rules';
 }
 
+/**
+ * How every rule file is read (lint-alerts, import): as Prometheus' loader (go-yaml) reads it, with merge keys and
+ * several documents, large, and from the parser's tokens when the text allows (see load/yaml-cst.ts).
+ */
+export const RULE_FILE_YAML: YamlReadOptions = { maxBytes: MAX_RULE_FILE_BYTES, maxAliasCount: MAX_RULE_FILE_ALIASES, merge: true, multiDocument: true, plainFirst: true };
+
 export function readRuleFile(file: string, content: string | Uint8Array): { ruleFile?: RuleFile; text?: string; diagnostics: Diagnostic[] } {
-  const parsed = YamlSource.parseDocuments(file, content, { maxBytes: MAX_RULE_FILE_BYTES, maxAliasCount: MAX_RULE_FILE_ALIASES, merge: true, multiDocument: true });
+  const parsed = YamlSource.parseDocuments(file, content, RULE_FILE_YAML);
   const first = parsed.documents[0];
   if (!first) return { ...(parsed.text !== undefined ? { text: parsed.text } : {}), diagnostics: parsed.diagnostics };
   const diagnostics: Diagnostic[] = [];

@@ -1,7 +1,10 @@
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseAllDocuments, parseDocument, visit } from 'yaml';
-import type { Alias, Node, Scalar } from 'yaml';
+import { CST, Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseAllDocuments, parseDocument, visit } from 'yaml';
+import type { Alias, Node } from 'yaml';
+import { Scalar } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import { dict } from '../util/dict.js';
+import type { PlainDocuments } from './yaml-cst.js';
+import { isScalarToken, readPlainYaml, tokenAt } from './yaml-cst.js';
 
 /** Catalogs are small; a cap keeps a hostile file from exhausting memory before validation. */
 export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
@@ -43,6 +46,18 @@ export interface YamlReadOptions {
   merge?: boolean;
   /** Several `---` documents (Kubernetes manifests); otherwise a second document is an error. */
   multiDocument?: boolean;
+  /**
+   * Read the plain forms straight from the parser's tokens and compose the document model only when a position
+   * needs it (large rule files). Data, errors and positions are the same either way.
+   */
+  plainFirst?: boolean;
+}
+
+/** A document read from the parser's tokens: positions of scalars come from them, anything else from the composed model. */
+interface PlainTree {
+  token: CST.Document;
+  read: PlainDocuments;
+  compose: () => Document.Parsed;
 }
 
 export interface Span {
@@ -52,12 +67,25 @@ export interface Span {
 
 /** A parsed YAML file that can map any data path (or an offset inside a string) back to line and column. */
 export class YamlSource {
+  private composed: Document.Parsed | undefined;
+
   private constructor(
     readonly file: string,
     readonly text: string,
-    readonly doc: Document.Parsed,
+    doc: Document.Parsed | PlainTree,
     private readonly lines: LineCounter,
-  ) {}
+  ) {
+    if (doc instanceof Document) this.composed = doc;
+    else this.plain = doc;
+  }
+
+  private readonly plain: PlainTree | undefined;
+
+  /** The composed document (for a file read from the parser's tokens, composed on first use). */
+  get doc(): Document.Parsed {
+    this.composed ??= this.plain!.compose();
+    return this.composed;
+  }
 
   /** Parses safely: returns either the source and its plain data, or the diagnostics that make it unusable. */
   static parse(file: string, bytes: Uint8Array | string, options: YamlReadOptions = {}): { source?: YamlSource; data?: unknown; text?: string; diagnostics: Diagnostic[] } {
@@ -99,21 +127,34 @@ export class YamlSource {
       const at = { start, end: { line: start.line, column: start.column + 1 } };
       return fail('yaml-depth', `the file nests more than ${MAX_NESTING} levels deep here`, at, 'catalogs and rule files need a few levels; this looks like a generated or hostile file');
     }
-    const yamlOptions = { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false, merge: options.merge ?? false } as const;
+    const composeOptions = { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', keepSourceTokens: false, merge: options.merge ?? false } as const;
+    const fileText = text;
+    // The node checks below look for an unsafe key, a lone surrogate and a tag. A key or value can only hold one
+    // written as it is or through an escape (a backslash in a double-quoted string), and a tag starts with `!`: a
+    // text holding none of these cannot have one, and skips the walk.
+    const mayNeedNodeChecks = [...UNSAFE_KEYS].some((k) => fileText.includes(k)) || LONE_SURROGATE.test(fileText) || fileText.includes('\\') || TAG_START.test(fileText);
+    // The plain reader checks keys and escapes itself, and leaves tags to the composer; a raw lone surrogate
+    // (possible only in text handed over as a string) is left to the node checks.
+    if (options.plainFirst && !LONE_SURROGATE.test(fileText)) {
+      const plainLines = new LineCounter();
+      const read = readPlainYaml(fileText, composeOptions, { unsafeKeys: UNSAFE_KEYS, badText: LONE_SURROGATE }, plainLines.addNewLine);
+      if (read && (options.multiDocument || read.tokens.length === 1)) {
+        let all: Document.Parsed[] | undefined;
+        const composeAll = () => (all ??= parseAllDocuments(fileText, { ...composeOptions, lineCounter: new LineCounter() }) as Document.Parsed[]);
+        const documents = read.tokens.map((token, i) => ({ source: new YamlSource(file, fileText, { token, read, compose: () => composeAll()[i]! }, plainLines), data: read.data[i] }));
+        return { documents, text, diagnostics: [] };
+      }
+    }
+    const yamlOptions = { ...composeOptions, lineCounter: lines };
     const parsed = parseAllDocuments(text, yamlOptions);
     // An empty file is one empty document (null), as for every YAML reader.
     const docs = parsed.length ? [...parsed] : [parseDocument(text, { ...yamlOptions, lineCounter: new LineCounter() })];
     const diagnostics: Diagnostic[] = [];
-    const fileText = text;
     const sources = docs.map((doc) => new YamlSource(file, fileText, doc, lines));
     if (!options.multiDocument && docs.length > 1) {
       const second = sources[1]!;
       diagnostics.push({ file, severity: 'error', check: 'yaml-syntax', message: 'the file holds more than one YAML document (a second "---")', ...second.spanOfOffsets(docs[1]!.range[0], docs[1]!.range[0] + 1), hint: 'only the first document would be read; remove the second or split the file' });
     }
-    // The node checks below look for an unsafe key, a lone surrogate and a tag. A key or value can only hold one
-    // written as it is or through an escape (a backslash in a double-quoted string), and a tag starts with `!`: a
-    // text holding none of these cannot have one, and skips the walk.
-    const mayNeedNodeChecks = [...UNSAFE_KEYS].some((k) => fileText.includes(k)) || LONE_SURROGATE.test(fileText) || fileText.includes('\\') || TAG_START.test(fileText);
     for (const source of sources) {
       const doc = source.doc;
       // The parser still returns data for duplicate keys and unknown tags; all of them are fatal here.
@@ -229,6 +270,11 @@ export class YamlSource {
 
   /** The node at a data path; with `key` the map key of the last segment instead of its value. */
   nodeAt(path: readonly PathSegment[], key = false): Node | undefined {
+    if (this.plain) {
+      // A scalar is found in the parser's tokens; anything else (a collection, a missing key) in the composed model.
+      const t = tokenAt(this.plain.token, path, key, this.plain.read.scalar);
+      if (isScalarToken(t)) return this.scalarOfToken(t);
+    }
     let node: unknown = this.doc.contents;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
@@ -247,6 +293,15 @@ export class YamlSource {
       }
     }
     return (node ?? undefined) as Node | undefined;
+  }
+
+  /** The scalar node the composer would make of a token: its value, quoting style and range. */
+  private scalarOfToken(t: CST.FlowScalar | CST.BlockScalar): Scalar {
+    const r = CST.resolveAsScalar(t, true)!;
+    const node = new Scalar(this.plain!.read.scalar(t));
+    node.range = r.range;
+    if (r.type) node.type = r.type;
+    return node;
   }
 
   /** The span of the value (or key) at a data path; the closest existing ancestor when the path is missing. */

@@ -79,7 +79,15 @@ function children(node: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-function labelRefs(grouping: SyntaxNode | null, src: string): LabelRef[] {
+/** The first of the children with this name (one walk over the children serves every lookup of a node). */
+function named(kids: readonly SyntaxNode[], name: string): SyntaxNode | undefined {
+  for (const c of kids) if (c.name === name) return c;
+  return undefined;
+}
+
+const BINARY_OPS = new Set(['Pow', 'Mul', 'Div', 'Mod', 'Add', 'Sub', 'Eql', 'Gte', 'Gtr', 'Lte', 'Lss', 'Neq', 'And', 'Or', 'Unless', 'Atan2', 'TrimUpper', 'TrimLower']);
+
+function labelRefs(grouping: SyntaxNode | null | undefined, src: string): LabelRef[] {
   if (!grouping) return [];
   return children(grouping)
     .filter((c) => c.name === 'LabelName' || c.name === 'QuotedLabelName')
@@ -119,26 +127,31 @@ class Converter {
       case 'VectorSelector':
         return this.selector(node);
       case 'MatrixSelector': {
-        const sel = this.selector(node.getChild('VectorSelector')!);
-        const dur = node.getChild('DurationExpr');
+        const kids = children(node);
+        const sel = this.selector(named(kids, 'VectorSelector')!);
+        const dur = named(kids, 'DurationExpr');
         if (sel.kind === 'selector' && dur) Object.assign(sel, { range: this.text(dur), rangeSpan: { from: dur.from, to: dur.to } });
         return { ...sel, ...span };
       }
       case 'SubqueryExpr': {
-        const inner = this.exprChildren(node)[0]!;
-        const [dur, step] = node.getChildren('DurationExpr');
+        const kids = children(node);
+        const inner = kids.filter(isExprChild)[0]!;
+        const [dur, step] = kids.filter((k) => k.name === 'DurationExpr');
         return { kind: 'subquery', expr: this.convert(inner), range: dur ? this.text(dur) : '', step: step ? this.text(step) : '', ...span };
       }
       case 'FunctionCall': {
-        const id = node.getChild('FunctionIdentifier')!;
-        const body = node.getChild('FunctionCallBody');
+        const kids = children(node);
+        const id = named(kids, 'FunctionIdentifier')!;
+        const body = named(kids, 'FunctionCallBody');
         return { kind: 'call', func: this.text(id), funcSpan: { from: id.from, to: id.to }, args: body ? this.exprChildren(body).map((c) => this.convert(c)) : [], ...span };
       }
       case 'AggregateExpr': {
-        const op = node.getChild('AggregateOp')!;
-        const mod = node.getChild('AggregateModifier');
-        const body = node.getChild('FunctionCallBody');
-        const grouping = mod ? { mode: (mod.getChild('By') ? 'by' : 'without') as 'by' | 'without', labels: labelRefs(mod.getChild('GroupingLabels'), this.src) } : undefined;
+        const kids = children(node);
+        const op = named(kids, 'AggregateOp')!;
+        const mod = named(kids, 'AggregateModifier');
+        const body = named(kids, 'FunctionCallBody');
+        const modKids = mod ? children(mod) : [];
+        const grouping = mod ? { mode: (named(modKids, 'By') ? 'by' : 'without') as 'by' | 'without', labels: labelRefs(named(modKids, 'GroupingLabels'), this.src) } : undefined;
         return {
           kind: 'aggregate',
           op: this.text(op),
@@ -149,16 +162,18 @@ class Converter {
         };
       }
       case 'BinaryExpr': {
-        const exprs = this.exprChildren(node);
-        const opNode = children(node).find((c) => /^(Pow|Mul|Div|Mod|Add|Sub|Eql|Gte|Gtr|Lte|Lss|Neq|And|Or|Unless|Atan2|TrimUpper|TrimLower)$/.test(c.name));
-        const mm = node.getChild('MatchingModifierClause');
+        const kids = children(node);
+        const exprs = kids.filter(isExprChild);
+        const opNode = kids.find((c) => BINARY_OPS.has(c.name));
+        const mm = named(kids, 'MatchingModifierClause');
 
         let matching: Extract<Expr, { kind: 'binary' }>['matching'];
         if (mm) {
-          const groups = mm.getChildren('GroupingLabels');
-          const group = mm.getChild('GroupLeft') ? 'left' : mm.getChild('GroupRight') ? 'right' : undefined;
+          const mmKids = children(mm);
+          const groups = mmKids.filter((c) => c.name === 'GroupingLabels');
+          const group = named(mmKids, 'GroupLeft') ? 'left' : named(mmKids, 'GroupRight') ? 'right' : undefined;
           matching = {
-            mode: mm.getChild('On') ? 'on' : 'ignoring',
+            mode: named(mmKids, 'On') ? 'on' : 'ignoring',
             labels: labelRefs(groups[0] ?? null, this.src),
             ...(group ? { group } : {}),
             include: labelRefs(groups[1] ?? null, this.src),
@@ -169,8 +184,8 @@ class Converter {
           op: opNode ? this.text(opNode) : '?',
           lhs: this.convert(exprs[0]!),
           rhs: this.convert(exprs[1]!),
-          bool: node.getChild('BoolModifier') !== null,
-          fill: node.getChild('FillModifier') !== null,
+          bool: named(kids, 'BoolModifier') !== undefined,
+          fill: named(kids, 'FillModifier') !== undefined,
           ...(matching ? { matching } : {}),
           ...span,
         };
@@ -183,19 +198,22 @@ class Converter {
 
   /** Every child that is an expression: known expression nodes and nodes of a newer grammar (not structure). */
   private exprChildren(node: SyntaxNode): SyntaxNode[] {
-    return children(node).filter((c) => EXPR_NODES.has(c.name) || !STRUCTURAL_NODES.has(c.name));
+    return children(node).filter(isExprChild);
   }
 
   private selector(node: SyntaxNode): Expr {
-    const id = node.getChild('Identifier');
+    const kids = children(node);
+    const id = named(kids, 'Identifier');
     const matchers: Matcher[] = [];
-    const lm = node.getChild('LabelMatchers');
+    const lm = named(kids, 'LabelMatchers');
+    const lmKids = lm ? children(lm) : [];
     if (lm) {
-      for (const m of children(lm)) {
+      for (const m of lmKids) {
         if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
-        const ln = m.getChild('LabelName') ?? m.getChild('QuotedLabelName');
-        const op = m.getChild('MatchOp');
-        const val = m.getChild('StringLiteral');
+        const mKids = children(m);
+        const ln = named(mKids, 'LabelName') ?? named(mKids, 'QuotedLabelName');
+        const op = named(mKids, 'MatchOp');
+        const val = named(mKids, 'StringLiteral');
         if (!ln || !op || !val) continue;
         matchers.push({
           label: ln.name === 'QuotedLabelName' ? unquote(this.text(ln)) : this.text(ln),
@@ -209,7 +227,7 @@ class Converter {
       }
     }
     // {"metric.name", ...}: Prometheus 3's quoted metric name is a bare quoted string among the matchers.
-    const quotedName = lm ? children(lm).find((c) => c.name === 'QuotedLabelName') : undefined;
+    const quotedName = named(lmKids, 'QuotedLabelName');
     const nameNode = id ?? quotedName;
     let name = id ? this.text(id) : quotedName ? unquote(this.text(quotedName)) : undefined;
     let nameSpan = nameNode ? { from: nameNode.from, to: nameNode.to } : undefined;
@@ -221,6 +239,9 @@ class Converter {
     return { kind: 'selector', ...(name ? { name } : {}), ...(nameSpan ? { nameSpan } : {}), matchers: matchers.filter((m) => m.label !== '__name__'), from: node.from, to: node.to };
   }
 }
+
+/** An expression operand among a node's children: a known expression node, or a node of a newer grammar. */
+const isExprChild = (c: SyntaxNode): boolean => EXPR_NODES.has(c.name) || !STRUCTURAL_NODES.has(c.name);
 
 const EXPR_NODES = new Set([
   'AggregateExpr', 'BinaryExpr', 'FunctionCall', 'MatrixSelector', 'NumberDurationLiteral', 'OffsetExpr', 'ParenExpr',
