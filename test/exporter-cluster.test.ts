@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/helpers.js';
 
+/** Resolves once `cond` holds, checking every 20 ms (the test's own timeout bounds the wait). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('multi-process (node:cluster)', () => {
   it('the primary serves every worker\'s metrics, combined per metric as the catalog says', async () => {
     const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'cluster', 'app.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -58,6 +63,8 @@ describe('multi-process (node:cluster)', () => {
       await printed('blocked 2');
       const stale = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(stale).toMatch(/^c_jobs_total 30$/m);
+      // The warning travels over the primary's stderr, which may arrive after the HTTP answer: wait for it.
+      await until(() => err.includes('DEVSKYY_MON_CLUSTER_WORKER_MISSING'));
       expect(err).toContain('DEVSKYY_MON_CLUSTER_WORKER_MISSING');
       // A worker that exits leaves its counts and histograms in the total; its gauges go with it.
       child.stdin.write('kill 1\n');
