@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { Catalog, Metric } from '../model/catalog.js';
 import { exposedSeriesNames } from '../model/catalog.js';
 import { dashboardPlans } from '../emit/grafana/layout.js';
+import { interpolateQuery } from '../emit/grafana/interpolate.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { VERIFY_ALERT, VERIFY_LABEL, VERIFY_LABEL_VALUE, VERIFY_RECEIVER } from '../emit/alertmanager.js';
 import type { PromRuleFile } from '../emit/rule-types.js';
@@ -343,7 +344,7 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
 
   const optionalPanels = new Set(o.catalog.dashboards.flatMap((d) => d.panels.filter((p) => p.optional).map((p) => `${d.title} / ${p.title}`)));
   const byName = new Map(o.catalog.metrics.map((m) => [m.fullName, m]));
-  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: t.expr.replace(/\$\w+/g, '.*'), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) }))));
+  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: interpolateQuery(t.expr, d.variables.map((v) => v.name), { stepSeconds: parseDuration(o.catalog.scrapeInterval) ?? 15, rangeSeconds: 3600 }), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) }))));
   const panelQueries = () =>
     check('panel-queries', 'every dashboard query executes and returns data, or has its metrics and nothing to show', async () => {
       const v = await live();
