@@ -383,10 +383,13 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
         else failures.push(`${p.where}: no data`);
       }
       const notes = [...(empty.length ? [`empty result with every metric present (nothing to show, e.g. zero errors): ${list(empty, 5)}`] : []), ...(optional.length ? [`optional, no data: ${list(optional, 5)}`] : [])];
+      // A target that is down explains panels without samples better than "not yet" (its metadata outlives it).
+      const down = v.targets.filter((t) => jobs.includes(t.job) && t.health !== 'up').map((t) => `${t.job} ${t.scrapeUrl}`);
+      const whyNoSamples = down.length ? `no data while ${list(down, 3)} is not up, for` : 'no data yet, metrics registered but without samples';
       return {
         ok: !failures.length,
         detail: failures.length ? list(failures, 5) : `${panels.length} queries: ${withData} with data${empty.length ? `, ${empty.length} empty with their metrics present` : ''}${noSamples.length ? `, ${noSamples.length} waiting for samples` : ''}${optional.length ? `, ${optional.length} optional without data` : ''}`,
-        warnings: noSamples.length ? [`no data yet, metrics registered but without samples: ${list(noSamples, 5)}`] : [],
+        warnings: noSamples.length ? [`${whyNoSamples}: ${list(noSamples, 5)}`] : [],
         notes,
         settle: empty.length > 0,
         final: failures.some((f) => !f.includes('no data')),
