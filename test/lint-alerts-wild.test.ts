@@ -132,6 +132,22 @@ describe('without a catalog', () => {
     expect(r.stdout).toContain('no problems found (no catalog');
   });
 
+  it('an operand whose labels cannot be known does not hide the labels the other side decides (Prometheus resultMetric)', async () => {
+    const cases: [string, string, boolean][] = [
+      ['sum(rate(x_total[5m])) > bogus_total', 'nope', true], // the left side decides a filter's labels
+      ['bogus_total / on (job) sum by (job, instance) (rate(x_total[5m]))', 'instance', true], // on() keeps only job
+      ['sum by (job, instance) (x) > on (job) bogus', 'instance', true], // ... in a comparison too
+      ['sum by (job, instance) (x) - ignoring (instance) sum by (job) (y)', 'instance', true],
+      ['bogus * on (job) group_left (team) sum by (job, team) (y)', 'team', false], // the unknown side is the "many" side
+      ['sum by (job) (x) or bogus', 'anything', false],
+    ];
+    for (const [expr, label, flagged] of cases) {
+      const file = rules(alertRule('A', expr, { annotations: `summary: "{{ $labels.${label} }}"\n          description: d` }));
+      const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+      expect(r.out.diagnostics.filter((d) => d.check === 'alert/template-label').length, expr).toBe(flagged ? 1 : 0);
+    }
+  });
+
   it('runs every check that needs no catalog, each at its line and column', async () => {
     const file = rules(
       alertRule('LeDropped', 'histogram_quantile(0.9, sum by (job) (rate(http_request_duration_seconds_bucket[5m]))) > 1'),

@@ -169,6 +169,10 @@ describe('a healthy external app', () => {
       expect(gone.code).toBe(1);
       expect(byId(checks(gone.stdout), 'metric-families').ok).toBe(false);
       expect(byId(checks(gone.stdout), 'metric-families').detail).toContain('not up');
+      // Panels without data are put down to the target that is down, not to metrics "without samples yet".
+      const panelWords = JSON.stringify(byId(checks(gone.stdout), 'panel-queries'));
+      expect(panelWords).not.toContain('no data yet');
+      expect(panelWords).toContain('is not up');
     } finally {
       await app.close().catch(() => undefined);
     }

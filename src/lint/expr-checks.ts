@@ -395,17 +395,22 @@ export class ExprChecker {
       const only = [...lhs].filter((l) => !rhs.has(l)).concat([...rhs].filter((l) => !lhs.has(l))).sort();
       this.findings.push(finding('promql/vector-matching', `both sides of "${e.op}" are vectors with different labels (${only.join(', ')}); one-to-one matching finds no pairs. Aggregate both sides (e.g. sum by (...)) or use on()/ignoring()`, e));
     }
-    if (lhs === 'any' || rhs === 'any') return 'any';
-    if (e.op === 'or') return new Set([...lhs, ...rhs]);
-    if (e.matching?.group === 'left') return new Set([...lhs, ...e.matching.include.map((l) => l.name)]);
-    if (e.matching?.group === 'right') return new Set([...rhs, ...e.matching.include.map((l) => l.name)]);
-    if (e.matching?.mode === 'on' && !setOp && !isComparison(e.op)) return new Set(e.matching.labels.map((l) => l.name));
-    return lhs;
+    // The result's labels as Prometheus builds them (promql/engine.go, resultMetric; checked with promtool test
+    // rules): often one side decides them alone, so an operand whose labels cannot be known does not hide the
+    // other's. One-to-one arithmetic and comparisons alike keep only the on() labels, or drop the ignoring() ones;
+    // and/unless keep the left side's series as they are; group_left/right the "many" side's plus the included.
+    const include = e.matching?.include.map((l) => l.name) ?? [];
+    const oneToOne = !setOp && !e.matching?.group;
+    if (e.op === 'or') return lhs === 'any' || rhs === 'any' ? 'any' : new Set([...lhs, ...rhs]);
+    if (e.matching?.group === 'left') return lhs === 'any' ? 'any' : new Set([...lhs, ...include]);
+    if (e.matching?.group === 'right') return rhs === 'any' ? 'any' : new Set([...rhs, ...include]);
+    if (e.matching?.mode === 'on' && oneToOne) return new Set(e.matching.labels.map((l) => l.name));
+    const ignored = e.matching?.mode === 'ignoring' && oneToOne ? new Set(e.matching.labels.map((l) => l.name)) : undefined;
+    // Matched one-to-one pairs have equal label sets, so the right side tells them when the left cannot.
+    const kept = lhs !== 'any' ? lhs : !e.matching && !setOp ? rhs : 'any';
+    if (kept === 'any' || !ignored) return kept;
+    return new Set([...kept].filter((l) => !ignored.has(l)));
   }
-}
-
-function isComparison(op: string): boolean {
-  return ['==', '!=', '>', '<', '>=', '<='].includes(op);
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {

@@ -4,15 +4,11 @@ import type { PreviewPage, PreviewPanel, PreviewRange, PreviewVariable } from '.
 import type { DashboardShape, PanelShape, VariableShape } from './dashboards.js';
 import { heatmapOf, rangeSeries, resultOf, tableOf } from './series.js';
 import type { DataSource } from './source.js';
+import { interpolateQuery } from '../emit/grafana/interpolate.js';
 
-/**
- * A query as Grafana sends it with every variable at "All" (allValue ".*"): `$name`, `${name}`, `${name:fmt}`
- * and `[[name]]` become `.*`; `$__interval` and `$__rate_interval` become the step and four steps.
- */
+/** A query as Grafana sends it with every variable at "All", for this preview's range (see interpolateQuery). */
 export function interpolate(expr: string, variables: readonly string[], range: PreviewRange): string {
-  const builtins: Record<string, string> = { __interval: `${range.step}s`, __rate_interval: `${Math.max(4 * range.step, 60)}s`, __range: `${range.end - range.start}s` };
-  const value = (name: string) => builtins[name] ?? (variables.includes(name) ? '.*' : undefined);
-  return expr.replace(/\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (m, a?: string, b?: string, c?: string) => value((a ?? b ?? c)!) ?? m);
+  return interpolateQuery(expr, variables, { stepSeconds: range.step, rangeSeconds: range.end - range.start });
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -311,7 +311,10 @@ export async function nativeUp(o: NativeOptions): Promise<StackState> {
   if (failures.length) throw new StartError(failures.join('\n\n'), state);
   if (o.generate) {
     // Prometheus may have read its config before the generated one replaced it: load it now.
-    for (const instance of instances) await reload(instance.name, state.components.find((c) => c.name === instance.name)!.url);
+    for (const instance of instances) {
+      const c = state.components.find((x) => x.name === instance.name)!;
+      await reload(instance.name, c.url, c.log);
+    }
     // Stop order for down (reverse of this): Prometheus before what it scrapes and alerts to.
     state.components.sort((a, b) => componentRank(a.name) - componentRank(b.name));
     await o.onStarted(state);
@@ -375,10 +378,18 @@ async function writeApplied(stateDir: string, a: Applied): Promise<void> {
   await writeFile(appliedFile(stateDir), JSON.stringify(a, null, 2) + '\n');
 }
 
-async function reload(component: string, url: string): Promise<void> {
+/**
+ * POST /-/reload. A refusal names the reason: the reload answer only says that loading failed, so the error
+ * lines the component logged for it are quoted too. The component keeps running its previous configuration.
+ */
+export async function reload(component: string, url: string, log?: string): Promise<void> {
   const res = await fetch(`${url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
   const body = (await res.text()).trim();
-  if (!res.ok) throw new EnvironmentError(`${component} at ${url} refused the new configuration: ${body || `HTTP ${res.status}`}`);
+  if (res.ok) return;
+  const errors = log ? tail(log, 400).split('\n').filter((l) => /level=error/.test(l)).slice(-3) : [];
+  throw new EnvironmentError(
+    `${component} at ${url} refused the new configuration and keeps running the previous one: ${body || `HTTP ${res.status}`}${errors.length ? `\n${errors.map((l) => `  ${l}`).join('\n')}` : ''}${log ? `\n(log: ${log})` : ''}`,
+  );
 }
 
 export interface ApplyResult {
@@ -404,6 +415,7 @@ export async function applyToRunning(o: Pick<NativeOptions, 'catalog' | 'catalog
   if (names(wantServers) !== names(haveServers)) return { actions, state: running, restartWhole: `the catalog's topology is now [${names(wantServers)}], the stack runs [${names(haveServers)}]` };
   const ports = Object.fromEntries(running.components.map((c) => [c.name, c.port]));
   const url = (name: string) => running.components.find((c) => c.name === name)!.url;
+  const logOf = (name: string) => running.components.find((c) => c.name === name)?.log;
   const before = JSON.parse(await readFile(appliedFile(o.stateDir), 'utf8').catch(() => '{}')) as Partial<Applied>;
   const now = await appliedNow(o.catalog, o.generatedDir);
   const state: StackState = { ...running, components: [...running.components] };
@@ -430,12 +442,12 @@ export async function applyToRunning(o: Pick<NativeOptions, 'catalog' | 'catalog
   }
   const { changed } = await preparePrometheusDir(o, ports);
   if (changed.length) {
-    for (const i of prometheusInstances(o.catalog.topology)) await reload(i.name, url(i.name));
+    for (const i of prometheusInstances(o.catalog.topology)) await reload(i.name, url(i.name), logOf(i.name));
     actions.push(`prometheus reloaded (${changed.join(', ')} changed)`);
   }
   if (before.alertmanager !== now.alertmanager) {
     if (running.verifyWebhookPort) await writeAtomic(alertmanagerCopyFile(o.stateDir), await alertmanagerCopy(o.generatedDir, running.verifyWebhookPort));
-    for (const peer of alertmanagerPeers(o.catalog.topology)) await reload(peer, url(peer));
+    for (const peer of alertmanagerPeers(o.catalog.topology)) await reload(peer, url(peer), logOf(peer));
     actions.push('alertmanager reloaded (alertmanager.yml changed)');
   }
   await writeApplied(o.stateDir, now);

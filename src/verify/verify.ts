@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { Catalog, Metric } from '../model/catalog.js';
 import { exposedSeriesNames } from '../model/catalog.js';
 import { dashboardPlans } from '../emit/grafana/layout.js';
+import { interpolateQuery } from '../emit/grafana/interpolate.js';
 import { ALERTS_FILE, RECORDING_FILE } from '../emit/rules.js';
 import { VERIFY_ALERT, VERIFY_LABEL, VERIFY_LABEL_VALUE, VERIFY_RECEIVER } from '../emit/alertmanager.js';
 import type { PromRuleFile } from '../emit/rule-types.js';
@@ -343,7 +344,7 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
 
   const optionalPanels = new Set(o.catalog.dashboards.flatMap((d) => d.panels.filter((p) => p.optional).map((p) => `${d.title} / ${p.title}`)));
   const byName = new Map(o.catalog.metrics.map((m) => [m.fullName, m]));
-  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: t.expr.replace(/\$\w+/g, '.*'), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) }))));
+  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: interpolateQuery(t.expr, d.variables.map((v) => v.name), { stepSeconds: parseDuration(o.catalog.scrapeInterval) ?? 15, rangeSeconds: 3600 }), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) }))));
   const panelQueries = () =>
     check('panel-queries', 'every dashboard query executes and returns data, or has its metrics and nothing to show', async () => {
       const v = await live();
@@ -382,10 +383,13 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
         else failures.push(`${p.where}: no data`);
       }
       const notes = [...(empty.length ? [`empty result with every metric present (nothing to show, e.g. zero errors): ${list(empty, 5)}`] : []), ...(optional.length ? [`optional, no data: ${list(optional, 5)}`] : [])];
+      // A target that is down explains panels without samples better than "not yet" (its metadata outlives it).
+      const down = v.targets.filter((t) => jobs.includes(t.job) && t.health !== 'up').map((t) => `${t.job} ${t.scrapeUrl}`);
+      const whyNoSamples = down.length ? `no data while ${list(down, 3)} is not up, for` : 'no data yet, metrics registered but without samples';
       return {
         ok: !failures.length,
         detail: failures.length ? list(failures, 5) : `${panels.length} queries: ${withData} with data${empty.length ? `, ${empty.length} empty with their metrics present` : ''}${noSamples.length ? `, ${noSamples.length} waiting for samples` : ''}${optional.length ? `, ${optional.length} optional without data` : ''}`,
-        warnings: noSamples.length ? [`no data yet, metrics registered but without samples: ${list(noSamples, 5)}`] : [],
+        warnings: noSamples.length ? [`${whyNoSamples}: ${list(noSamples, 5)}`] : [],
         notes,
         settle: empty.length > 0,
         final: failures.some((f) => !f.includes('no data')),
