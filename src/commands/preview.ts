@@ -19,6 +19,7 @@ import { INDEX_FILE, previewSummary, renderPreview } from '../preview/render.js'
 import type { DataSource } from '../preview/source.js';
 import { parseSnapshot, PrometheusSource, rangeEndingAt, RecordingSource, SnapshotError, SnapshotSource } from '../preview/source.js';
 import { requireCatalog } from './catalog-input.js';
+import { globalView, prometheusInstances, STORE_COMPONENT } from '../model/topology.js';
 import { outDirOf } from './generate.js';
 import type { Io } from './io.js';
 
@@ -60,17 +61,21 @@ async function snapshotSource(file: string): Promise<SnapshotSource> {
   }
 }
 
-/** The Prometheus to read: --prometheus-url, else the one this catalog's `up` started (as verify finds it). */
-async function prometheusUrl(flags: PreviewFlags): Promise<string> {
+/**
+ * The Prometheus to read: --prometheus-url, else what this catalog's `up` started, as the dashboards read it: the
+ * global view (VictoriaMetrics, every shard, replicas deduplicated) when the topology has one, else the server.
+ */
+async function prometheusUrl(flags: PreviewFlags, catalog: Catalog): Promise<string> {
   if (flags.prometheusUrl) return flags.prometheusUrl;
   const state = await readState(stateDirFor(flags.catalog));
-  const url = state?.components.find((c) => c.name === 'prometheus')?.url;
+  const urlOf = (name: string) => state?.components.find((c) => c.name === name)?.url;
+  const url = (globalView(catalog.topology) ? urlOf(STORE_COMPONENT) : undefined) ?? prometheusInstances(catalog.topology).map((i) => urlOf(i.name)).find((u) => u !== undefined);
   if (!url) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url, or render a recorded --snapshot');
   return url;
 }
 
-async function liveSource(flags: PreviewFlags): Promise<DataSource> {
-  const source = new PrometheusSource(await prometheusUrl(flags), rangeEndingAt(Date.now() / 1000, flags.range));
+async function liveSource(flags: PreviewFlags, catalog: Catalog): Promise<DataSource> {
+  const source = new PrometheusSource(await prometheusUrl(flags, catalog), rangeEndingAt(Date.now() / 1000, flags.range));
   try {
     await source.fetch({ kind: 'instant', expr: 'vector(1)' });
   } catch (err) {
@@ -156,10 +161,10 @@ export async function runPreview(io: Io, flags: PreviewFlags): Promise<void> {
   if (flags.serve) {
     if (flags.recordSnapshot) throw new EnvironmentError('--record-snapshot writes a file once: run it without --serve');
     const snap = flags.snapshot ? await snapshotSource(flags.snapshot) : undefined;
-    await serve(io, flags, catalog, async () => snap ?? (await liveSource(flags)));
+    await serve(io, flags, catalog, async () => snap ?? (await liveSource(flags, catalog)));
     return;
   }
-  const base = flags.snapshot ? await snapshotSource(flags.snapshot) : await liveSource(flags);
+  const base = flags.snapshot ? await snapshotSource(flags.snapshot) : await liveSource(flags, catalog);
   const source = flags.recordSnapshot ? new RecordingSource(base) : base;
   const p = await renderPreview(catalog, source);
   if (source instanceof RecordingSource && flags.recordSnapshot) {
