@@ -6,11 +6,12 @@
 // the topology's own cost is read apart from that of more targets. CPU is measured over a window after verify
 // passed, with the stack idling at its --fast 1 s scrape and evaluation intervals.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { downAndRemove, median } from './util.js';
 
 interface Sample {
   rssKiB: number;
@@ -75,19 +76,11 @@ function runOnce(root: string, catalogText: string): Promise<Run> {
         k.cpuPct += ((b.cpuTicks - a.cpuTicks) / CLK_TCK / (WINDOW_MS / 1000)) * 100;
         k.count++;
       });
-      const down = spawn(process.execPath, [bin, 'down', '--purge'], { cwd: dir, stdio: 'ignore' });
-      down.once('exit', () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve(run);
-      });
+      void downAndRemove(bin, dir).then(() => resolve(run));
     });
   });
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function benchTopology(root: string, runs: number): Promise<string> {
   const devskyy = readFileSync(join(root, 'stacks', 'devskyy', 'catalog.yaml'), 'utf8');

@@ -1,4 +1,6 @@
 // Timing helpers shared by the benchmarks: everything is measured side by side in one process run.
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -47,4 +49,21 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const widths = headers.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(headers), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map((r) => line(r.map(String)))].join('\n');
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** `devskyy-mon down --purge` in a bench's stack folder, then the folder removed. */
+export function downAndRemove(bin: string, dir: string): Promise<void> {
+  return new Promise((resolve) => {
+    const down = spawn(process.execPath, [bin, 'down', '--purge'], { cwd: dir, stdio: 'ignore' });
+    down.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve();
+    });
+  });
 }

@@ -4,9 +4,10 @@
 // Each run starts from nothing (a fresh folder: no TSDB, no state) and ends with `down --purge`. Besides the total
 // it records when each check's PASS line appeared, which shows what the time is spent waiting for.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { downAndRemove, median } from './util.js';
 
 interface Run {
   code: number | null;
@@ -44,19 +45,11 @@ function runOnce(root: string, catalog: string): Promise<Run> {
     child.once('exit', (code) => {
       run.code = code;
       run.totalMs = performance.now() - t0;
-      const down = spawn(process.execPath, [bin, 'down', '--purge'], { cwd: dir, stdio: 'ignore' });
-      down.once('exit', () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve(run);
-      });
+      void downAndRemove(bin, dir).then(() => resolve(run));
     });
   });
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 
 export async function benchVerified(root: string, catalog: string, runs: number, baselineRoot?: string): Promise<string> {

@@ -5,26 +5,21 @@ import { dict } from '../util/dict.js';
 /** A catalog alert seen as a rule: severity, summary and description are fields of their own there. */
 export function alertSite(a: Alert): RuleSite {
   const own = dict({ severity: 'severity', summary: 'summary', description: 'description', runbook_url: 'runbook' });
-  if (a.generated) {
-    // Only the severity comes from the catalog; the rest is generated text, reported at the section it comes from.
-    const severity = a.generated.severity;
-    return {
-      kind: 'alert',
-      name: a.name,
-      expr: a.expr,
-      ...(a.for ? { for: a.for } : {}),
-      labels: { ...a.labels, severity: a.severity },
-      annotations: { summary: a.summary, description: a.description },
-      at: { name: [...a.path], expr: [...a.path], for: [...a.path], rule: [...a.path], label: (k) => (k === 'severity' ? [...severity] : [...a.path]), annotation: () => [...a.path] },
-    };
-  }
-  return {
-    kind: 'alert',
+  const rule = {
+    kind: 'alert' as const,
     name: a.name,
     expr: a.expr,
     ...(a.for ? { for: a.for } : {}),
     labels: { ...a.labels, severity: a.severity },
     annotations: { summary: a.summary, description: a.description },
+  };
+  if (a.generated) {
+    // Only the severity comes from the catalog; the rest is generated text, reported at the section it comes from.
+    const severity = a.generated.severity;
+    return { ...rule, at: { name: [...a.path], expr: [...a.path], for: [...a.path], rule: [...a.path], label: (k) => (k === 'severity' ? [...severity] : [...a.path]), annotation: () => [...a.path] } };
+  }
+  return {
+    ...rule,
     at: {
       name: [...a.path, 'name'],
       expr: [...a.path, 'expr'],
