@@ -1,7 +1,7 @@
 // Alertmanager routing from the catalog: each receiver kind Alertmanager 0.25 accepts, secrets only as files,
 // routes by severity and team (amtool's own router), and inhibition checked on a real Alertmanager.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { validateCatalog } from '../src/load/load-catalog.js';
 import { alertmanagerConfig } from '../src/emit/alertmanager.js';
 import { emitKubernetes } from '../src/emit/kubernetes.js';
+import { emitCompose } from '../src/emit/compose.js';
 import type { Catalog } from '../src/model/catalog.js';
 import { freePort } from '../src/runtime/processes.js';
 import { MINIMAL, tempDir } from './support/helpers.js';
@@ -51,6 +52,17 @@ describe('Alertmanager receivers', () => {
     const receiver = JSON.stringify(amc.spec.receivers.find((x) => x['name'] === 'ops'));
     expect(receiver).toContain('"name":"myapp-alertmanager-secrets"');
     expect(receiver).not.toContain(SECRET);
+    // Compose gives Alertmanager the same file at the same path, as a secret (a read-only mount of the host file).
+    const compose = parse(emitCompose(c).find((a) => a.path === 'docker-compose.yml')!.content) as { secrets?: Record<string, { file: string }>; services: Record<string, { secrets?: { source: string; target: string }[] }> };
+    const given = compose.services['alertmanager']!.secrets ?? [];
+    expect(given.map((g) => g.target)).toEqual([expect.stringContaining(SECRET)]);
+    expect(compose.secrets![given[0]!.source]!.file).toBe(given[0]!.target);
+    const dir = tempDir('compose-secrets-');
+    mkdirSync(join(dir, 'exporter'));
+    writeFileSync(join(dir, '.env'), 'GRAFANA_ADMIN_PASSWORD=x\n');
+    writeFileSync(join(dir, 'docker-compose.yml'), emitCompose(c).find((a) => a.path === 'docker-compose.yml')!.content);
+    const config = spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env: { ...process.env, GRAFANA_ADMIN_PASSWORD: 'x' } });
+    expect(config.status, config.stderr).toBe(0);
   });
 
   it('refuses secrets written into the catalog, naming the *_file field to use', () => {

@@ -96,6 +96,18 @@ export function amReceiver(r: Receiver): AlertmanagerReceiver {
   return { name: r.name, webhook_configs: [{ url: w.url, send_resolved: w.send_resolved ?? true, ...(w.bearer_token_file ? { http_config: { authorization: { type: 'Bearer' as const, credentials_file: w.bearer_token_file } } } : {}) }] };
 }
 
+/** The files Alertmanager reads secrets from (the catalog's *_file paths), each once, in order: what a container must be given. */
+export function receiverSecretFiles(receivers: readonly AlertmanagerReceiver[]): string[] {
+  const files = receivers.flatMap((r) => [
+    ...(r.slack_configs ?? []).map((c) => c.api_url_file),
+    ...(r.pagerduty_configs ?? []).map((c) => c.routing_key_file),
+    ...(r.email_configs ?? []).flatMap((c) => (c.auth_password_file ? [c.auth_password_file] : [])),
+    ...(r.opsgenie_configs ?? []).map((c) => c.api_key_file),
+    ...(r.webhook_configs ?? []).flatMap((c) => (c.http_config ? [c.http_config.authorization.credentials_file] : [])),
+  ]);
+  return [...new Set(files)];
+}
+
 function receiversOf(catalog: Catalog): { receivers: AlertmanagerReceiver[]; defaultReceiver: string } {
   const am = catalog.alertmanager;
   if (am.receivers.length) return { receivers: am.receivers.map(amReceiver), defaultReceiver: am.defaultReceiver ?? am.receivers[0]!.name };

@@ -1,10 +1,12 @@
 // docker-compose.yml: exporter(s), Prometheus, Alertmanager and Grafana with safe defaults: loopback-only
 // ports, pinned images, read-only config mounts, health-gated start order, no default password.
+import { basename } from 'node:path';
 import type { Catalog, Resources, Service } from '../model/catalog.js';
 import { componentUrl, readyPathOf, webExternalUrlArgs } from '../model/catalog.js';
 import type { Artifact } from './artifact.js';
 import { marker, yamlArtifact } from './artifact.js';
 import { envExpandedText } from './escape.js';
+import { alertRouting, receiverSecretFiles } from './alertmanager.js';
 import { GRAFANA_ENV } from './grafana/provisioning.js';
 import { COMPOSE_TARGETS_DIR, TARGETS_DIR, copyPort, prometheusConfig, storeWriteUrl } from './prometheus-config.js';
 import { STORE_COMPONENT, alertmanagerPeers, globalView, isSingle, prometheusInstances } from '../model/topology.js';
@@ -68,6 +70,10 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
       depends_on: healthy([...catalog.services.map((s) => s.name), ...peers, ...(view ? [STORE_COMPONENT] : [])]),
     };
   });
+  // Receiver secrets: each file the catalog names, given to every Alertmanager at that same path (Compose secrets
+  // are read-only bind mounts of a host file; the catalog's path is where Alertmanager reads it).
+  const secretFiles = receiverSecretFiles(alertRouting(catalog).receivers);
+  const secretNames = new Map(secretFiles.map((f, i) => [f, `alertmanager-${i + 1}-${basename(f).replace(/[^A-Za-z0-9_.-]/g, '_')}`]));
   peers.forEach((peer, i) => {
     // One gossip cluster: each peer listens on 9094 and joins every other by its service name.
     const cluster = peers.length > 1 ? ['--cluster.listen-address=0.0.0.0:9094', ...peers.filter((p) => p !== peer).map((p) => `--cluster.peer=${p}:9094`)] : [];
@@ -78,6 +84,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
       command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager', ...cluster, ...webExternalUrlArgs(catalog, 'alertmanager', i === 0 ? componentUrl(catalog, 'alertmanager') : `http://127.0.0.1:${copyPort(alertmanager.port, i)}`)],
       ports: [`${bind}:${copyPort(alertmanager.port, i)}:9093`],
       volumes: ['./alertmanager:/etc/alertmanager:ro', `${peer.replace(/-/g, '_')}_data:/alertmanager`],
+      ...(secretFiles.length ? { secrets: secretFiles.map((f) => ({ source: secretNames.get(f)!, target: f })) } : {}),
       healthcheck: healthcheck('http://127.0.0.1:9093/-/ready'),
     };
   });
@@ -115,6 +122,7 @@ export function composeFile(catalog: Catalog): Record<string, unknown> {
   // No top-level name: Debian's docker-compose 1.29 rejects it; the project is named after the folder.
   return {
     services,
+    ...(secretFiles.length ? { secrets: Object.fromEntries(secretFiles.map((f) => [secretNames.get(f)!, { file: f }])) } : {}),
     volumes: Object.fromEntries([...instances.map((i) => i.name), ...peers, ...(view ? [STORE_COMPONENT] : []), 'grafana'].map((n) => [`${n.replace(/-/g, '_')}_data`, {}])),
   };
 }
