@@ -65,17 +65,19 @@ async function snapshotSource(file: string): Promise<SnapshotSource> {
  * The Prometheus to read: --prometheus-url, else what this catalog's `up` started, as the dashboards read it: the
  * global view (VictoriaMetrics, every shard, replicas deduplicated) when the topology has one, else the server.
  */
-async function prometheusUrl(flags: PreviewFlags, catalog: Catalog): Promise<string> {
-  if (flags.prometheusUrl) return flags.prometheusUrl;
+async function prometheusUrl(flags: PreviewFlags, catalog: Catalog): Promise<{ url: string; rulesUrls: string[] }> {
+  if (flags.prometheusUrl) return { url: flags.prometheusUrl, rulesUrls: [flags.prometheusUrl] };
   const state = await readState(stateDirFor(flags.catalog));
   const urlOf = (name: string) => state?.components.find((c) => c.name === name)?.url;
-  const url = (globalView(catalog.topology) ? urlOf(STORE_COMPONENT) : undefined) ?? prometheusInstances(catalog.topology).map((i) => urlOf(i.name)).find((u) => u !== undefined);
+  const servers = prometheusInstances(catalog.topology).flatMap((i) => urlOf(i.name) ?? []);
+  const url = (globalView(catalog.topology) ? urlOf(STORE_COMPONENT) : undefined) ?? servers[0];
   if (!url) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url, or render a recorded --snapshot');
-  return url;
+  return { url, rulesUrls: servers.length ? servers : [url] };
 }
 
 async function liveSource(flags: PreviewFlags, catalog: Catalog): Promise<DataSource> {
-  const source = new PrometheusSource(await prometheusUrl(flags, catalog), rangeEndingAt(Date.now() / 1000, flags.range));
+  const { url, rulesUrls } = await prometheusUrl(flags, catalog);
+  const source = new PrometheusSource(url, rangeEndingAt(Date.now() / 1000, flags.range), rulesUrls);
   try {
     await source.fetch({ kind: 'instant', expr: 'vector(1)' });
   } catch (err) {

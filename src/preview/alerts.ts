@@ -43,7 +43,14 @@ export async function alertEntries(catalog: Catalog, source: DataSource): Promis
     const data = (await source.fetch({ kind: 'rules' })) as RulesData;
     live = new Map();
     // In a shared Prometheus another team may have an alert of the same name: ours carry our namespace label.
-    for (const g of data.groups ?? []) for (const r of g.rules ?? []) if (r.type === 'alerting' && r.name && r.state && (r.labels?.['namespace'] ?? catalog.namespace) === catalog.namespace) live.set(r.name, r.state);
+    // Several servers (a topology's shards and replicas) report the same rule: the most urgent state wins.
+    const urgency = (state: string) => (STATES.includes(state) ? STATES.indexOf(state) : STATES.length);
+    for (const g of data.groups ?? [])
+      for (const r of g.rules ?? []) {
+        if (r.type !== 'alerting' || !r.name || !r.state || (r.labels?.['namespace'] ?? catalog.namespace) !== catalog.namespace) continue;
+        const before = live.get(r.name);
+        if (before === undefined || urgency(r.state) < urgency(before)) live.set(r.name, r.state);
+      }
   } catch (err) {
     why = `rules not read: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -42,12 +42,17 @@ export class PrometheusSource implements DataSource {
   private readonly api: Api;
   readonly label: string;
 
+  private readonly rulesApis: Api[];
+
+  /** `rulesUrls`: the servers whose rules the alerts' states come from (the servers of a topology; a global view has no rules API). Default: `url`. */
   constructor(
     url: string,
     readonly range: PreviewRange,
+    rulesUrls: readonly string[] = [url],
   ) {
     const base = url.replace(/\/$/, '');
     this.api = new Api(base, '');
+    this.rulesApis = rulesUrls.map((u) => new Api(u.replace(/\/$/, ''), ''));
     this.label = `Prometheus ${base}`;
   }
 
@@ -62,7 +67,7 @@ export class PrometheusSource implements DataSource {
       case 'labels':
         return this.api.prom(`/api/v1/label/${encodeURIComponent(r.label)}/values?${q({ 'match[]': r.match, start, end })}`);
       case 'rules':
-        return this.api.prom('/api/v1/rules?type=alert');
+        return Promise.all(this.rulesApis.map((a) => a.prom<{ groups?: unknown[] }>('/api/v1/rules?type=alert'))).then((all) => ({ groups: all.flatMap((d) => d.groups ?? []) }));
     }
   }
 }
