@@ -23,12 +23,20 @@ function caretLine(lineText: string, d: Diagnostic): string {
 /** Compiler-style text: `file:line:col: severity [check] message`, the source line and a caret. */
 export function formatText(diags: readonly Diagnostic[], sources: Sources): string {
   const out: string[] = [];
+  // Each file split into lines once: a rule file of 10,000 rules has thousands of findings.
+  const linesOf = new Map<string, string[]>();
+  const lines = (file: string): string[] | undefined => {
+    let l = linesOf.get(file);
+    const text = sources.get(file);
+    if (!l && text !== undefined) linesOf.set(file, (l = text.split('\n')));
+    return l;
+  };
   for (const d of sortDiagnostics(diags)) {
     const where = d.start ? `${d.file}:${d.start.line}:${d.start.column}` : d.file;
     out.push(`${where}: ${d.severity} [${d.check}] ${d.message}`);
-    const text = sources.get(d.file);
-    if (d.start && text !== undefined) {
-      const lineText = text.split('\n')[d.start.line - 1];
+    const fileLines = lines(d.file);
+    if (d.start && fileLines !== undefined) {
+      const lineText = fileLines[d.start.line - 1];
       if (lineText !== undefined) {
         const gutter = String(d.start.line);
         out.push(`  ${gutter} | ${lineText.replace(/\r$/, '')}`);
