@@ -1,5 +1,6 @@
 // The only place the CLI talks to the terminal.
 import type { Diagnostic } from '../diagnostics.js';
+import { codePoint } from '../emit/escape.js';
 import { formatDiagnostics } from '../format-diagnostics.js';
 import type { OutputFormat, Sources } from '../format-diagnostics.js';
 
@@ -18,7 +19,7 @@ export interface Io {
  * `\u00XX` is the same character.
  */
 export function terminalText(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, codePoint);
 }
 
 /**

@@ -18,7 +18,8 @@ function oneLine(text: string): string {
  * code they make the text a reviewer sees differ from what the compiler reads ("Trojan Source", CVE-2021-42574).
  */
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const codePoint = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+/** One UTF-16 code unit as a `\uXXXX` escape: the same character in JSON, JavaScript and YAML double quotes, and visible text elsewhere. */
+export const codePoint = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** After `//` in TypeScript: a comment ends at any line terminator, so none may remain; bidi controls are shown as \uXXXX. */
 export function tsLineComment(text: string): string {

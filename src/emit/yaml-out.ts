@@ -7,6 +7,7 @@
 // - a string holding NEL, LS or PS (U+0085, U+2028, U+2029), which YAML 1.1 readers take for line breaks and which
 //   the `yaml` package writes raw, is double-quoted with those characters as \u escapes.
 import { Document, Scalar, visit } from 'yaml';
+import { codePoint } from './escape.js';
 
 const OTHER_LINE_BREAKS = /[\u0085\u2028\u2029]/;
 /** Plain forms the package's 1.1 mode leaves unquoted: 1.2 octal, and YAML 1.1's merge key `<<` and value key `=`. */
@@ -25,6 +26,6 @@ export function toYaml(value: unknown): string {
   const text = doc.toString({ lineWidth: 0, minContentWidth: 0, singleQuote: false });
   // Raw NEL/LS/PS can only stand inside the double-quoted scalars forced above (comments are one line by
   // construction); there, a \u escape is the same character to every reader.
-  return OTHER_LINE_BREAKS.test(text) ? text.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+  return OTHER_LINE_BREAKS.test(text) ? text.replace(/[\u0085\u2028\u2029]/g, codePoint) : text;
 }
 
