@@ -294,6 +294,18 @@ describe('promtool, whole and honest about its version', () => {
   });
 });
 
+describe('what Prometheus refuses is an error, never "newer syntax"', () => {
+  it('type and argument errors Prometheus checks after parsing fail the run', async () => {
+    const exprs = ['rate(up) > 1', 'sum(up, up) > 1', 'up[5m] > 0', 'scalar(up) > 1', 'up{job=~"(foo"} == 0'];
+    const file = rules(...exprs.map((e, i) => alertRule(`T${i}`, e)));
+    const r = await lint({ 'rules.yml': file }, []);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promtool/too-old')).toEqual([]);
+    const errors = r.out.diagnostics.filter((d) => d.severity === 'error' && d.check.startsWith('promtool/'));
+    expect(errors.length, JSON.stringify(r.out.diagnostics)).toBeGreaterThanOrEqual(exprs.length);
+    expect(r.code).toBe(1);
+  });
+});
+
 describe('what Prometheus accepts is accepted', () => {
   it('YAML anchors, aliases and merge keys', async () => {
     const merged = `groups:\n  - name: g\n    rules:\n      - &base\n        alert: A\n        expr: up == 0\n        for: 5m\n        labels:\n          severity: warning\n        annotations:\n          summary: s\n          description: d\n      - <<: *base\n        alert: B\n        expr: up == 1\n`;

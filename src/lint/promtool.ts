@@ -71,6 +71,10 @@ export function tooOldMessage(message: string, version: string, ownParse: boolea
   if (/"\\?"|string .* in label matching/.test(message)) {
     return `the installed promtool ${version} cannot read quoted (UTF-8) metric or label names, which ${since('3.0.0')} accept; upgrade promtool to check this expression (our own checks still ran)`;
   }
+  // Only a syntax error (an unexpected token) can be newer syntax. Type and argument errors ("expected type range
+  // vector", "comparisons between scalars must use BOOL", "wrong number of arguments"), which our grammar lets
+  // through because Prometheus' parser checks them after parsing, and regular expressions, are the rule's own.
+  if (!/\bunexpected\b/.test(message)) return undefined;
   return `the installed promtool ${version} cannot parse this expression, which the current Prometheus grammar accepts (newer syntax); upgrade promtool to check it (our own checks still ran). promtool said: ${message.replace(/^.*could not parse expression: /, '')}`;
 }
 
