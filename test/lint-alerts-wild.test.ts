@@ -294,6 +294,17 @@ describe('promtool, whole and honest about its version', () => {
   });
 });
 
+describe('Kubernetes manifests beside the rules (lint-alerts manifests/*.yaml)', () => {
+  it('a file holding only other objects (a Deployment, a CRD) is no rule file: nothing reported, promtool not run on it', async () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: 1\n';
+    const crd = 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: y\nspec:\n  group: g\n';
+    const rule = `apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  groups:\n    - name: g\n      rules:\n${alertRule('Up', 'up == 0').replace(/^/gm, '    ')}`;
+    const r = await lint({ 'deployment.yaml': deployment, 'crd.yaml': crd, 'rule.yaml': rule }, []);
+    expect(r.out.diagnostics.filter((d) => d.severity === 'error'), JSON.stringify(r.out.diagnostics)).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('what Prometheus refuses is an error, never "newer syntax"', () => {
   it('type and argument errors Prometheus checks after parsing fail the run', async () => {
     const exprs = ['rate(up) > 1', 'sum(up, up) > 1', 'up[5m] > 0', 'scalar(up) > 1', 'up{job=~"(foo"} == 0'];

@@ -98,7 +98,7 @@ async function promtoolFindings(ruleFiles: readonly RuleFile[], structure: reado
   // Our own structure findings say the same as promtool's YAML errors, at the exact key: keep ours.
   const ownLines = new Set(structure.map((d) => `${d.file}:${d.start?.line}`));
   const ownDurations = new Set(structure.map((d) => /not a valid duration string: "[^"]*"/.exec(d.message)?.[0]).filter(Boolean));
-  const plain = ruleFiles.filter((f) => !f.groups.some((g) => g.operator));
+  const plain = ruleFiles.filter((f) => f.plain && !f.groups.some((g) => g.operator));
   const toDiagnostic = (f: PromtoolFinding, file: RuleFile, groups: readonly RuleGroupSite[], ownPositions: boolean, version: string): Diagnostic | undefined => {
     const named = ruleNamed(groups, f);
     const span = placePromtoolFinding(f, file, groups, ownPositions);

@@ -25,6 +25,11 @@ export interface RuleFile {
   /** The first document's source: the file's text and name. */
   source: YamlSource;
   groups: RuleGroupSite[];
+  /**
+   * Whether Prometheus would load the file as it is (a plain rule file, or something meant as one), rather than
+   * only Kubernetes objects: PrometheusRule groups are checked apart, and a Deployment or a CRD is no rule file.
+   */
+  plain: boolean;
 }
 
 /** Rule files are larger than catalogs: SLO generators write tens of thousands of rules to one file. */
@@ -83,13 +88,16 @@ export function readRuleFile(file: string, content: string | Uint8Array): { rule
   const diagnostics: Diagnostic[] = [];
   const lists: GroupList[] = [];
   let plainDocuments = 0;
+  let plain = false;
   parsed.documents.forEach(({ source, data }, di) => {
     const found = groupLists(source, data);
     if (found === 'other-object') return;
     if (found === 'not-rules') {
+      plain = true;
       diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: 'a rule file needs a top-level "groups:" list (or Kubernetes PrometheusRule objects with spec.groups)', ...source.locate([]) });
       return;
     }
+    if (found.some((l) => !l.operator)) plain = true;
     for (const l of found) {
       if (!l.operator && ++plainDocuments === 2) {
         diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file; the groups of document ${di + 1} are never loaded`, ...source.locate(l.path, true) });
@@ -99,7 +107,7 @@ export function readRuleFile(file: string, content: string | Uint8Array): { rule
   });
   const groups: RuleGroupSite[] = [];
   lists.forEach((list, i) => groups.push(...readGroups(file, list, i, diagnostics)));
-  return { ruleFile: { source: first.source, groups }, diagnostics };
+  return { ruleFile: { source: first.source, groups, plain }, diagnostics };
 }
 
 /** A duration field as Prometheus' model.Duration reads it ("0", "1h30m", "500ms"; no bare numbers but 0). */
