@@ -305,6 +305,15 @@ describe('Kubernetes manifests beside the rules (lint-alerts manifests/*.yaml)',
   });
 });
 
+describe('PromQL keywords in any case', () => {
+  it('OR, AND, UNLESS and SUM BY are the lower-case operators (no vector-matching warning on a union)', async () => {
+    const file = rules(alertRule('U', 'sum by (job) (up) OR sum by (instance) (up) == 0'), alertRule('S', 'SUM BY (job) (up) == 0', { annotations: 'summary: "{{ $labels.instance }}"\n          description: d' }));
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promql/vector-matching')).toEqual([]);
+    expect(r.out.diagnostics.filter((d) => d.check === 'alert/template-label').map((d) => d.start)).toEqual([at(file, 'instance }}')]);
+  });
+});
+
 describe('what Prometheus refuses is an error, never "newer syntax"', () => {
   it('type and argument errors Prometheus checks after parsing fail the run', async () => {
     const exprs = ['rate(up) > 1', 'sum(up, up) > 1', 'up[5m] > 0', 'scalar(up) > 1', 'up{job=~"(foo"} == 0'];

@@ -154,7 +154,8 @@ class Converter {
         const grouping = mod ? { mode: (named(modKids, 'By') ? 'by' : 'without') as 'by' | 'without', labels: labelRefs(named(modKids, 'GroupingLabels'), this.src) } : undefined;
         return {
           kind: 'aggregate',
-          op: this.text(op),
+          // Keywords are case-insensitive in PromQL (SUM, AND, OR): the tree holds them as Prometheus prints them.
+          op: this.text(op).toLowerCase(),
           opSpan: { from: op.from, to: op.to },
           ...(grouping ? { grouping } : {}),
           args: body ? this.exprChildren(body).map((c) => this.convert(c)) : [],
@@ -181,7 +182,7 @@ class Converter {
         }
         return {
           kind: 'binary',
-          op: opNode ? this.text(opNode) : '?',
+          op: opNode ? this.text(opNode).toLowerCase() : '?',
           lhs: this.convert(exprs[0]!),
           rhs: this.convert(exprs[1]!),
           bool: named(kids, 'BoolModifier') !== undefined,
