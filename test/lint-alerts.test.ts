@@ -88,6 +88,13 @@ describe('lint-alerts corpus', () => {
     expect(hits.map((d) => d.start), JSON.stringify(out.diagnostics)).toContainEqual(want);
   });
 
+  it('the overflow value the runtime records is a value a query may select', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'rules.yml'), alert('rate(devskyy_requests_total{method="__overflow__"}[5m]) > 1'));
+    const r = await runInProcess(['lint-alerts', '--catalog', DEVSKYY, '--no-promtool', '--format', 'json', 'rules.yml'], dir);
+    expect((JSON.parse(r.stdout) as { diagnostics: { check: string }[] }).diagnostics.filter((d) => d.check === 'promql/label-value')).toEqual([]);
+  });
+
   it('a regex matcher is worded as a regex that matches no declared value, an equality as a value not declared', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'rules.yml'), alert('rate(devskyy_requests_total{method=~"FETCH|PURGE"}[5m]) > 1 and rate(devskyy_requests_total{method="FETCH"}[5m]) > 1'));

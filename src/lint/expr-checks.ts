@@ -1,5 +1,6 @@
 // Checks of one PromQL expression, against the catalog when there is one. Pure: offsets are into the expression;
 // callers map them.
+import { OVERFLOW_VALUE } from '@devskyy-mon/runtime/spec';
 import { RE2JS } from 're2js';
 import type { Severity } from '../diagnostics.js';
 import type { Expr, Span } from '../promql/ast.js';
@@ -227,11 +228,13 @@ export class ExprChecker {
           continue;
         }
         const def = this.ctx.index.labelDef(ref, m.label);
-        const allowed = def?.values ?? (ref.metric.type === 'enum' && m.label === ref.metric.fullName ? ref.metric.states : undefined);
+        const declared = def?.values ?? (ref.metric.type === 'enum' && m.label === ref.metric.fullName ? ref.metric.states : undefined);
+        // The runtime records values outside the domain as the overflow value: selecting it is how one sees them.
+        const allowed = declared && def?.values ? [...declared, OVERFLOW_VALUE] : declared;
         if (!allowed || m.op.startsWith('!')) continue;
         const ok = m.op === '=' ? allowed.includes(m.value) : regexMatchesAny(m.value, allowed);
         if (ok) continue;
-        const message = m.op === '=' ? `"${m.value}" is not a declared value of ${m.label} (${allowed.join(', ')})${didYouMean(m.value, allowed)}` : `regex "${m.value}" matches none of the declared values of ${m.label} (${allowed.join(', ')})`;
+        const message = m.op === '=' ? `"${m.value}" is not a declared value of ${m.label} (${declared!.join(', ')})${didYouMean(m.value, declared!)}` : `regex "${m.value}" matches none of the declared values of ${m.label} (${declared!.join(', ')})`;
         this.findings.push(finding('promql/label-value', message, m.valueSpan));
       }
     });
