@@ -192,6 +192,19 @@ describe('devskyy-mon preview', () => {
     expect((await runInProcess(['preview', '--catalog', DEVSKYY, '--range', 'an hour'])).code).toBe(2);
   });
 
+  it('an output it cannot write is exit 2 naming the path, never an internal error', async () => {
+    const dir = tempDir();
+    const snap = join(dir, 'snap.json');
+    writeFileSync(snap, JSON.stringify(emptySnapshot()));
+    writeFileSync(join(dir, 'afile'), 'x');
+    for (const out of [join(dir, 'afile'), join(dir, 'afile', 'below')]) {
+      const r = await runInProcess(['preview', '--catalog', DEVSKYY, '--snapshot', snap, '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/cannot write the preview folder .*nothing was written \(choose another folder with --out\)/);
+      expect(r.stderr).not.toContain('internal error');
+    }
+  });
+
   it('writes through the safe writer: pages a person edited are not overwritten without --force', async () => {
     const dir = tempDir();
     const snap = join(dir, 'snap.json');

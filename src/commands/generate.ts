@@ -1,6 +1,7 @@
 import { relative, resolve, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
+import { writeFailure } from '../write/failure.js';
 import { stat } from 'node:fs/promises';
 import type { OutputFormat } from '../format-diagnostics.js';
 import type { Target } from '../generate.js';
@@ -73,27 +74,6 @@ export async function planGenerate(io: Io, flags: GenerateFlags, loaded?: Catalo
   return planWrite(outDir, catalogRef, artifacts, { force: flags.force ?? false, manifestName: manifestFile(flags.target) });
 }
 
-const FS_REASONS: Record<string, string> = {
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  ENOENT: 'a parent folder cannot be created there',
-  ENOTDIR: 'a parent of it is a file, not a folder',
-  EISDIR: 'a folder stands where a file must go',
-  EEXIST: 'a file appeared while writing',
-};
-
-/** A file-system error while writing is an environment problem (exit 2) naming the output folder. */
-function writeFailure(err: unknown, rel: string): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return err;
-  const reason = FS_REASONS[e.code] ?? e.message;
-  const where = e.path ? ` (${e.syscall} ${relative(process.cwd(), e.path) || e.path})` : '';
-  return new EnvironmentError(`cannot write the output folder ${rel}: ${reason}${where}; nothing was written (choose another folder with --out)`);
-}
-
 export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
   if (flags.dryRun) {
     const { catalog } = await requireCatalog(io, flags.catalog, flags.format, true);
@@ -134,6 +114,6 @@ export async function runGenerate(io: Io, flags: GenerateFlags): Promise<void> {
       throw new ExitError(1);
     }
     if (err instanceof LockHeldError) throw new EnvironmentError(err.message.replace(plan.outDir, rel));
-    throw writeFailure(err, rel);
+    throw writeFailure(err, `the output folder ${rel}`, 'choose another folder with --out');
   }
 }

@@ -1,4 +1,5 @@
 // devskyy-mon import: flags in, the import library called, the catalog written, the report printed.
+import { writeFailure } from '../write/failure.js';
 import { relative, resolve, dirname } from 'node:path';
 import { EnvironmentError, ExitError, hasErrors } from '../diagnostics.js';
 import { ExpositionError, parseExposition } from '../import/exposition.js';
@@ -103,9 +104,7 @@ export async function runImport(io: Io, f: ImportFlags): Promise<void> {
         io.err(`${f.out}: ${err.message.replace(/^[^:]*: /, '')}\nnothing was written\n`);
         throw new ExitError(1);
       }
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code && ['EACCES', 'EPERM', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EISDIR'].includes(code)) throw new EnvironmentError(`cannot write ${f.out}: ${(err as Error).message}; nothing was written`);
-      throw err;
+      throw writeFailure(err, f.out, 'choose another file with --out');
     }
   }
   if (f.format === 'json') io.out(JSON.stringify({ out: f.out, written: !f.dryRun, ...result.report }, null, 2) + '\n');

@@ -8,7 +8,8 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EnvironmentError, ExitError } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
-import { applyPlan, WriteConflictError } from '../write/apply.js';
+import { applyPlan, LockHeldError, WriteConflictError } from '../write/apply.js';
+import { writeFailure } from '../write/failure.js';
 import { manifestFile } from '../write/manifest.js';
 import { planWrite } from '../write/plan.js';
 import { writeSingleFile } from '../write/single-file.js';
@@ -107,7 +108,8 @@ async function writePages(io: Io, flags: PreviewFlags, p: Preview): Promise<stri
     if (r.recovered) io.err(`${dir}: ${r.recovered}\n`);
   } catch (err) {
     if (err instanceof WriteConflictError) throw new ExitError(1, `${err.message}\nuse --force to overwrite, or choose another --out`);
-    throw err;
+    if (err instanceof LockHeldError) throw err;
+    throw writeFailure(err, `the preview folder ${relative(process.cwd(), dir) || dir}`, 'choose another folder with --out');
   }
   return join(dir, INDEX_FILE);
 }
@@ -172,7 +174,8 @@ export async function runPreview(io: Io, flags: PreviewFlags): Promise<void> {
   if (source instanceof RecordingSource && flags.recordSnapshot) {
     await writeSingleFile(flags.recordSnapshot, JSON.stringify(source.snapshot()) + '\n', { owner: OWNER, force: flags.force }).catch((err: unknown) => {
       if (err instanceof WriteConflictError) throw new ExitError(1, `${err.message}\nuse --force to overwrite it`);
-      throw err;
+      if (err instanceof LockHeldError) throw err;
+      throw writeFailure(err, `the snapshot ${flags.recordSnapshot}`, 'choose another file with --record-snapshot');
     });
     io.out(`snapshot: ${flags.recordSnapshot}\n`);
   }
