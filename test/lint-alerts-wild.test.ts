@@ -305,6 +305,16 @@ describe('Kubernetes manifests beside the rules (lint-alerts manifests/*.yaml)',
   });
 });
 
+describe('expressions longer than the grammar library reads', () => {
+  it('600 chained operators Prometheus parses: no syntax error, a warning that our checks were skipped', async () => {
+    const file = rules(alertRule('Long', `${Array(600).fill('up').join(' + ')} > 0`));
+    const r = await lint({ 'rules.yml': file }, []);
+    expect(r.out.diagnostics.filter((d) => d.severity === 'error'), JSON.stringify(r.out.diagnostics)).toEqual([]);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promql/unsupported').map((d) => d.message)).toEqual([expect.stringContaining('chains 600 operators')]);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('PromQL keywords in any case', () => {
   it('OR, AND, UNLESS and SUM BY are the lower-case operators (no vector-matching warning on a union)', async () => {
     const file = rules(alertRule('U', 'sum by (job) (up) OR sum by (instance) (up) == 0'), alertRule('S', 'SUM BY (job) (up) == 0', { annotations: 'summary: "{{ $labels.instance }}"\n          description: d' }));

@@ -154,7 +154,7 @@ export class ExprChecker {
 
   private static run(expr: string, ctx: ExprContext): CheckedExpr {
     const parsed = parsePromQL(expr);
-    if (!parsed.ok) return { steps: [finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
+    if (!parsed.ok) return { steps: [parsed.error.beyondParser ? finding('promql/unsupported', parsed.error.message, parsed.error) : finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
     const c = new ExprChecker(ctx);
     for (const n of parsed.notes) c.findings.push(finding(n.check, n.message, n));
     c.checkSelectors(parsed.expr);

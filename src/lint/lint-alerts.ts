@@ -104,9 +104,10 @@ async function promtoolFindings(ruleFiles: readonly RuleFile[], structure: reado
     const span = placePromtoolFinding(f, file, groups, ownPositions);
     if (ownDurations.has(/not a valid duration string: "[^"]*"/.exec(f.message)?.[0])) return undefined;
     if (/field \w+ not found in type/.test(f.message) && span.start && ownLines.has(`${file.source.file}:${span.start.line}`) && !tooOldMessage(f.message, version, undefined)) return undefined;
-    const ownParse = named ? parsePromQL(named.rule.expr).ok : undefined;
-    // Our own promql/syntax already points inside the expression; promtool's adds nothing.
-    if (named && /could not parse expression/.test(f.message) && !ownParse) return undefined;
+    const own = named ? parsePromQL(named.rule.expr) : undefined;
+    const ownParse = own?.ok;
+    // Our own promql/syntax already points inside the expression; promtool's adds nothing (unless ours could not read it).
+    if (own && !own.ok && !own.error.beyondParser && /could not parse expression/.test(f.message)) return undefined;
     const tooOld = tooOldMessage(f.message, version, ownParse);
     const fn = /unknown function with name "(\w+)"/.exec(f.message)?.[1];
     const at = named && fn ? named.rule.expr.search(new RegExp(`\\b${fn}\\s*\\(`)) : -1;

@@ -44,7 +44,17 @@ export type Expr =
 
 export interface SyntaxError extends Span {
   message: string;
+  /** Not Prometheus' verdict: the expression chains more operators than the grammar library builds a tree for. */
+  beyondParser?: true;
 }
+
+/**
+ * @lezer/lr forces a production closed after 300 left-associative reductions at one position (its
+ * MaxLeftAssociativeReductionCount, against trees too deep to walk), so a chain of more operators than that (a
+ * generated `a or b or …`) ends in an error node although Prometheus parses it.
+ */
+const LEZER_CHAIN_LIMIT = 300;
+const BINARY_OPERATOR = /\s(?:[-+*\/%^]|==|!=|[<>]=?|and|or|unless|atan2)\s/gi;
 
 /** Something the parser accepted but a check should say: a removed function, a grammar node not modelled here. */
 export interface ParseNote extends Span {
@@ -304,7 +314,13 @@ export function parsePromQL(src: string): ParseResult {
       return undefined;
     },
   });
-  if (error) return { ok: false, error };
+  if (error) {
+    const operators = src.match(BINARY_OPERATOR)?.length ?? 0;
+    if (operators >= LEZER_CHAIN_LIMIT && error.message.startsWith('unexpected')) {
+      return { ok: false, error: { message: `this expression chains ${operators} operators, more than the PromQL grammar library reads (${LEZER_CHAIN_LIMIT}); its own checks are skipped (promtool still checks its syntax)`, from: 0, to: Math.max(1, src.length), beyondParser: true } };
+    }
+    return { ok: false, error };
+  }
   return { ok: true, expr: new Converter(src).convert(tree.topNode), notes };
 }
 
