@@ -231,15 +231,21 @@ export function topologyChecks(topo: VerifyTopology, ctx: Context) {
       const d = topo.drill!;
       try {
         const owners = ownerReplicas();
-        const victim = topo.servers[owners[owners.length - 1]!]!;
-        const deadPeer = topo.alertmanagers[0]!;
-        await d.kill(victim.name);
-        await d.kill(deadPeer.name);
+        // Only a redundant part can fail without taking the stack down: a replica when the shard has two or more,
+        // a peer when the cluster has two or more.
+        const victim = owners.length > 1 ? topo.servers[owners[owners.length - 1]!]! : undefined;
+        const deadPeer = topo.alertmanagers.length > 1 ? topo.alertmanagers[0]! : undefined;
+        const killed = [victim, deadPeer].flatMap((c) => (c ? [c.name] : []));
+        if (!killed.length) {
+          return [await check('failover-samples', 'a Prometheus replica or an Alertmanager peer can fail', () => Promise.resolve({ ok: false, final: true, detail: `this topology has no redundant part to fail (${owners.length} replica(s) of the drill's shard, ${topo.alertmanagers.length} Alertmanager peer(s)): the failure case needs 2 or more of either` }))];
+        }
+        for (const name of killed) await d.kill(name);
         const killedAt = Date.now();
-        const liveServers = ctx.servers.filter((_, i) => topo.servers[i]!.name !== victim.name);
+        const what = killed.join(' and ');
+        const liveServers = ctx.servers.filter((_, i) => topo.servers[i]!.name !== victim?.name);
         const results: CheckResult[] = [];
         results.push(
-          await check('failover-samples', `with ${victim.name} and ${deadPeer.name} killed, the global view keeps receiving samples of every target`, async (): Promise<Attempt> => {
+          await check('failover-samples', `with ${what} killed, the global view keeps receiving samples of every target`, async (): Promise<Attempt> => {
             if (!global) return { ok: true, final: true, detail: 'no global view in this topology' };
             const targets = (await liveTargets(liveServers)).filter((t) => ctx.jobs.includes(t.job) || t.job === 'prometheus');
             const instances = [...new Set(targets.map((t) => t.instance))];
@@ -255,7 +261,7 @@ export function topologyChecks(topo: VerifyTopology, ctx: Context) {
           }),
         );
         await startRound(round('failover'));
-        results.push(await notifyOnce('failover-notify-once', `with ${victim.name} and ${deadPeer.name} killed, an alert is still notified exactly once`, round('failover'), () => ownerReplicas().filter((i) => topo.servers[i]!.name !== victim.name)));
+        results.push(await notifyOnce('failover-notify-once', `with ${what} killed, an alert is still notified exactly once`, round('failover'), () => ownerReplicas().filter((i) => topo.servers[i]!.name !== victim?.name)));
         return results;
       } finally {
         await stopDrill();
