@@ -146,6 +146,10 @@ describe('lint-alerts corpus', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('promtool/test');
     expect(r.stdout).toContain('cpu is never high');
+    // promtool's whole account, lines kept: what the test expected and what the rule produced.
+    const message = (JSON.parse(r.stdout) as { diagnostics: { check: string; message: string }[] }).diagnostics.find((d) => d.check === 'promtool/test')!.message;
+    expect(message).toMatch(/\n\s*exp:/);
+    expect(message).toMatch(/\n\s*got:[\s\S]*alertname="Corpus"/);
   });
 
   it('lists its checks', async () => {

@@ -149,8 +149,14 @@ export async function promtoolTestRules(testFile: string): Promise<Diagnostic[]>
   const execa = await loadExeca();
   const r = await execa(bin, ['test', 'rules', testFile], { reject: false, all: true });
   if (r.exitCode === 0) return [];
-  const text = String(r.all ?? '');
+  // promtool's whole account, lines kept: what was expected and what the rule produced (exp: / got:).
+  const text = String(r.all ?? '').replace(/^Unit Testing:.*\n/m, '').replace(/\s+$/, '');
   const failures = [...text.matchAll(/name: ([^,\n]+),\s*\n\s*alertname: ([^,\n]+), time: ([^,\n]+)/g)];
-  if (!failures.length) return [{ file: testFile, severity: 'error', check: 'promtool/test', message: text.trim().split('\n').slice(0, 6).join(' ') }];
-  return failures.map((f) => ({ file: testFile, severity: 'error' as const, check: 'promtool/test', message: `test "${f[1]!.trim()}" failed: alert ${f[2]!.trim()} at ${f[3]!.trim()} did not match the expected alerts` }));
+  if (!failures.length) return [{ file: testFile, severity: 'error', check: 'promtool/test', message: `promtool test rules failed:\n${text}` }];
+  return failures.map((f, i) => ({
+    file: testFile,
+    severity: 'error' as const,
+    check: 'promtool/test',
+    message: `test "${f[1]!.trim()}" failed: alert ${f[2]!.trim()} at ${f[3]!.trim()} did not match the expected alerts:\n${text.slice(f.index, failures[i + 1]?.index ?? text.length).replace(/\s+$/, '')}`,
+  }));
 }
