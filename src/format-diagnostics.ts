@@ -65,12 +65,14 @@ export function formatJson(diags: readonly Diagnostic[]): string {
 
 /** GitHub Actions workflow commands, so problems show inline on pull requests. */
 export function formatGithub(diags: readonly Diagnostic[]): string {
+  // GitHub's workflow commands (actions/toolkit, command.ts): data escapes % CR LF; property values also : and ,.
   const esc = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const prop = (s: string) => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   return (
     sortDiagnostics(diags)
       .map((d) => {
         const pos = d.start ? `,line=${d.start.line},col=${d.start.column}` : '';
-        return `::${d.severity} file=${d.file}${pos},title=${d.check}::${esc(d.message)}`;
+        return `::${d.severity} file=${prop(d.file)}${pos},title=${prop(d.check)}::${esc(d.message)}`;
       })
       .join('\n') + (diags.length ? '\n' : '')
   );

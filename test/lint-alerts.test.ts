@@ -118,6 +118,18 @@ describe('lint-alerts corpus', () => {
     writeFileSync(join(dir, 'alerts.yml'), alert('rate(devskyy_reqests_total[5m]) > 1'));
     const r = await runInProcess(['lint-alerts', '--catalog', DEVSKYY, '--format', 'github', 'alerts.yml'], dir);
     expect(r.stdout).toContain('::error file=alerts.yml,line=5,col=20,title=promql/unknown-metric::');
+    // A property value escapes , and : too (else the annotation lands on file "a").
+    writeFileSync(join(dir, 'a,b:c.yml'), alert('rate(devskyy_reqests_total[5m]) > 1'));
+    const odd = await runInProcess(['lint-alerts', '--catalog', DEVSKYY, '--no-promtool', '--format', 'github', 'a,b:c.yml'], dir);
+    expect(odd.stdout).toContain('::error file=a%2Cb%3Ac.yml,line=5,col=20,title=promql/unknown-metric::');
+  });
+
+  it('--max-warnings exceeded says so', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'alerts.yml'), alert('devskyy_requests_total > 100'));
+    const r = await runInProcess(['lint-alerts', '--catalog', DEVSKYY, '--no-promtool', '--max-warnings', '0', '--format', 'json', 'alerts.yml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\d+ warnings?, more than --max-warnings 0/);
   });
 
   it('reports a failing promtool unit test beside the rules', async () => {

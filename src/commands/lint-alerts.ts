@@ -60,5 +60,7 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
     else io.out(`${targets.length} file(s), ${result.rules} rules: no problems found${catalog ? '' : ' (no catalog: the checks that need one did not run)'}\n`);
   } else io.out(text);
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
-  if (hasErrors(diagnostics) || (flags.maxWarnings !== undefined && warnings > flags.maxWarnings)) throw new ExitError(1);
+  if (hasErrors(diagnostics)) throw new ExitError(1);
+  // Said on stderr in every format: a CI log otherwise shows a failure with no error in it.
+  if (flags.maxWarnings !== undefined && warnings > flags.maxWarnings) throw new ExitError(1, `${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${flags.maxWarnings}`);
 }
