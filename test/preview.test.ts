@@ -245,6 +245,7 @@ describe('devskyy-mon preview', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script type="module">');
       expect((await fetch(`${url}../../etc/passwd`)).status).toBe(404);
+      expect((await fetch(url, { method: 'POST', body: 'x' })).status).toBe(405);
       expect((await fetch(`${url}%E0%A4%A`)).status).toBe(400);
       expect((await fetch(url)).status).toBe(200);
     } finally {

@@ -62,5 +62,5 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   if (hasErrors(diagnostics)) throw new ExitError(1);
   // Said on stderr in every format: a CI log otherwise shows a failure with no error in it.
-  if (flags.maxWarnings !== undefined && warnings > flags.maxWarnings) throw new ExitError(1, `${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${flags.maxWarnings}`);
+  if (flags.maxWarnings !== undefined && warnings > flags.maxWarnings) throw new ExitError(1, `${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${flags.maxWarnings}`);
 }

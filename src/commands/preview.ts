@@ -121,6 +121,12 @@ async function serve(io: Io, flags: PreviewFlags, catalog: Catalog, sourceFor: (
     return last.preview;
   };
   const server: Server = createServer((req, res) => {
+    // Pages are read, never posted to: GET and HEAD only, as the runtime's metrics server answers.
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('method not allowed\n');
+      return;
+    }
     let path: string;
     try {
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname).replace(/^\//, '') || INDEX_FILE;
