@@ -62,6 +62,8 @@ const CORPUS: Case[] = [
   { name: 'rule with alert and record', file: alertFile('      - alert: Corpus\n        record: x:y:z\n        expr: up\n'), check: 'rules/structure', at: 'alert: Corpus' },
   { name: 'not a rule file', file: 'rules:\n  - alert: X\n', check: 'rules/structure', at: 'rules:' },
   { name: 'label name promtool rejects', file: alert('devskyy_system_cpu_usage_percent > 80').replace('          severity: warning\n', '          severity: warning\n          __name__: x\n'), check: 'promtool/check', at: '__name__' },
+  { name: 'disable comment naming no check', file: alertFile('      # devskyy-mon disable nosuch/check\n      - alert: Corpus\n        expr: up == 0\n        for: 5m\n        labels:\n          severity: warning\n        annotations:\n          summary: s\n          description: d\n'), check: 'lint/directive', at: 'nosuch/check' },
+  { name: 'pint directive not read', file: alertFile('      # pint snooze 2030-01-01 promql/series\n      - alert: Corpus\n        expr: up == 0\n        for: 5m\n        labels:\n          severity: warning\n        annotations:\n          summary: s\n          description: d\n'), check: 'lint/directive', at: '# pint snooze' },
   { name: 'unknown function', file: alert('histogram_share(0.2, rate(devskyy_request_duration_seconds_bucket[5m])) > 1'), check: 'promql/syntax', at: 'histogram_share' },
 ];
 

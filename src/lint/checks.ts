@@ -35,6 +35,7 @@ export const CHECKS: readonly CheckDoc[] = [
   { id: 'rules/duplicate-alert', severity: 'error', doc: 'The same alert (name, expression and labels) defined twice: every firing is evaluated and sent twice (a warning across files).' },
   { id: 'rules/duplicate-group', severity: 'error', doc: 'Two rule groups share a name; Prometheus refuses to load the file.' },
   { id: 'rules/record-name', severity: 'warning', doc: 'A recording rule name that does not follow level:metric:operations.' },
+  { id: 'lint/directive', severity: 'warning', doc: 'A `# devskyy-mon …` or `# pint …` comment that silences nothing: a check name no check has, or a pint directive devskyy-mon does not read (ignore/begin, snooze).' },
   { id: 'rules/structure', severity: 'error', doc: 'The rule file is not the shape Prometheus expects (groups, rules, alert/record, expr).' },
   { id: 'promtool/check', severity: 'error', doc: 'promtool check rules rejected the file.' },
   { id: 'promtool/too-old', severity: 'warning', doc: 'The installed promtool is older than the syntax a rule uses (names the Prometheus version that reads it); our own checks still ran.' },

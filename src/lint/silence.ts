@@ -10,6 +10,8 @@
 //   # devskyy-mon ignore/file          anywhere: no finding in this file
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { RuleFile } from './rule-file.js';
+import { CHECKS, severityOf } from './checks.js';
+import { didYouMean } from '../util/suggest.js';
 
 /** pint's check names that mean one of ours, so comments written for pint keep working. */
 const PINT_CHECKS: Record<string, string[]> = {
@@ -34,6 +36,8 @@ export function checkMatches(id: string, pattern: string): boolean {
 }
 
 const DIRECTIVE = /#\s*(?:devskyy-mon|pint)\s+(disable|file\/disable|ignore\/line|ignore\/next-line|ignore\/file)\b([^#\n]*)/;
+/** Any other `# pint …` / `# devskyy-mon …` verb (pint's ignore/begin, snooze, rule/set …). */
+const OTHER_DIRECTIVE = /#\s*(?:devskyy-mon|pint)\s+([a-z][\w/-]*)/;
 
 interface Directives {
   file: string[];
@@ -41,6 +45,8 @@ interface Directives {
   lines: Set<number>;
   /** 1-based line of the directive -> patterns. */
   rule: { line: number; patterns: string[] }[];
+  /** Directives that silence nothing: a check name no check has, or a pint verb devskyy-mon does not read. */
+  unread: { line: number; column: number; text: string; message: string }[];
 }
 
 function patternsOf(text: string): string[] {
@@ -51,11 +57,24 @@ function patternsOf(text: string): string[] {
     .flatMap((p) => [p, ...(PINT_CHECKS[p] ?? [])]);
 }
 
+/** A check name our checks or pint's (mapped to ours) answer to. */
+const knownPattern = (p: string): boolean => p in PINT_CHECKS || CHECKS.some((c) => checkMatches(c.id, p));
+
 function readDirectives(text: string): Directives {
-  const d: Directives = { file: [], ignoreFile: false, lines: new Set(), rule: [] };
+  const d: Directives = { file: [], ignoreFile: false, lines: new Set(), rule: [], unread: [] };
   text.split('\n').forEach((line, i) => {
     const m = DIRECTIVE.exec(line);
-    if (!m) return;
+    if (!m) {
+      const other = OTHER_DIRECTIVE.exec(line);
+      if (other) d.unread.push({ line: i + 1, column: other.index + 1, text: other[0], message: `"${other[1]}" is not a directive devskyy-mon reads (it reads disable, file/disable, ignore/line, ignore/next-line, ignore/file); nothing is silenced by it` });
+      return;
+    }
+    const raw = (m[2] ?? '').split(/[\s,]+/).map((p) => p.replace(/\(.*\)$/, '').trim()).filter(Boolean);
+    for (const p of raw) {
+      if (knownPattern(p)) continue;
+      const at = line.indexOf(p, m.index);
+      d.unread.push({ line: i + 1, column: at + 1, text: p, message: `no check is called "${p}"${didYouMean(p, CHECKS.map((c) => c.id))}; nothing is silenced by it` });
+    }
     const patterns = patternsOf(m[2] ?? '');
     switch (m[1]) {
       case 'file/disable':
@@ -123,7 +142,10 @@ export function silence(diagnostics: readonly Diagnostic[], ruleFiles: readonly 
     const d = readDirectives(f.source.text);
     byFile.set(f.source.file, { d, ranges: d.rule.length ? ruleRanges(f).sort((a, b) => a.from - b.from) : [] });
   }
-  return diagnostics.filter((diag) => {
+  const unread: Diagnostic[] = [...byFile].flatMap(([file, { d }]) =>
+    d.unread.map((u) => ({ file, severity: severityOf('lint/directive'), check: 'lint/directive', message: u.message, start: { line: u.line, column: u.column }, end: { line: u.line, column: u.column + u.text.length } })),
+  );
+  return [...diagnostics, ...unread].filter((diag) => {
     if (options.minSeverity === 'error' && diag.severity !== 'error') return false;
     if (options.disable?.some((p) => checkMatches(diag.check, p))) return false;
     const f = byFile.get(diag.file);
