@@ -41,6 +41,8 @@ describe.skipIf(!which('victoria-metrics'))('devskyy-ha natively: replicas, shar
     const up = await cli(['up', '--runtime', 'native', '--fast', '--ports', 'auto', '--timeout', '240'], dir);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     for (const id of ['targets-up', 'metric-families', 'metric-labels', 'rules-healthy', 'rules-current', 'config-current', 'alert-expressions', 'panel-queries', 'alert-pipeline', 'global-view', 'shard-share', 'alertmanager-cluster', 'alert-notify-once']) expect(up.stdout).toMatch(new RegExp(`PASS {2}${id}`));
+    // Deduplication is proven only when both replicas of the drill's shard fired.
+    expect(up.stdout).toMatch(/PASS {2}alert-notify-once .*fired by prometheus-\d-\d and prometheus-\d-\d, notified exactly once/);
 
     const status = JSON.parse((await cli(['status', '--format', 'json'], dir)).stdout) as { components: { name: string; state: string; health: string }[]; alertmanagerCluster: { name: string; status: string; peers: string[] }[] };
     const running = status.components.filter((c) => c.state === 'running').map((c) => c.name).sort();

@@ -184,8 +184,10 @@ export function topologyChecks(topo: VerifyTopology, ctx: Context) {
    * in place of an earlier one ((peers - 1) x peer timeout, plus one more for gossip).
    */
   const notifyOnce = (id: string, title: string, round: string, liveReplicas: () => number[]) => {
-    let firstAt = 0;
-    let firedBy = '';
+    // Deduplication is proven only once every live replica has fired (the first one alone is notified at once):
+    // the replicas seen firing are gathered over the attempts, and the duplicate window starts when all have.
+    const firedEver = new Set<string>();
+    let allFiredAt = 0;
     return check(
       id,
       title,
@@ -204,14 +206,16 @@ export function topologyChecks(topo: VerifyTopology, ctx: Context) {
           if (firing.length < replicas.length) return { ok: false, detail: `waiting for ${replicas.map((i) => topo.servers[i]!.name).join(' and ')} (shard ${shard}, which scrapes the drill target) to fire ${DRILL_ALERT}{${DRILL_LABEL}="${round}"}: firing on ${firing.length}` };
           return { ok: false, detail: `${DRILL_ALERT}{${DRILL_LABEL}="${round}"} fires on ${firing.join(' and ')}; waiting for the Alertmanager cluster to notify the webhook` };
         }
-        firedBy ||= firing.join(' and ');
-        firstAt ||= got[0]!.receivedAt;
+        for (const name of firing) firedEver.add(name);
         const windowMs = topo.alertmanagers.length * topo.drill!.peerTimeoutMs;
         const alerts = got.flatMap((n) => n.alerts);
         if (got.length > 1 || alerts.length !== 1) return { ok: false, final: true, detail: `${got.length} notifications of round ${round} with ${alerts.length} alerts, expected exactly one notification of one alert` };
-        const left = firstAt + windowMs - Date.now();
-        if (left > 0) return { ok: false, detail: `notified once; watching ${Math.ceil(left / 1000)}s more for a duplicate (${topo.alertmanagers.length} peers x ${topo.drill!.peerTimeoutMs / 1000}s peer timeout)` };
-        return { ok: true, detail: `fired by ${firedBy || 'the shard\'s replicas'}, notified exactly once by the cluster (no duplicate within ${windowMs / 1000}s)` };
+        const waitingFor = replicas.map((i) => topo.servers[i]!.name).filter((n) => !firedEver.has(n));
+        if (waitingFor.length) return { ok: false, detail: `notified once; waiting for ${waitingFor.join(' and ')} to fire too (deduplication is not proven until every replica has sent the alert)` };
+        allFiredAt ||= Date.now();
+        const left = allFiredAt + windowMs - Date.now();
+        if (left > 0) return { ok: false, detail: `notified once, fired by ${[...firedEver].join(' and ')}; watching ${Math.ceil(left / 1000)}s more for a duplicate (${topo.alertmanagers.length} peers x ${topo.drill!.peerTimeoutMs / 1000}s peer timeout)` };
+        return { ok: true, detail: `fired by ${[...firedEver].join(' and ')}, notified exactly once by the cluster (no duplicate within ${windowMs / 1000}s)` };
       },
       ['prometheus', 'alertmanager'],
     );
