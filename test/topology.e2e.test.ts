@@ -44,7 +44,9 @@ describe.skipIf(!which('victoria-metrics'))('devskyy-ha natively: replicas, shar
     // Deduplication is proven only when both replicas of the drill's shard fired.
     expect(up.stdout).toMatch(/PASS {2}alert-notify-once .*fired by prometheus-\d-\d and prometheus-\d-\d, notified exactly once/);
 
-    const status = JSON.parse((await cli(['status', '--format', 'json'], dir)).stdout) as { components: { name: string; state: string; health: string }[]; alertmanagerCluster: { name: string; status: string; peers: string[] }[] };
+    const status = JSON.parse((await cli(['status', '--format', 'json'], dir)).stdout) as { components: { name: string; state: string; health: string }[]; alertmanagerCluster: { name: string; status: string; peers: string[] }[]; targets: { server: string; job: string }[] | null };
+    // Every server's targets, each marked with the server that scrapes it.
+    expect(new Set(status.targets?.map((t) => t.server))).toEqual(new Set(['prometheus-0-0', 'prometheus-0-1', 'prometheus-1-0', 'prometheus-1-1']));
     const running = status.components.filter((c) => c.state === 'running').map((c) => c.name).sort();
     expect(running).toEqual(['alertmanager-0', 'alertmanager-1', 'alertmanager-2', 'exporter:devskyy', 'exporter:devskyy-eu', 'exporter:devskyy-us', 'prometheus-0-0', 'prometheus-0-1', 'prometheus-1-0', 'prometheus-1-1', 'victoriametrics']);
     expect(status.alertmanagerCluster.map((p) => `${p.name} ${p.status} ${p.peers.length}`)).toEqual(['alertmanager-0 ready 3', 'alertmanager-1 ready 3', 'alertmanager-2 ready 3']);

@@ -10,7 +10,7 @@ import { ensureEnvFile } from '../write/env-file.js';
 import type { ApplyResult } from '../runtime/native.js';
 import { VERIFY_RULES_FILE, applyToRunning, nativeUp, StartError } from '../runtime/native.js';
 import { Progress } from '../runtime/progress.js';
-import { alertmanagerClusterStatus, notOurs, scrapeTargets, stackDown, stackStatus } from '../runtime/stack.js';
+import { alertmanagerClusterStatus, notOurs, scrapeTargetsOfServers, stackDown, stackStatus } from '../runtime/stack.js';
 import type { StackState } from '../runtime/state.js';
 import { readState, stateDirFor, statePaths, writeState } from '../runtime/state.js';
 import { composeArgs, composeCli, composeReady, composeUp, engineAnswers, engineProblem, runCompose } from '../runtime/compose.js';
@@ -320,8 +320,8 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   const stateDir = stateDirFor(flags.catalog);
   const grafanaInstalled = Boolean(await findBinary(['grafana-server', 'grafana']));
   const s = await stackStatus(stateDir, grafanaInstalled);
-  const prom = s.components.find((c) => c.name === 'prometheus' && c.state === 'running');
-  const scrape = prom?.url ? await scrapeTargets(prom.url) : undefined;
+  const servers = s.components.filter((c) => /^prometheus(-\d+-\d+)?$/.test(c.name) && c.state === 'running' && c.url).map((c) => ({ name: c.name, url: c.url! }));
+  const scrape = await scrapeTargetsOfServers(servers);
   // A cluster of Alertmanager peers: how each one sees it (a peer that died drops out of the others' lists).
   const peers = s.components.filter((c) => /^alertmanager-\d+$/.test(c.name) && c.state === 'running' && c.url).map((c) => ({ name: c.name, url: c.url! }));
   const cluster = peers.length ? await alertmanagerClusterStatus(peers) : undefined;
@@ -339,7 +339,7 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   if (scrape && 'error' in scrape) io.out(`scrape targets: unknown, Prometheus ${scrape.error}\n`);
   else if (scrape) {
     io.out(`scrape targets (as Prometheus sees them):\n`);
-    for (const t of scrape.targets) io.out(`  ${t.job.padEnd(16)} ${t.health.padEnd(8)} ${t.scrapeUrl}${t.lastError ? `  last error: ${t.lastError}` : ''}\n`);
+    for (const t of scrape.targets) io.out(`  ${t.server ? `${t.server.padEnd(16)} ` : ''}${t.job.padEnd(16)} ${t.health.padEnd(8)} ${t.scrapeUrl}${t.lastError ? `  last error: ${t.lastError}` : ''}\n`);
   }
   if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
 }
@@ -374,14 +374,13 @@ export async function runLogs(io: Io, flags: StackFlags & { component?: string; 
   const external = flags.component ? (await requireCatalog(io, flags.catalog, flags.format)).catalog.services.find((x) => x.name === flags.component && x.exporter === 'external') : undefined;
   if (!comps.length && external) {
     // Not ours to read: the app logs wherever it runs. What we can say is how Prometheus' scrapes of it go.
-    const prom = state.components.find((c) => c.name === 'prometheus');
-    const scrape = prom ? await scrapeTargets(prom.url) : undefined;
+    const scrape = await scrapeTargetsOfServers(state.components.filter((c) => /^prometheus(-\d+-\d+)?$/.test(c.name)).map((c) => ({ name: c.name, url: c.url })));
     io.out(`${external.name} is an external app (exporter: external): devskyy-mon does not run it, so its logs are wherever it runs.\n`);
     if (!scrape || 'error' in scrape) io.out(`Prometheus' view of it is unknown: ${scrape && 'error' in scrape ? scrape.error : 'no Prometheus in this stack'}\n`);
     else {
       const ts = scrape.targets.filter((t) => t.job === external.name);
       if (!ts.length) io.out(`Prometheus has no target for job ${external.name} (devskyy-mon status shows the targets)\n`);
-      for (const t of ts) io.out(`Prometheus scrapes ${t.scrapeUrl}: ${t.health}${t.lastScrape && !t.lastScrape.startsWith('0001') ? `, last scrape ${t.lastScrape}` : ', not scraped yet'}${t.lastError ? `, last error: ${t.lastError}` : ''}\n`);
+      for (const t of ts) io.out(`${t.server ?? 'Prometheus'} scrapes ${t.scrapeUrl}: ${t.health}${t.lastScrape && !t.lastScrape.startsWith('0001') ? `, last scrape ${t.lastScrape}` : ', not scraped yet'}${t.lastError ? `, last error: ${t.lastError}` : ''}\n`);
     }
     return;
   }

@@ -43,6 +43,8 @@ async function healthOf(url: string): Promise<'healthy' | 'unhealthy'> {
 
 /** A scrape target as Prometheus sees it now: the catalog's services (external apps included) and Prometheus itself. */
 export interface TargetStatus {
+  /** The Prometheus server reporting it (a topology has several: each shard scrapes its share, replicas alike). */
+  server?: string;
   job: string;
   instance: string;
   scrapeUrl: string;
@@ -61,6 +63,15 @@ export async function scrapeTargets(prometheusUrl: string): Promise<{ targets: T
   } catch (err) {
     return { error: `${prometheusUrl} does not answer (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})` };
   }
+}
+
+/** The active scrape targets of every running Prometheus server (one, or each of a topology), each marked with its server. */
+export async function scrapeTargetsOfServers(servers: readonly { name: string; url: string }[]): Promise<{ targets: TargetStatus[] } | { error: string } | undefined> {
+  if (!servers.length) return undefined;
+  const each = await Promise.all(servers.map(async (s) => ({ s, r: await scrapeTargets(s.url) })));
+  const failed = each.find((x) => 'error' in x.r);
+  if (failed && 'error' in failed.r) return { error: failed.r.error };
+  return { targets: each.flatMap(({ s, r }) => ('targets' in r ? r.targets.map((t) => ({ ...t, ...(servers.length > 1 ? { server: s.name } : {}) })) : [])) };
 }
 
 /** How one Alertmanager peer sees its gossip cluster: status (ready, settling, disabled) and the peers it knows. */
