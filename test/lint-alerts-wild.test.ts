@@ -315,6 +315,14 @@ describe('expressions longer than the grammar library reads', () => {
   });
 });
 
+describe('counters used only as filters', () => {
+  it('a counter on the right of and/unless is not "without rate" (its values are never used); on the left it is', async () => {
+    const file = rules(alertRule('F', 'up and on (job) x_total'), alertRule('G', 'up unless on (job) x_total'), alertRule('H', 'x_total and on (job) up'));
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promql/counter-without-rate').map((d) => d.start)).toEqual([at(file, 'x_total and')]);
+  });
+});
+
 describe('PromQL keywords in any case', () => {
   it('OR, AND, UNLESS and SUM BY are the lower-case operators (no vector-matching warning on a union)', async () => {
     const file = rules(alertRule('U', 'sum by (job) (up) OR sum by (instance) (up) == 0'), alertRule('S', 'SUM BY (job) (up) == 0', { annotations: 'summary: "{{ $labels.instance }}"\n          description: d' }));

@@ -217,7 +217,9 @@ export class ExprChecker {
         this.findings.push(finding('promql/rate-on-gauge', `${fn}() on ${e.name}, a ${ref.metric.type}; use it on counters only (for gauges: deriv() or delta())`, parent?.kind === 'call' ? parent.funcSpan : e));
       }
       if (isCounterSeries && ref?.suffix !== '_created') {
-        const safe = parents.some((p) => (p.kind === 'call' && COUNTER_SAFE.has(p.func)) || (p.kind === 'aggregate' && COUNTER_SAFE_AGG.has(p.op)) || p.kind === 'subquery');
+        // On the right of and/unless a vector only filters by its labels: its values are never used.
+        const filterOnly = parents.some((p, i) => p.kind === 'binary' && (p.op === 'and' || p.op === 'unless') && (parents[i + 1] ?? e) === p.rhs);
+        const safe = filterOnly || parents.some((p) => (p.kind === 'call' && COUNTER_SAFE.has(p.func)) || (p.kind === 'aggregate' && COUNTER_SAFE_AGG.has(p.op)) || p.kind === 'subquery');
         if (!safe) this.findings.push(finding('promql/counter-without-rate', `${e.name} is a counter${ref ? '' : ' (by its name)'}; use rate() or increase() rather than its raw value`, nameSpan));
       }
       if (!ref || !this.ctx.index) return;
