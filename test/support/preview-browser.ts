@@ -85,6 +85,7 @@ const UNIT_LABEL: Record<string, RegExp> = {
   bytes: / (Ki|Mi|Gi|Ti)?B$/,
   Bps: / [kMGT]?B\/s$/,
   currencyUSD: /^-?\$/,
+  'suffix:USD/s': / USD\/s$/,
   short: /^-?[\d.]+( K| Mil| Bil| Tri)?$/,
   '': /^-?[\d.]+$/,
 };

@@ -70,7 +70,8 @@ export function slugify(title: string): string {
 
 /** The catalog unit in Grafana's unit ids. */
 export function grafanaUnit(m: Metric, rate: boolean): string {
-  if (rate) return m.unit === 'bytes' ? 'Bps' : m.unit === 'seconds' ? 's' : 'ops';
+  // Grafana has no "dollars per second": a custom suffix unit says it rather than "ops".
+  if (rate) return m.unit === 'bytes' ? 'Bps' : m.unit === 'seconds' ? 's' : m.unit === 'usd' ? 'suffix:USD/s' : 'ops';
   switch (m.unit) {
     case 'seconds':
       return 's';
