@@ -252,6 +252,20 @@ describe('a component down, and a runtime that cannot run', () => {
     expect(r.stdout).toMatch(/FAIL {2}targets-up .*not checked: prometheus at/);
   });
 
+  it('verify given URLs that are not Prometheus or Alertmanager: exit 2 naming the URL, once', async () => {
+    const dir = await stackDir('minimal');
+    const other = createServer((_req, res) => void res.writeHead(404).end('404 page not found\n'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const r = await runBin(['verify', '--prometheus-url', url, '--alertmanager-url', url, '--timeout', '5'], { cwd: dir, env: env() });
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${url} does not answer as the Prometheus HTTP API (GET /api/v1/query gave HTTP 404); check --prometheus-url`);
+    } finally {
+      other.close();
+    }
+  });
+
   it('up --runtime compose without a Docker engine says what is missing and how to get it, no traceback', async () => {
     const dir = await stackDir('minimal');
     const bin = join(dir, 'fakebin');

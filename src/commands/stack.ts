@@ -344,6 +344,20 @@ export async function runStatus(io: Io, flags: StackFlags): Promise<void> {
   if (s.orphans.length) io.out(`processes of this stack without a state file: pids ${s.orphans.join(', ')} (devskyy-mon down stops them)\n`);
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Throws EnvironmentError when `url` answers `path` with something other than the API named; a URL that does not answer at all is left to verify, which reports a component that is down. */
+async function expectApi(url: string, path: string, looksRight: (body: unknown) => boolean, what: string, flag: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/$/, '')}${path}`, { signal: AbortSignal.timeout(10_000) });
+  } catch {
+    return;
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok || !looksRight(body)) throw new EnvironmentError(`${url} does not answer as ${what} (GET ${path.split('?')[0]} gave HTTP ${res.status}${res.ok ? ' with another body' : ''}); check ${flag}`);
+}
+
 export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: number; prometheusUrl?: string; alertmanagerUrl?: string; out?: string; failover?: boolean }): Promise<void> {
   const { catalog } = await requireCatalog(io, flags.catalog, flags.format);
   const stateDir = stateDirFor(flags.catalog);
@@ -351,6 +365,9 @@ export async function runVerifyCommand(io: Io, flags: StackFlags & { timeout: nu
   const prom = flags.prometheusUrl ?? (state ? urlOf(state, 'prometheus') : undefined);
   const am = flags.alertmanagerUrl ?? (state ? urlOf(state, 'alertmanager') : undefined);
   if (!prom || !am) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url and --alertmanager-url');
+  // A URL the user gave that answers but is not the API asked for is a usage error, said once with the URL.
+  if (flags.prometheusUrl) await expectApi(flags.prometheusUrl, '/api/v1/query?query=1', (b) => isRecord(b) && b['status'] === 'success', 'the Prometheus HTTP API', '--prometheus-url');
+  if (flags.alertmanagerUrl) await expectApi(flags.alertmanagerUrl, '/api/v2/status', (b) => isRecord(b) && 'cluster' in b, "Alertmanager's API v2", '--alertmanager-url');
   const managed = managedStack(state, stateDir, prom);
   const topology = managed && state ? verifyTopology(catalog, state, stateDir, state.fast === true, flags.failover ?? false) : undefined;
   if (flags.failover && !topology?.drill) throw new EnvironmentError('--failover needs a stack past one Prometheus that devskyy-mon up runs natively (a catalog with a topology)');
