@@ -179,7 +179,7 @@ describe('devskyy-mon preview', () => {
     expect(r.stderr).toContain(`prometheus at http://127.0.0.1:${port} does not answer`);
     const bad = await runInProcess(['preview', '--catalog', DEVSKYY, '--prometheus-url', 'http://127.0.0.1:1', '--out', tempDir()]);
     expect(bad.code, bad.stderr).toBe(2);
-    expect(bad.stderr).toContain('prometheus at http://127.0.0.1:1 cannot be queried');
+    expect(bad.stderr).toContain('Prometheus http://127.0.0.1:1 cannot be queried');
   });
 
   it('exits 1 on a file that is not a snapshot, 2 on a missing one, 2 on a bad --range', async () => {

@@ -66,26 +66,27 @@ async function snapshotSource(file: string): Promise<SnapshotSource> {
  * The Prometheus to read: --prometheus-url, else what this catalog's `up` started, as the dashboards read it: the
  * global view (VictoriaMetrics, every shard, replicas deduplicated) when the topology has one, else the server.
  */
-async function prometheusUrl(flags: PreviewFlags, catalog: Catalog): Promise<{ url: string; rulesUrls: string[] }> {
+async function prometheusUrl(flags: PreviewFlags, catalog: Catalog): Promise<{ url: string; rulesUrls: string[]; engine?: string }> {
   if (flags.prometheusUrl) return { url: flags.prometheusUrl, rulesUrls: [flags.prometheusUrl] };
   const state = await readState(stateDirFor(flags.catalog));
   const urlOf = (name: string) => state?.components.find((c) => c.name === name)?.url;
   const servers = prometheusInstances(catalog.topology).flatMap((i) => urlOf(i.name) ?? []);
-  const url = (globalView(catalog.topology) ? urlOf(STORE_COMPONENT) : undefined) ?? servers[0];
+  const store = globalView(catalog.topology) ? urlOf(STORE_COMPONENT) : undefined;
+  const url = store ?? servers[0];
   if (!url) throw new EnvironmentError('the stack is not up: run devskyy-mon up, or give --prometheus-url, or render a recorded --snapshot');
-  return { url, rulesUrls: servers.length ? servers : [url] };
+  return { url, rulesUrls: servers.length ? servers : [url], ...(store ? { engine: 'VictoriaMetrics (global view)' } : {}) };
 }
 
 async function liveSource(flags: PreviewFlags, catalog: Catalog): Promise<DataSource> {
-  const { url, rulesUrls } = await prometheusUrl(flags, catalog);
-  const source = new PrometheusSource(url, rangeEndingAt(Date.now() / 1000, flags.range), rulesUrls);
+  const { url, rulesUrls, engine } = await prometheusUrl(flags, catalog);
+  const source = new PrometheusSource(url, rangeEndingAt(Date.now() / 1000, flags.range), rulesUrls, engine);
   try {
     await source.fetch({ kind: 'instant', expr: 'vector(1)' });
   } catch (err) {
     if (err instanceof ComponentDown) throw new EnvironmentError(`${err.message}: devskyy-mon up starts the stack; or give --prometheus-url, or --snapshot`);
     // fetch refuses some URLs outright (a bad port, a bad scheme); an answer that is not Prometheus' is an ApiError.
     const cause = (err as { cause?: { message?: string } }).cause?.message;
-    if (err instanceof TypeError || err instanceof ApiError) throw new EnvironmentError(`prometheus at ${source.label.replace(/^Prometheus /, '')} cannot be queried: ${err.message}${cause ? ` (${cause})` : ''}`);
+    if (err instanceof TypeError || err instanceof ApiError) throw new EnvironmentError(`${source.label} cannot be queried: ${err.message}${cause ? ` (${cause})` : ''}`);
     throw err;
   }
   return source;

@@ -49,11 +49,13 @@ export class PrometheusSource implements DataSource {
     url: string,
     readonly range: PreviewRange,
     rulesUrls: readonly string[] = [url],
+    /** What answers at `url`, for the pages: Prometheus, or the global view of a topology (VictoriaMetrics). */
+    engine = 'Prometheus',
   ) {
     const base = url.replace(/\/$/, '');
     this.api = new Api(base, '');
     this.rulesApis = rulesUrls.map((u) => new Api(u.replace(/\/$/, ''), ''));
-    this.label = `Prometheus ${base}`;
+    this.label = `${engine} ${base}`;
   }
 
   fetch(r: DataRequest): Promise<unknown> {
