@@ -49,12 +49,16 @@ interface Directives {
   unread: { line: number; column: number; text: string; message: string }[];
 }
 
-function patternsOf(text: string): string[] {
+/** The check names a directive lists (pint's `check(argument)` form read as the check). */
+function namesIn(text: string): string[] {
   return text
     .split(/[\s,]+/)
     .map((p) => p.replace(/\(.*\)$/, '').trim())
-    .filter(Boolean)
-    .flatMap((p) => [p, ...(PINT_CHECKS[p] ?? [])]);
+    .filter(Boolean);
+}
+
+function patternsOf(text: string): string[] {
+  return namesIn(text).flatMap((p) => [p, ...(PINT_CHECKS[p] ?? [])]);
 }
 
 /** A check name our checks or pint's (mapped to ours) answer to. */
@@ -69,8 +73,7 @@ function readDirectives(text: string): Directives {
       if (other) d.unread.push({ line: i + 1, column: other.index + 1, text: other[0], message: `"${other[1]}" is not a directive devskyy-mon reads (it reads disable, file/disable, ignore/line, ignore/next-line, ignore/file); nothing is silenced by it` });
       return;
     }
-    const raw = (m[2] ?? '').split(/[\s,]+/).map((p) => p.replace(/\(.*\)$/, '').trim()).filter(Boolean);
-    for (const p of raw) {
+    for (const p of namesIn(m[2] ?? '')) {
       if (knownPattern(p)) continue;
       const at = line.indexOf(p, m.index);
       d.unread.push({ line: i + 1, column: at + 1, text: p, message: `no check is called "${p}"${didYouMean(p, CHECKS.map((c) => c.id))}; nothing is silenced by it` });
