@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pidsWithEnv } from '../src/runtime/processes.js';
-import { STATE_ENV } from '../src/runtime/state.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../src/load/load-catalog.js';
 import { catalogDashboards } from '../src/preview/dashboards.js';
 import { interpolate } from '../src/preview/collect.js';
@@ -16,7 +14,7 @@ import { SNAPSHOT_FORMAT } from '../src/preview/source.js';
 import type { Snapshot } from '../src/preview/source.js';
 import type { PageView } from './support/preview-browser.js';
 import { launchChromium, pageProblems, structureOf, viewPage } from './support/preview-browser.js';
-import { DEVSKYY, ROOT, runBin, runInProcess, tempDir } from './support/helpers.js';
+import { DEVSKYY, ROOT, runBin, runInProcess, stopStacksAfterEach, tempDir } from './support/helpers.js';
 
 const ARTIFACTS = join(ROOT, 'test', 'artifacts', 'preview');
 const REFERENCE = join(ROOT, 'test', 'preview-reference');
@@ -31,14 +29,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const stacks: string[] = [];
-afterEach(async () => {
-  while (stacks.length) {
-    const dir = stacks.pop()!;
-    await runBin(['down'], { cwd: dir, env: { PATH: process.env['PATH']! } });
-    for (const pid of await pidsWithEnv(STATE_ENV, join(dir, '.devskyy-mon'))) process.kill(pid, 'SIGKILL');
-  }
-});
+const stacks = stopStacksAfterEach();
 
 /** Over the range queries that returned series: the fewest samples the longest series of one has (lines, not dots). */
 function fewestPoints(s: Snapshot): number {

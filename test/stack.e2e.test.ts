@@ -3,25 +3,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pidsWithEnv, alive } from '../src/runtime/processes.js';
 import { STATE_ENV } from '../src/runtime/state.js';
 import { composeArgs, engineAnswers } from '../src/runtime/compose.js';
 import type { AddressInfo } from 'node:net';
 import { Exporter, startMetricsServer } from '@devskyy-mon/runtime';
-import { BIN, runBin, tempDir } from './support/helpers.js';
+import { BIN, runBin, stopStacksAfterEach, tempDir } from './support/helpers.js';
 
 const which = (b: string) => spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim();
-const stacks: string[] = [];
+const stacks = stopStacksAfterEach();
 
-afterEach(async () => {
-  // Whatever a test left, stop it: no process may outlive the suite.
-  while (stacks.length) {
-    const dir = stacks.pop()!;
-    await runBin(['down'], { cwd: dir, env: { PATH: process.env['PATH']! } });
-    for (const pid of await pidsWithEnv(STATE_ENV, join(dir, '.devskyy-mon'))) process.kill(pid, 'SIGKILL');
-  }
-});
 
 async function stackDir(template = 'devskyy'): Promise<string> {
   const dir = tempDir('stack-');

@@ -5,14 +5,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFi
 import { parse, stringify } from 'yaml';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pidsWithEnv } from '../src/runtime/processes.js';
 import { STATE_ENV } from '../src/runtime/state.js';
-import { BIN, ROOT, tempDir } from './support/helpers.js';
+import { BIN, ROOT, stopStacksAfterEach, tempDir } from './support/helpers.js';
 
 const which = (b: string) => spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim();
 const HA = join(ROOT, 'stacks', 'devskyy-ha', 'catalog.yaml');
-const stacks: string[] = [];
+const stacks = stopStacksAfterEach((dir) => cli(['down'], dir));
 
 /** The CLI with a hang guard only: a healthy run ends long before it (the stack waits for conditions, not time). */
 async function cli(args: string[], cwd: string, env: Record<string, string> = { PATH: process.env['PATH']! }) {
@@ -20,13 +20,6 @@ async function cli(args: string[], cwd: string, env: Record<string, string> = { 
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-afterEach(async () => {
-  while (stacks.length) {
-    const dir = stacks.pop()!;
-    await cli(['down'], dir);
-    for (const pid of await pidsWithEnv(STATE_ENV, join(dir, '.devskyy-mon'))) process.kill(pid, 'SIGKILL');
-  }
-});
 
 function haDir(): string {
   const dir = tempDir('ha-');

@@ -7,21 +7,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pidsWithEnv } from '../src/runtime/processes.js';
-import { STATE_ENV } from '../src/runtime/state.js';
-import { runBin, tempDir } from './support/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { runBin, stopStacksAfterEach, tempDir } from './support/helpers.js';
 
-const stacks: string[] = [];
+const stacks = stopStacksAfterEach();
 const env = (extra: Record<string, string> = {}) => ({ PATH: process.env['PATH']!, ...extra });
 
-afterEach(async () => {
-  while (stacks.length) {
-    const dir = stacks.pop()!;
-    await runBin(['down'], { cwd: dir, env: env() });
-    for (const pid of await pidsWithEnv(STATE_ENV, join(dir, '.devskyy-mon'))) process.kill(pid, 'SIGKILL');
-  }
-});
 
 async function stackDir(template: string): Promise<string> {
   const dir = tempDir('verify-live-');

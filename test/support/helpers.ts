@@ -6,6 +6,8 @@ import { afterEach, expect } from 'vitest';
 import { execa } from 'execa';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/commands/io.js';
+import { pidsWithEnv } from '../../src/runtime/processes.js';
+import { STATE_ENV } from '../../src/runtime/state.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(ROOT, 'bin', 'devskyy-mon.js');
@@ -73,4 +75,20 @@ export function positionOf(text: string, marker: string, nth = 0): { line: numbe
   }
   const before = text.slice(0, idx);
   return { line: before.split('\n').length, column: idx - before.lastIndexOf('\n') };
+}
+
+/**
+ * The stack folders a test file brings up: after each test, `devskyy-mon down` in each and a SIGKILL for any
+ * process still marked with its state folder, so no process outlives the suite. Call at the top of the file.
+ */
+export function stopStacksAfterEach(down: (dir: string) => Promise<unknown> = (dir) => runBin(['down'], { cwd: dir, env: { PATH: process.env['PATH']! } })): string[] {
+  const stacks: string[] = [];
+  afterEach(async () => {
+    while (stacks.length) {
+      const dir = stacks.pop()!;
+      await down(dir);
+      for (const pid of await pidsWithEnv(STATE_ENV, join(dir, '.devskyy-mon'))) process.kill(pid, 'SIGKILL');
+    }
+  });
+  return stacks;
 }
