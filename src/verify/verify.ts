@@ -344,7 +344,11 @@ export async function verifyStack(o: VerifyOptions): Promise<CheckResult[]> {
 
   const optionalPanels = new Set(o.catalog.dashboards.flatMap((d) => d.panels.filter((p) => p.optional).map((p) => `${d.title} / ${p.title}`)));
   const byName = new Map(o.catalog.metrics.map((m) => [m.fullName, m]));
-  const panels = dashboardPlans(o.catalog).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: interpolateQuery(t.expr, d.variables.map((v) => v.name), { stepSeconds: parseDuration(o.catalog.scrapeInterval) ?? 15, rangeSeconds: 3600 }), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) }))));
+  const queryTime = { stepSeconds: parseDuration(o.catalog.scrapeInterval) ?? 15, rangeSeconds: 3600 };
+  const panels = dashboardPlans(o.catalog).flatMap((d) => {
+    const variables = d.variables.map((v) => v.name);
+    return d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.title} / ${p.title}`, expr: interpolateQuery(t.expr, variables, queryTime), metrics: p.metrics.map((n) => byName.get(n)).filter((m): m is Metric => m !== undefined) })));
+  });
   const panelQueries = () =>
     check('panel-queries', 'every dashboard query executes and returns data, or has its metrics and nothing to show', async () => {
       const v = await live();
