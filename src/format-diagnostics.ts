@@ -1,11 +1,19 @@
-import stringWidth from 'string-width';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
 
 /** Source texts by file name, so a diagnostic can quote its line. */
 export type Sources = ReadonlyMap<string, string>;
 
-function caretLine(lineText: string, d: Diagnostic): string {
+type Width = (text: string) => number;
+
+/**
+ * Printable ASCII, tabs and carriage returns: each printable character draws one column, tab and CR none (as
+ * string-width counts them). Other control characters may start ANSI sequences, which string-width strips.
+ */
+const PLAIN_ASCII = /^[\t\r\x20-\x7e]*$/;
+const asciiWidth: Width = (text) => text.length - (text.match(/[\t\r]/g)?.length ?? 0);
+
+function caretLine(lineText: string, d: Diagnostic, stringWidth: Width): string {
   const start = d.start!.column;
   const sameLine = d.end && d.end.line === d.start!.line;
   const endCol = sameLine ? Math.max(d.end!.column, start + 1) : lineText.length + 1;
@@ -20,9 +28,15 @@ function caretLine(lineText: string, d: Diagnostic): string {
   return pad + '^'.repeat(Math.max(1, stringWidth(lineText.slice(start - 1, start - 1 + width))));
 }
 
-/** Compiler-style text: `file:line:col: severity [check] message`, the source line and a caret. */
-export function formatText(diags: readonly Diagnostic[], sources: Sources): string {
+/**
+ * Compiler-style text: `file:line:col: severity [check] message`, the source line and a caret. Async because
+ * string-width (whose Intl.Segmenter costs about 25 ms of CPU to set up) is loaded only when a quoted line holds
+ * more than printable ASCII, tabs and carriage returns.
+ */
+export async function formatText(diags: readonly Diagnostic[], sources: Sources): Promise<string> {
   const out: string[] = [];
+  let width: Width | undefined;
+  const widthFor = async (lineText: string): Promise<Width> => (PLAIN_ASCII.test(lineText) ? asciiWidth : (width ??= (await import('string-width')).default));
   // Each file split into lines once: a rule file of 10,000 rules has thousands of findings.
   const linesOf = new Map<string, string[]>();
   const lines = (file: string): string[] | undefined => {
@@ -40,7 +54,7 @@ export function formatText(diags: readonly Diagnostic[], sources: Sources): stri
       if (lineText !== undefined) {
         const gutter = String(d.start.line);
         out.push(`  ${gutter} | ${lineText.replace(/\r$/, '')}`);
-        out.push(`  ${' '.repeat(gutter.length)} | ${caretLine(lineText, d)}`);
+        out.push(`  ${' '.repeat(gutter.length)} | ${caretLine(lineText, d, await widthFor(lineText))}`);
       }
     }
     if (d.hint) out.push(`  = ${d.hint}`);
@@ -80,7 +94,7 @@ export function formatGithub(diags: readonly Diagnostic[]): string {
 
 export type OutputFormat = 'text' | 'json' | 'github';
 
-export function formatDiagnostics(format: OutputFormat, diags: readonly Diagnostic[], sources: Sources): string {
+export async function formatDiagnostics(format: OutputFormat, diags: readonly Diagnostic[], sources: Sources): Promise<string> {
   if (format === 'json') return formatJson(diags);
   if (format === 'github') return formatGithub(diags);
   return formatText(diags, sources);

@@ -11,9 +11,9 @@ export async function requireCatalog(io: Io, file: string, format: OutputFormat,
   const result = await loadCatalog(file);
   const sources = new Map([[file, result.text ?? '']]);
   if (hasErrors(result.diagnostics) || !result.catalog || !result.source) {
-    printDiagnostics(io, format, result.diagnostics, sources);
+    await printDiagnostics(io, format, result.diagnostics, sources);
     throw new ExitError(1);
   }
-  if (result.diagnostics.length || printClean) printDiagnostics(io, format, result.diagnostics, sources);
+  if (result.diagnostics.length || printClean) await printDiagnostics(io, format, result.diagnostics, sources);
   return { catalog: result.catalog, source: result.source };
 }

@@ -65,7 +65,7 @@ export async function planGenerate(io: Io, flags: GenerateFlags, loaded?: Catalo
     artifacts = await generate(catalog, { target: flags.target });
   } catch (err) {
     if (err instanceof KubernetesTargetError) {
-      printDiagnostics(io, flags.format, [{ file: flags.catalog, severity: 'error', check: 'kubernetes-target', message: err.message }], new Map());
+      await printDiagnostics(io, flags.format, [{ file: flags.catalog, severity: 'error', check: 'kubernetes-target', message: err.message }], new Map());
       throw new ExitError(1);
     }
     throw err;

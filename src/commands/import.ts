@@ -91,7 +91,7 @@ export async function runImport(io: Io, f: ImportFlags): Promise<void> {
     throw err;
   }
   if (hasErrors(result.diagnostics)) {
-    printDiagnostics(io, 'text', result.diagnostics, new Map([[f.out, result.text]]));
+    await printDiagnostics(io, 'text', result.diagnostics, new Map([[f.out, result.text]]));
     io.err('the imported catalog does not validate (a bug in import: please report it with the exposition); nothing was written\n');
     throw new ExitError(1);
   }
@@ -110,7 +110,7 @@ export async function runImport(io: Io, f: ImportFlags): Promise<void> {
   if (f.format === 'json') io.out(JSON.stringify({ out: f.out, written: !f.dryRun, ...result.report }, null, 2) + '\n');
   else if (!f.dryRun) printReport(io, result.report, f.out, true);
   else printReport({ ...io, out: io.err }, result.report, f.out, false);
-  if (result.diagnostics.length) printDiagnostics(io, 'text', result.diagnostics, new Map([[f.out, result.text]]));
+  if (result.diagnostics.length) await printDiagnostics(io, 'text', result.diagnostics, new Map([[f.out, result.text]]));
 }
 
 function serviceOf(f: ImportFlags, addr: { host: string; port: number; path: string; scheme: 'http' | 'https' }): ServiceDraft {

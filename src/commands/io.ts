@@ -48,8 +48,8 @@ export const processIo: Io = {
   control: (sequence) => stdout(sequence),
 };
 
-export function printDiagnostics(io: Io, format: OutputFormat, diags: readonly Diagnostic[], sources: Sources): void {
+export async function printDiagnostics(io: Io, format: OutputFormat, diags: readonly Diagnostic[], sources: Sources): Promise<void> {
   if (format === 'text') {
-    if (diags.length) io.err(formatDiagnostics('text', diags, sources));
-  } else io.out(formatDiagnostics(format, diags, sources));
+    if (diags.length) io.err(await formatDiagnostics('text', diags, sources));
+  } else io.out(await formatDiagnostics(format, diags, sources));
 }

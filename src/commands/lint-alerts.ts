@@ -54,7 +54,7 @@ export async function runLintAlerts(io: Io, files: string[], flags: LintFlags): 
   const diagnostics = [...(loaded?.diagnostics ?? []), ...result.diagnostics];
   const sources = new Map(result.sources);
   if (catalogFile && loaded) sources.set(catalogFile, loaded.text ?? '');
-  const text = formatDiagnostics(flags.format, diagnostics, sources);
+  const text = await formatDiagnostics(flags.format, diagnostics, sources);
   if (flags.format === 'text') {
     if (diagnostics.length) io.err(text + (catalogInvalid ? `${catalogFile} has errors: only the checks that need no catalog ran on the rule files\n` : ''));
     else io.out(`${targets.length} file(s), ${result.rules} rules: no problems found${catalog ? '' : ' (no catalog: the checks that need one did not run)'}\n`);

@@ -42,6 +42,13 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
   const opts: RuleCheckOptions = { ...(catalog ? ruleCheckOptions(catalog, records) : {}), unknownReported: new Set(), checked: new Map(), templates: new Map() };
   const out: Diagnostic[] = [];
   const alerts = new Map<string, { file: string; where: string }>();
+  // Generators repeat one expression over many rules: each text is normalised once.
+  const normalised = new Map<string, string>();
+  const normalise = (expr: string): string => {
+    let n = normalised.get(expr);
+    if (n === undefined) normalised.set(expr, (n = expr.replace(/\s+/g, ' ').trim()));
+    return n;
+  };
   for (const f of ruleFiles) {
     for (const g of f.groups) {
       for (const r of g.rules) {
@@ -49,7 +56,7 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
         if (r.kind !== 'alert') continue;
         // Same name and labels but another expression (another service, another burn-rate window) makes other
         // alerts; only the same expression twice is a duplicate for sure.
-        const key = `${r.name}${JSON.stringify(Object.entries(r.labels).sort())}${r.expr.replace(/\s+/g, ' ').trim()}`;
+        const key = `${r.name}\u0000${JSON.stringify(Object.entries(r.labels).sort())}\u0000${normalise(r.expr)}`;
         const first = alerts.get(key);
         // Within a file the two rules always load together; across files only if one Prometheus loads both.
         const sameFile = first?.file === f.source.file;

@@ -59,9 +59,17 @@ export function checkTemplate(text: string, labels: Set<string> | 'any', scans?:
   if (labels === 'any') return out;
   for (const ref of scan.labels) {
     if (labels.has(ref.name)) continue;
-    out.push({ check: 'alert/template-label', message: `the expression returns no label "${ref.name}"${labels.size ? ` (it returns ${[...labels].sort().join(', ')})` : ' (it returns no labels)'}`, from: ref.from, to: ref.to });
+    out.push({ check: 'alert/template-label', message: `the expression returns no label "${ref.name}" ${returnedLabels(labels)}`, from: ref.from, to: ref.to });
   }
   return out;
+}
+
+/** "(it returns a, b)", worded once per label set (an expression's set is shared by every rule that repeats it). */
+const returnedWording = new WeakMap<Set<string>, string>();
+function returnedLabels(labels: Set<string>): string {
+  let text = returnedWording.get(labels);
+  if (text === undefined) returnedWording.set(labels, (text = labels.size ? `(it returns ${[...labels].sort().join(', ')})` : '(it returns no labels)'));
+  return text;
 }
 
 export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSource): Diagnostic[] {

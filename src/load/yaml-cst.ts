@@ -9,6 +9,7 @@
 // error the composer would report, stay the composer's: this reader only ever says "plain" or "not sure".
 import { CST, Document, Parser, Scalar } from 'yaml';
 import type { CollectionTag, DocumentOptions, ParseOptions, ScalarTag, SchemaOptions } from 'yaml';
+import { withEnvSnapshot } from './env-snapshot.js';
 
 type Token = CST.Token;
 type SourceToken = CST.SourceToken;
@@ -224,36 +225,62 @@ export function readPlainYaml(text: string, options: PlainYamlOptions, limits: P
   const reader = new PlainReader(new PlainScalars(options), limits);
   const tokens: CST.Document[] = [];
   const data: unknown[] = [];
-  try {
-    for (const t of new Parser(onNewLine).parse(text)) {
-      switch (t.type) {
-        case 'document': {
-          const docStart = props(t.start, 'doc-start', true);
-          // `--- key: value` cannot start a block collection on the marker's line.
-          if (docStart && (t.value?.type === 'block-map' || t.value?.type === 'block-seq') && !t.start.slice(t.start.indexOf(docStart)).some((s) => s.type === 'newline')) notPlain();
-          if (t.end) props(t.end, undefined, true);
-          tokens.push(t);
-          data.push(t.value ? reader.value(t.value) : null);
-          break;
-        }
-        case 'comment':
-        case 'newline':
-        case 'space':
-          break;
-        default:
-          notPlain();
-      }
+  const read = withEnvSnapshot(() => {
+    try {
+      readDocuments(new Parser(onNewLine).parse(text), reader, tokens, data);
+      return true;
+    } catch (err) {
+      if (err === NOT_PLAIN) return false;
+      throw err;
     }
-  } catch (err) {
-    if (err === NOT_PLAIN) return undefined;
-    throw err;
+  });
+  return read && tokens.length ? { tokens, data, scalar: (t) => reader.scalar(t) } : undefined;
+}
+
+function readDocuments(parsed: Iterable<Token>, reader: PlainReader, tokens: CST.Document[], data: unknown[]): void {
+  for (const t of parsed) {
+    switch (t.type) {
+      case 'document': {
+        const docStart = props(t.start, 'doc-start', true);
+        // `--- key: value` cannot start a block collection on the marker's line.
+        if (docStart && (t.value?.type === 'block-map' || t.value?.type === 'block-seq') && !t.start.slice(t.start.indexOf(docStart)).some((s) => s.type === 'newline')) notPlain();
+        if (t.end) props(t.end, undefined, true);
+        tokens.push(t);
+        data.push(t.value ? reader.value(t.value) : null);
+        break;
+      }
+      case 'comment':
+      case 'newline':
+      case 'space':
+        break;
+      default:
+        notPlain();
+    }
   }
-  return tokens.length ? { tokens, data, scalar: (t) => reader.scalar(t) } : undefined;
 }
 
 type MapItem = { key?: Token | null; value?: Token };
-/** Each mapping's items by key, made when a position inside it is first asked for. */
+/** Each large mapping's items by key, made when a position inside it is first asked for. */
 const itemsByKey = new WeakMap<Token, Map<string, MapItem>>();
+/** Up to this many pairs a mapping (a rule: alert, expr, for, labels, annotations) is searched, not indexed. */
+const SCAN_LIMIT = 16;
+
+/** Whether a key token reads as `name`. A plain key read here is a string whose text is its source (keys are one line). */
+function keyIs(key: Token | null | undefined, name: string, scalars: (t: ScalarToken) => unknown): boolean {
+  if (key?.type === 'scalar') return key.source === name;
+  return isFlowScalar(key ?? undefined) && String(scalars(key as FlowScalarToken)) === name;
+}
+
+function indexedItem(t: Token, items: readonly MapItem[], key: string, scalars: (t: ScalarToken) => unknown): MapItem | undefined {
+  let byKey = itemsByKey.get(t);
+  if (!byKey) {
+    byKey = new Map();
+    // Keys are unique here: the plain reader leaves a mapping with a duplicate key to the composer.
+    for (const it of items) if (isFlowScalar(it.key ?? undefined)) byKey.set(String(scalars(it.key as FlowScalarToken)), it);
+    itemsByKey.set(t, byKey);
+  }
+  return byKey.get(key);
+}
 
 /** The CST token at a data path, or undefined where the path leaves what readPlainYaml read (or is missing). */
 export function tokenAt(doc: CST.Document, path: readonly (string | number)[], key: boolean, scalars: (t: ScalarToken) => unknown): Token | undefined {
@@ -262,14 +289,9 @@ export function tokenAt(doc: CST.Document, path: readonly (string | number)[], k
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (t.type === 'block-map' || (t.type === 'flow-collection' && t.start.source === '{')) {
-      let byKey = itemsByKey.get(t);
-      if (!byKey) {
-        byKey = new Map();
-        const items: MapItem[] = t.items;
-        for (const it of items) if (isFlowScalar(it.key ?? undefined)) byKey.set(String(scalars(it.key as FlowScalarToken)), it);
-        itemsByKey.set(t, byKey);
-      }
-      const item = byKey.get(String(seg));
+      const items: MapItem[] = t.items;
+      const name = String(seg);
+      const item = items.length > SCAN_LIMIT ? indexedItem(t, items, name, scalars) : items.find((it) => keyIs(it.key, name, scalars));
       if (!item) return undefined;
       t = key && last ? (item.key ?? undefined) : item.value;
     } else if ((t.type === 'block-seq' || t.type === 'flow-collection') && typeof seg === 'number') {

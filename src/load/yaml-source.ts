@@ -5,6 +5,7 @@ import type { Diagnostic, Position } from '../diagnostics.js';
 import { dict } from '../util/dict.js';
 import type { PlainDocuments } from './yaml-cst.js';
 import { isScalarToken, readPlainYaml, tokenAt } from './yaml-cst.js';
+import { withEnvSnapshot } from './env-snapshot.js';
 
 /** Catalogs are small; a cap keeps a hostile file from exhausting memory before validation. */
 export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
@@ -140,15 +141,15 @@ export class YamlSource {
       const read = readPlainYaml(fileText, composeOptions, { unsafeKeys: UNSAFE_KEYS, badText: LONE_SURROGATE }, plainLines.addNewLine);
       if (read && (options.multiDocument || read.tokens.length === 1)) {
         let all: Document.Parsed[] | undefined;
-        const composeAll = () => (all ??= parseAllDocuments(fileText, { ...composeOptions, lineCounter: new LineCounter() }) as Document.Parsed[]);
+        const composeAll = () => (all ??= withEnvSnapshot(() => parseAllDocuments(fileText, { ...composeOptions, lineCounter: new LineCounter() })) as Document.Parsed[]);
         const documents = read.tokens.map((token, i) => ({ source: new YamlSource(file, fileText, { token, read, compose: () => composeAll()[i]! }, plainLines), data: read.data[i] }));
         return { documents, text, diagnostics: [] };
       }
     }
     const yamlOptions = { ...composeOptions, lineCounter: lines };
-    const parsed = parseAllDocuments(text, yamlOptions);
+    const parsed = withEnvSnapshot(() => parseAllDocuments(fileText, yamlOptions));
     // An empty file is one empty document (null), as for every YAML reader.
-    const docs = parsed.length ? [...parsed] : [parseDocument(text, { ...yamlOptions, lineCounter: new LineCounter() })];
+    const docs = parsed.length ? [...parsed] : [parseDocument(fileText, { ...yamlOptions, lineCounter: new LineCounter() })];
     const diagnostics: Diagnostic[] = [];
     const sources = docs.map((doc) => new YamlSource(file, fileText, doc, lines));
     if (!options.multiDocument && docs.length > 1) {
@@ -389,21 +390,29 @@ function nullPrototype(value: unknown): unknown {
 
 /**
  * The offset where block indentation plus open flow brackets first pass `limit` levels, found by reading lines,
- * before the parser (which recurses per level) sees the text.
+ * before the parser (which recurses per level) sees the text. It reads character codes in place: this runs on
+ * every file, and a 2 MB rule file has 60,000 lines.
  */
 export function deepNestingOffset(text: string, limit: number): number | undefined {
   const indents: number[] = [];
   let flow = 0;
   let blockScalarIndent = -1;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const start = offset;
-    offset += line.length + 1;
-    const body = line.replace(/^ */, '');
-    const indent = line.length - body.length;
-    if (body === '' || body.startsWith('#')) continue;
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const next = end + 1;
+    let bodyStart = start;
+    while (bodyStart < end && text.charCodeAt(bodyStart) === SPACE) bodyStart++;
+    const indent = bodyStart - start;
+    if (bodyStart === end || text.charCodeAt(bodyStart) === HASH) {
+      start = next;
+      continue;
+    }
     if (blockScalarIndent >= 0) {
-      if (indent > blockScalarIndent) continue;
+      if (indent > blockScalarIndent) {
+        start = next;
+        continue;
+      }
       blockScalarIndent = -1;
     }
     if (flow === 0) {
@@ -411,26 +420,59 @@ export function deepNestingOffset(text: string, limit: number): number | undefin
       indents.push(indent);
     }
     // "- - - key:" opens one level per dash.
-    const dashes = flow === 0 ? (/^(?:-(?: +|$))+/.exec(body)?.[0].match(/-/g)?.length ?? 0) : 0;
-    let quote = '';
-    for (let i = 0; i < body.length; i++) {
-      const c = body[i]!;
+    let dashes = 0;
+    if (flow === 0) {
+      let k = bodyStart;
+      while (k < end && text.charCodeAt(k) === DASH && (k + 1 === end || text.charCodeAt(k + 1) === SPACE)) {
+        dashes++;
+        k++;
+        while (k < end && text.charCodeAt(k) === SPACE) k++;
+      }
+    }
+    let quote = 0;
+    for (let i = bodyStart; i < end; i++) {
+      const c = text.charCodeAt(i);
       if (quote) {
-        if (c === quote) quote = '';
+        if (c === quote) quote = 0;
         continue;
       }
-      if (c === '"' || c === "'") quote = c;
-      else if (c === '#' && (i === 0 || body[i - 1] === ' ')) break;
-      else if ((c === '[' || c === '{') && (flow > 0 || /(?:^|[:,-])\s*$/.test(body.slice(0, i)))) {
+      if (c === DQUOTE || c === SQUOTE) quote = c;
+      else if (c === HASH && (i === bodyStart || text.charCodeAt(i - 1) === SPACE)) break;
+      else if ((c === LBRACKET || c === LBRACE) && (flow > 0 || opensFlow(text, bodyStart, i))) {
         flow++;
-        if (indents.length + dashes + flow > limit) return start + indent + i;
-      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+        if (indents.length + dashes + flow > limit) return i;
+      } else if ((c === RBRACKET || c === RBRACE) && flow > 0) flow--;
     }
-    if (indents.length + dashes + flow > limit) return start + indent;
-    if (flow === 0 && /(?:^|[:-] +)[|>][-+0-9]*\s*(?:#.*)?$/.test(body)) blockScalarIndent = indent;
+    if (indents.length + dashes + flow > limit) return bodyStart;
+    if (flow === 0 && mayHoldBlockHeader(text, bodyStart, end) && BLOCK_SCALAR_START.test(text.slice(bodyStart, end))) blockScalarIndent = indent;
+    start = next;
   }
   return undefined;
 }
+
+const [SPACE, HASH, DASH, DQUOTE, SQUOTE, LBRACKET, LBRACE, RBRACKET, RBRACE, PIPE, GT] = [...' #-"\'[{]}|>'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number, number, number, number, number, number, number];
+/** A block scalar header ending the line: `key: |`, `- >-2`, `|+ # comment`. */
+const BLOCK_SCALAR_START = /(?:^|[:-] +)[|>][-+0-9]*\s*(?:#.*)?$/;
+
+/** Whether the line holds `|` or `>` anywhere (the header test, a regex on the line, is needed only then). */
+function mayHoldBlockHeader(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === PIPE || c === GT) return true;
+  }
+  return false;
+}
+
+/** Whether a bracket at `i` opens a flow collection: at the start of the line or after `:`, `,` or `-` and spaces. */
+function opensFlow(text: string, bodyStart: number, i: number): boolean {
+  let k = i - 1;
+  while (k >= bodyStart && WHITE.test(text[k]!)) k--;
+  if (k < bodyStart) return true;
+  const c = text.charCodeAt(k);
+  return c === COLON || c === COMMA || c === DASH;
+}
+const WHITE = /\s/;
+const [COLON, COMMA] = [58, 44];
 
 function dedupe(diags: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();

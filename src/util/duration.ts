@@ -1,12 +1,15 @@
 const UNITS: Record<string, number> = { y: 31536000, w: 604800, d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
+/** Seconds of each unit, in DURATION's group order. */
+const UNIT_SECONDS = ['y', 'w', 'd', 'h', 'm', 's', 'ms'].map((k) => UNITS[k]!);
 const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 
 /** Seconds in a Prometheus duration string (`1h30m`), or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text);
   if (!m || text === '') return undefined;
-  const keys = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-  return keys.reduce((sum, k, i) => sum + Number(m[i + 1] ?? 0) * UNITS[k]!, 0);
+  let sum = 0;
+  for (let i = 0; i < UNIT_SECONDS.length; i++) if (m[i + 1] !== undefined) sum += Number(m[i + 1]) * UNIT_SECONDS[i]!;
+  return sum;
 }
 
 /** The shortest Prometheus duration string for a number of seconds. */
