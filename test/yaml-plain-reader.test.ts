@@ -1,16 +1,16 @@
-// The rule-file reader that reads the yaml parser's tokens straight into data (load/yaml-cst.ts) against the
-// composed document model it stands in for: the same data, the same diagnostics and the same position for every
-// path, on plain files it reads itself and on files it hands to the composer.
+// The rule-file reader that reads js-yaml's events straight into data (load/yaml-events.ts) against the yaml
+// package's composed document model it stands in for: the same data, the same diagnostics and the same position
+// for every path, on plain files it reads itself, on files it hands to the composer, and on generated files.
 import { describe, expect, it } from 'vitest';
 import { ruleFileText } from '../bench/lint.js';
-import { readPlainYaml } from '../src/load/yaml-cst.js';
+import { readPlainYaml } from '../src/load/yaml-events.js';
 import type { PathSegment } from '../src/load/yaml-source.js';
 import { YamlSource } from '../src/load/yaml-source.js';
 import { RULE_FILE_YAML } from '../src/lint/rule-file.js';
 
 const LIMITS = { unsafeKeys: new Set(['__proto__']), badText: /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/ };
 const OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', schema: 'core', merge: true } as const;
-const isPlain = (text: string) => readPlainYaml(text, OPTIONS, LIMITS, () => {}) !== undefined;
+const isPlain = (text: string) => readPlainYaml(text, OPTIONS, LIMITS) !== undefined;
 
 /** Every path of the data, plus a missing key below each mapping and a missing index below each list. */
 function paths(data: unknown, at: PathSegment[] = []): PathSegment[][] {
@@ -23,6 +23,24 @@ function paths(data: unknown, at: PathSegment[] = []): PathSegment[][] {
     out.push([...at, 'no_such_key']);
   }
   return out;
+}
+
+/** The first path whose position differs between the two readers, in full (for a failing generated file). */
+function explain(text: string): string | undefined {
+  const plain = YamlSource.parseDocuments('f.yml', text, RULE_FILE_YAML);
+  const composed = YamlSource.parseDocuments('f.yml', text, { ...RULE_FILE_YAML, plainFirst: false });
+  for (const [i, d] of plain.documents.entries()) {
+    const c = composed.documents[i];
+    if (!c) return 'document count differs';
+    for (const p of paths(c.data)) {
+      for (const key of [false, true]) {
+        const a = JSON.stringify(d.source.locate(p, key));
+        const b = JSON.stringify(c.source.locate(p, key));
+        if (a !== b) return `${JSON.stringify(p)}${key ? ' (key)' : ''}: plain ${a}, composed ${b}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function compare(text: string): void {
@@ -144,7 +162,7 @@ const COMPOSED: Record<string, string> = {
   'only a comment': '# nothing\n',
 };
 
-describe('plain rule-file reader (yaml parser tokens, no document model)', () => {
+describe('plain rule-file reader (js-yaml events, no document model)', () => {
   for (const [name, text] of Object.entries(PLAIN)) {
     it(`reads ${name} itself, with the composer's data and positions`, () => {
       expect(isPlain(text)).toBe(true);
@@ -157,4 +175,82 @@ describe('plain rule-file reader (yaml parser tokens, no document model)', () =>
       compare(text);
     });
   }
+});
+
+/** A small seeded generator (mulberry32), so a failing case can be replayed from its number. */
+function random(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+/** Rule-file-like YAML in every scalar style and collection form, often bent by a stray character. */
+function generated(seed: number): string {
+  const r = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[r(xs.length)]!;
+  const words = ['up', 'x_total', 'a b', 'sum by (job) (rate(x[5m])) > 0', '{{ $labels.job }}', 'é ü', '😀', '1', '1.5', 'true', 'null', '~', '0x1F', '-.inf', 'a: b', 'a #b', '-x', 'k=v', '', ' lead', 'trail '];
+  const plainWords = ['up', 'x_total', 'a b', 'sum(rate(x[5m])) > 0', '1', '2.5e3', 'true', 'False', 'null', '~', '0o17', '.NaN', 'é', 'a#b', 'x-y', 'a:b'];
+  const scalar = (indent: number): string => {
+    switch (r(7)) {
+      case 0:
+        return `'${pick(words).replace(/'/g, "''")}'`;
+      case 1:
+        return JSON.stringify(pick(words)).replace(/\\\\/g, pick(['\\\\', '\\t', '\\u00e9', '\\x41', '\\n']));
+      case 2:
+      case 3: {
+        const ind = ' '.repeat(indent + 2);
+        const lines = Array.from({ length: 1 + r(3) }, () => (r(5) ? `${ind}${' '.repeat(r(2) * 2)}${pick(plainWords)}` : r(2) ? '' : ind));
+        const trail = pick(['', '\n', '\n\n', `\n${ind}`]);
+        return `${pick(['|', '>'])}${pick(['', '-', '+', '2', '-2'])}${pick(['', ' # c'])}\n${lines.join('\n')}${trail}`;
+      }
+      case 4:
+        return `${pick(plainWords)}${r(4) ? '' : `\n${' '.repeat(indent + 2)}${pick(plainWords)}`}`;
+      default:
+        return pick(plainWords);
+    }
+  };
+  const flow = (): string => (r(2) ? `[${Array.from({ length: r(4) }, () => pick(['a', '"b"', "'c'", '1', '~', '[x]', '{k: v}'])).join(', ')}${pick(['', ', '])}]` : `{${Array.from({ length: r(3) }, (_, i) => `k${i}: ${pick(['a', '"b"', '2', ''])}`).join(', ')}}`);
+  const node = (indent: number, depth: number): string => {
+    const pad = ' '.repeat(indent);
+    const comment = () => (r(6) ? '' : pick([' # note', '  #x', '#tight']));
+    if (depth > 2 || r(3) === 0) return ` ${r(5) ? scalar(indent) : flow()}${comment()}`;
+    if (r(2)) {
+      return `${comment()}\n${Array.from({ length: 1 + r(3) }, () => `${pad}-${node(indent + 2, depth + 1).replace(/^\n {0,}/, ' ')}`).join('\n')}`;
+    }
+    const keys = ['name', 'expr', 'labels', 'for', '"q k"', "'s'", 'a b', 'rules'];
+    return `${comment()}\n${Array.from({ length: 1 + r(3) }, (_, i) => `${pad}${keys[(i + r(8)) % keys.length]}:${node(indent + 2, depth + 1)}`).join('\n')}`;
+  };
+  let text = node(0, 0).replace(/^\n/, '') + '\n';
+  if (!r(4)) text = `${pick(['---\n', '# head\n', '--- # c\n'])}${text}${pick(['', '---\n', '...\n'])}`;
+  if (!r(6)) text = text.replace(/\n/g, '\r\n');
+  // Bend about half of the files: a stray indicator, tab, quote or space somewhere.
+  for (let n = r(2) ? 0 : 1 + r(2); n > 0; n--) {
+    const at = r(text.length + 1);
+    text = text.slice(0, at) + pick([' ', '\t', '#', ':', '-', '"', "'", '|', '>', '[', ']', '{', '}', ',', '\n', '?', '&a ', '*a', '!', '%', '  ', '\n  ']) + text.slice(at);
+  }
+  return text;
+}
+
+describe('generated files: read plainly or handed over, always as the composer reads them', () => {
+  // YAML_FUZZ_CASES=50000 for a longer run when the reader changes.
+  const cases = Number(process.env['YAML_FUZZ_CASES'] ?? 2000);
+  it(`${cases} generated files`, () => {
+    let plain = 0;
+    for (let seed = 1; seed <= cases; seed++) {
+      const text = generated(seed);
+      if (isPlain(text)) plain++;
+      try {
+        compare(text);
+      } catch (err) {
+        throw new Error(`generated file #${seed}: ${JSON.stringify(text)}\n${explain(text) ?? (err as Error).message}`);
+      }
+    }
+    // The generator must exercise the plain reader, not only the hand-over.
+    expect(plain).toBeGreaterThan(cases / 4);
+  });
 });

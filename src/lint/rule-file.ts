@@ -77,7 +77,7 @@ function groupLists(source: YamlSource, data: unknown): GroupList[] | 'not-rules
 
 /**
  * How every rule file is read (lint-alerts, import): as Prometheus' loader (go-yaml) reads it, with merge keys and
- * several documents, large, and from the parser's tokens when the text allows (see load/yaml-cst.ts).
+ * several documents, large, and from js-yaml's events when the text allows (see load/yaml-events.ts).
  */
 export const RULE_FILE_YAML: YamlReadOptions = { maxBytes: MAX_RULE_FILE_BYTES, maxAliasCount: MAX_RULE_FILE_ALIASES, merge: true, multiDocument: true, plainFirst: true };
 

@@ -1,10 +1,10 @@
-import { CST, Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseAllDocuments, parseDocument, visit } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, isAlias, isCollection, parseAllDocuments, parseDocument, visit } from 'yaml';
 import type { Alias, Node } from 'yaml';
 import { Scalar } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import { dict } from '../util/dict.js';
-import type { PlainDocuments } from './yaml-cst.js';
-import { isScalarToken, readPlainYaml, tokenAt } from './yaml-cst.js';
+import type { PlainDocuments } from './yaml-events.js';
+import { readPlainYaml } from './yaml-events.js';
 import { withEnvSnapshot } from './env-snapshot.js';
 
 /** Catalogs are small; a cap keeps a hostile file from exhausting memory before validation. */
@@ -48,15 +48,15 @@ export interface YamlReadOptions {
   /** Several `---` documents (Kubernetes manifests); otherwise a second document is an error. */
   multiDocument?: boolean;
   /**
-   * Read the plain forms straight from the parser's tokens and compose the document model only when a position
-   * needs it (large rule files). Data, errors and positions are the same either way.
+   * Read the plain forms straight from js-yaml's events (load/yaml-events.ts) and compose the document model
+   * only when a position needs it (large rule files). Data, errors and positions are the same either way.
    */
   plainFirst?: boolean;
 }
 
-/** A document read from the parser's tokens: positions of scalars come from them, anything else from the composed model. */
+/** A document read from js-yaml's events: positions of scalars come from them, anything else from the composed model. */
 interface PlainTree {
-  token: CST.Document;
+  index: number;
   read: PlainDocuments;
   compose: () => Document.Parsed;
 }
@@ -82,7 +82,7 @@ export class YamlSource {
 
   private readonly plain: PlainTree | undefined;
 
-  /** The composed document (for a file read from the parser's tokens, composed on first use). */
+  /** The composed document (for a file read from js-yaml's events, composed on first use). */
   get doc(): Document.Parsed {
     this.composed ??= this.plain!.compose();
     return this.composed;
@@ -137,12 +137,14 @@ export class YamlSource {
     // The plain reader checks keys and escapes itself, and leaves tags to the composer; a raw lone surrogate
     // (possible only in text handed over as a string) is left to the node checks.
     if (options.plainFirst && !LONE_SURROGATE.test(fileText)) {
-      const plainLines = new LineCounter();
-      const read = readPlainYaml(fileText, composeOptions, { unsafeKeys: UNSAFE_KEYS, badText: LONE_SURROGATE }, plainLines.addNewLine);
-      if (read && (options.multiDocument || read.tokens.length === 1)) {
+      const read = readPlainYaml(fileText, composeOptions, { unsafeKeys: UNSAFE_KEYS, badText: LONE_SURROGATE });
+      if (read && (options.multiDocument || read.data.length === 1)) {
+        const plainLines = new LineCounter();
+        plainLines.addNewLine(0);
+        for (let nl = fileText.indexOf('\n'); nl >= 0; nl = fileText.indexOf('\n', nl + 1)) plainLines.addNewLine(nl + 1);
         let all: Document.Parsed[] | undefined;
         const composeAll = () => (all ??= withEnvSnapshot(() => parseAllDocuments(fileText, { ...composeOptions, lineCounter: new LineCounter() })) as Document.Parsed[]);
-        const documents = read.tokens.map((token, i) => ({ source: new YamlSource(file, fileText, { token, read, compose: () => composeAll()[i]! }, plainLines), data: read.data[i] }));
+        const documents = read.data.map((data, index) => ({ source: new YamlSource(file, fileText, { index, read, compose: () => composeAll()[index]! }, plainLines), data }));
         return { documents, text, diagnostics: [] };
       }
     }
@@ -272,9 +274,14 @@ export class YamlSource {
   /** The node at a data path; with `key` the map key of the last segment instead of its value. */
   nodeAt(path: readonly PathSegment[], key = false): Node | undefined {
     if (this.plain) {
-      // A scalar is found in the parser's tokens; anything else (a collection, a missing key) in the composed model.
-      const t = tokenAt(this.plain.token, path, key, this.plain.read.scalar);
-      if (isScalarToken(t)) return this.scalarOfToken(t);
+      // A scalar is found in js-yaml's events; anything else (a collection, a missing key) in the composed model.
+      const s = this.plain.read.scalarAt(this.plain.index, path, key);
+      if (s) {
+        const node = new Scalar(s.value);
+        node.range = [s.start, s.end, s.end];
+        node.type = s.type;
+        return node;
+      }
     }
     let node: unknown = this.doc.contents;
     for (let i = 0; i < path.length; i++) {
@@ -294,15 +301,6 @@ export class YamlSource {
       }
     }
     return (node ?? undefined) as Node | undefined;
-  }
-
-  /** The scalar node the composer would make of a token: its value, quoting style and range. */
-  private scalarOfToken(t: CST.FlowScalar | CST.BlockScalar): Scalar {
-    const r = CST.resolveAsScalar(t, true)!;
-    const node = new Scalar(this.plain!.read.scalar(t));
-    node.range = r.range;
-    if (r.type) node.type = r.type;
-    return node;
   }
 
   /** The span of the value (or key) at a data path; the closest existing ancestor when the path is missing. */
