@@ -383,6 +383,36 @@ describe('faults and false positives found on public rule sets (cases written he
     expect(r.out.diagnostics.map((d) => [d.check, d.severity, d.start])).toEqual([['rules/duplicate-alert', 'error', at(twice, 'HighErrorRate', 1)]]);
   });
 
+  it('a rule file of an empty mapping ({}, as mixins compile a rule set with no rules) is valid; other top-level keys are not', async () => {
+    const empty = '# no recording rules in this set\n{ }\n';
+    const r = await lint({ 'rules.yml': empty }, []);
+    expect(r.out.diagnostics, JSON.stringify(r.out)).toEqual([]);
+    expect(r.code).toBe(0);
+    const extra = `${rules(alertRule('A', 'up == 0'))}evaluation_interval: 1m\n`;
+    const bad = await lint({ 'rules.yml': extra }, ['--no-promtool']);
+    expect(bad.out.diagnostics.map((d) => [d.check, d.severity, d.start])).toEqual([['rules/structure', 'error', at(extra, 'evaluation_interval')]]);
+  });
+
+  it('a later YAML document with no rules loses nothing (a warning, as Prometheus logs); each later document with rules is an error', async () => {
+    const file = `${rules(alertRule('A', 'up == 0'))}---\ngroups: []\n---\ngroups:\n  - name: third\n    rules:\n${alertRule('C', 'up == 2')}`;
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.map((d) => [d.check, d.severity, d.start])).toEqual([
+      ['rules/structure', 'warning', at(file, 'groups', 1)],
+      ['rules/structure', 'error', at(file, 'groups', 2)],
+    ]);
+    expect(r.code).toBe(1);
+  });
+
+  it('what rulefmt refuses under any name scheme: braces in a record name, a __name__ label (rule or group)', async () => {
+    const file = `groups:\n  - name: g\n    labels:\n      __name__: grouped\n    rules:\n      - record: job:errors:rate5m{env="prod"}\n        expr: sum by (job) (rate(errors_total[5m]))\n      - record: job:requests:rate5m\n        expr: sum by (job) (rate(requests_total[5m]))\n        labels:\n          __name__: renamed\n`;
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.check, d.start])).toEqual([
+      ['rules/structure', at(file, '__name__')],
+      ['rules/structure', at(file, 'job:errors:rate5m{')],
+      ['rules/structure', at(file, '__name__', 1)],
+    ]);
+  });
+
   it('recording rules named with an empty level (":metric:sum", as the mixins write them) follow the convention', async () => {
     const file = rules('      - record: :node_memory_MemAvailable_bytes:sum\n        expr: sum(node_memory_MemAvailable_bytes)\n', '      - record: sloth_slo_info\n        expr: vector(1)\n');
     const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
