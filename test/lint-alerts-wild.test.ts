@@ -285,6 +285,21 @@ describe('promtool, whole and honest about its version', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a finding promtool prints at 0:0 (a missing field) is placed at its rule, and later rules keep their own place', async () => {
+    const file = `groups:\n  - name: g\n    rules:\n      - alert: NoExpr\n        for: 5m\n${alertRule('Later', 'up == 0', { annotations: 'summary: "{{ $nope }}"\n          description: d' })}`;
+    const r = await lint({ 'rules.yml': file }, []);
+    const hits = r.out.diagnostics.filter((d) => d.check === 'promtool/check');
+    expect(hits.map((d) => d.start), JSON.stringify(r.out)).toEqual([at(file, 'alert: NoExpr'), at(file, 'summary')]);
+    expect(hits[1]!.message).toContain('undefined variable "$nope"');
+  });
+
+  it('braces in a record name are no "newer syntax": Prometheus 3 refuses them too', async () => {
+    const file = rules('      - record: job:up{env="a"}\n        expr: sum by (job) (up)\n');
+    const r = await lint({ 'rules.yml': file }, []);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promtool/too-old')).toEqual([]);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promtool/check').map((d) => [d.severity, d.start])).toEqual([['error', at(file, 'job:up{')]]);
+  });
+
   it('names the release that has a newer PromQL function', async () => {
     const file = rules(alertRule('Avg', 'histogram_avg(rate(http_request_duration_seconds[5m])) > 1'));
     const r = await lint({ 'rules.yml': file }, []);

@@ -64,7 +64,8 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
 /** The rule promtool names (group and 1-based rule number) within one group list of a file. */
 function ruleNamed(groups: readonly RuleGroupSite[], f: PromtoolFinding): { group: RuleGroupSite; rule: RuleSite } | undefined {
   const group = groups.find((g) => g.name === f.group);
-  const rule = group && f.rule ? group.rules[f.rule - 1] : undefined;
+  // By the rule's index in the file: group.rules leaves out rules our structure check refused, promtool counts them.
+  const rule = group && f.rule ? group.rules.find((r) => r.at.rule[r.at.rule.length - 1] === f.rule! - 1) : undefined;
   return group && rule ? { group, rule } : undefined;
 }
 
@@ -81,6 +82,9 @@ function placePromtoolFinding(f: PromtoolFinding, file: RuleFile, groups: readon
     if (ownPositions && f.start) return { start: f.start };
     return src.locate(named.rule.at.name);
   }
+  // A rule our structure check refused (no expr, neither alert nor record): promtool names it, at 0:0.
+  const group = groups.find((g) => g.name === f.group);
+  if (group && f.rule) return group.source.locate([...group.path, 'rules', f.rule - 1]);
   if (ownPositions && f.start) {
     // yaml: unmarshal errors name a line: point at the field on it when the message names one.
     const field = /field (\w+) not found/.exec(f.message)?.[1];
