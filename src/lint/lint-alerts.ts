@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { parsePromQL } from '../promql/ast.js';
+import { typeCheck } from '../promql/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import type { RuleCheckOptions, RuleSite } from './rule-checks.js';
@@ -112,6 +113,8 @@ async function promtoolFindings(ruleFiles: readonly RuleFile[], structure: reado
     const ownParse = own?.ok;
     // Our own promql/syntax already points inside the expression; promtool's adds nothing (unless ours could not read it).
     if (own && !own.ok && !own.error.beyondParser && /could not parse expression/.test(f.message)) return undefined;
+    // Likewise for a type error our check reports in Prometheus' own words.
+    if (own?.ok && /could not parse expression/.test(f.message) && typeCheck(own.expr, named!.rule.expr).errors.some((t) => f.message.endsWith(t.message))) return undefined;
     const tooOld = tooOldMessage(f.message, version, ownParse);
     const fn = /unknown function with name "(\w+)"/.exec(f.message)?.[1];
     const at = named && fn ? named.rule.expr.search(new RegExp(`\\b${fn}\\s*\\(`)) : -1;
