@@ -199,6 +199,18 @@ describe('with a catalog', () => {
     expect(hits.map((d) => d.start)).toEqual([at(file, 'node_cpu_seconds_total')]);
     expect(hits[0]!.severity).toBe('warning');
   });
+
+  it('a recorded series of another team is outside the catalog (a warning); one named after the catalog\'s metrics and recorded nowhere is an error', async () => {
+    const file = rules(
+      alertRule('Burn', 'cluster:apiserver_request:burnrate1h > 0.1 and cluster:apiserver_request:burnrate1h > 0.2'),
+      alertRule('Typo', 'job:devskyy_reqests:rate5m > 1'),
+    );
+    const r = await lint({ 'rules.yml': file }, withCatalog);
+    expect(r.out.diagnostics.filter((d) => d.check === 'promql/unknown-metric').map((d) => [d.severity, d.start])).toEqual([
+      ['warning', at(file, 'cluster:apiserver_request:burnrate1h')],
+      ['error', at(file, 'job:devskyy_reqests:rate5m')],
+    ]);
+  });
 });
 
 const kustomized = `apiVersion: v1
