@@ -8,7 +8,7 @@ export interface CheckDoc {
 
 /** Every check of lint-alerts and of the catalog's expressions, with its default severity and doc line. */
 export const CHECKS: readonly CheckDoc[] = [
-  { id: 'promql/syntax', severity: 'error', doc: 'The expression does not parse with Prometheus\' PromQL grammar.' },
+  { id: 'promql/syntax', severity: 'error', doc: 'The expression does not parse with Prometheus\' PromQL grammar, or breaks the type rules its parser checks after it (rate(up), 1 > 2 without bool, a rule that returns a range vector).' },
   { id: 'promql/unsupported', severity: 'warning', doc: 'A grammar node or function devskyy-mon does not model: the checks that depend on its meaning were skipped there (never silently).' },
   { id: 'promql/deprecated', severity: 'warning', doc: 'A function Prometheus 2.x evaluates but Prometheus 3 removed or renamed (holt_winters).' },
   { id: 'promql/regex', severity: 'error', doc: 'A =~ or !~ matcher whose value is not an RE2 regular expression, so Prometheus refuses the rule.' },

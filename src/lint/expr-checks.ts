@@ -6,6 +6,7 @@ import type { Severity } from '../diagnostics.js';
 import type { Expr, Span } from '../promql/ast.js';
 import { parsePromQL, walk } from '../promql/ast.js';
 import type { SeriesIndex, SeriesRef } from '../promql/series-index.js';
+import { typeCheck } from '../promql/types.js';
 import { TARGET_LABELS } from '../promql/series-index.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
@@ -157,6 +158,8 @@ export class ExprChecker {
     if (!parsed.ok) return { steps: [parsed.error.beyondParser ? finding('promql/unsupported', parsed.error.message, parsed.error) : finding('promql/syntax', `syntax error: ${parsed.error.message}`, parsed.error)], labels: 'any' };
     const c = new ExprChecker(ctx);
     for (const n of parsed.notes) c.findings.push(finding(n.check, n.message, n));
+    // Prometheus' parser checks types after the grammar: rate(up) or 1 > 2 is as much a syntax error to promtool.
+    for (const t of typeCheck(parsed.expr, expr).errors) c.findings.push(finding('promql/syntax', `type error: ${t.message}`, t));
     c.checkSelectors(parsed.expr);
     const labels = c.labelsOf(parsed.expr);
     return { steps: c.findings, labels, ast: parsed.expr };
@@ -171,7 +174,9 @@ export class ExprChecker {
     seen?.add(name);
     // A metric outside the catalog's namespace may come from another exporter: say so, do not fail. Only names
     // that look like the catalog's own get a suggestion (one edit-distance pass over the catalog's names each).
-    const outside = !name.startsWith(`${index.namespace}_`) && !name.includes(':');
+    // A recorded series (level:metric:operations) is the catalog's own when its metric part is: another team's
+    // (apiserver_request:burnrate1h, from a rules file not linted in this run) is as foreign as its source metric.
+    const outside = !name.split(':').some((part) => part.startsWith(`${index.namespace}_`));
     return {
       ...finding('promql/unknown-metric', `${name} is not in the catalog${outside ? '' : didYouMean(name, index.names())}`, use),
       ...(outside ? { severity: 'warning' as const } : {}),

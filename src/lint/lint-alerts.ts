@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { parsePromQL } from '../promql/ast.js';
+import { typeCheck } from '../promql/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import type { RuleCheckOptions, RuleSite } from './rule-checks.js';
@@ -71,7 +72,8 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
 /** The rule promtool names (group and 1-based rule number) within one group list of a file. */
 function ruleNamed(groups: readonly RuleGroupSite[], f: PromtoolFinding): { group: RuleGroupSite; rule: RuleSite } | undefined {
   const group = groups.find((g) => g.name === f.group);
-  const rule = group && f.rule ? group.rules[f.rule - 1] : undefined;
+  // By the rule's index in the file: group.rules leaves out rules our structure check refused, promtool counts them.
+  const rule = group && f.rule ? group.rules.find((r) => r.at.rule[r.at.rule.length - 1] === f.rule! - 1) : undefined;
   return group && rule ? { group, rule } : undefined;
 }
 
@@ -88,6 +90,9 @@ function placePromtoolFinding(f: PromtoolFinding, file: RuleFile, groups: readon
     if (ownPositions && f.start) return { start: f.start };
     return src.locate(named.rule.at.name);
   }
+  // A rule our structure check refused (no expr, neither alert nor record): promtool names it, at 0:0.
+  const group = groups.find((g) => g.name === f.group);
+  if (group && f.rule) return group.source.locate([...group.path, 'rules', f.rule - 1]);
   if (ownPositions && f.start) {
     // yaml: unmarshal errors name a line: point at the field on it when the message names one.
     const field = /field (\w+) not found/.exec(f.message)?.[1];
@@ -115,6 +120,8 @@ async function promtoolFindings(ruleFiles: readonly RuleFile[], structure: reado
     const ownParse = own?.ok;
     // Our own promql/syntax already points inside the expression; promtool's adds nothing (unless ours could not read it).
     if (own && !own.ok && !own.error.beyondParser && /could not parse expression/.test(f.message)) return undefined;
+    // Likewise for a type error our check reports in Prometheus' own words.
+    if (own?.ok && /could not parse expression/.test(f.message) && typeCheck(own.expr, named!.rule.expr).errors.some((t) => f.message.endsWith(t.message))) return undefined;
     const tooOld = tooOldMessage(f.message, version, ownParse);
     const fn = /unknown function with name "(\w+)"/.exec(f.message)?.[1];
     const at = named && fn ? named.rule.expr.search(new RegExp(`\\b${fn}\\s*\\(`)) : -1;

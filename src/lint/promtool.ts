@@ -59,7 +59,8 @@ export function tooOldMessage(message: string, version: string, ownParse: boolea
   }
   // Prometheus 3 validates names as UTF-8 (model.UTF8Validation): "plug-l1" is a label name there.
   const name = /invalid (label|annotation|recording rule) name: (.+)$/.exec(message);
-  if (name && name[2] !== '__name__' && newerThan('3.0.0', version)) {
+  // Braces in a record name and a __name__ label are refused under UTF-8 names too (rulefmt's Rule.Validate).
+  if (name && name[2] !== '__name__' && !(name[1] === 'recording rule' && /[{}]/.test(name[2]!)) && newerThan('3.0.0', version)) {
     return `the installed promtool ${version} checks ${name[1]} names by the pre-3.0 rule; Prometheus 3.0.0 and later accept any UTF-8 name such as "${name[2]}" (Prometheus 2.x refuses it)`;
   }
   if (!/could not parse expression/.test(message) || !ownParse) return undefined;
@@ -113,7 +114,8 @@ export function parsePromtoolOutput(output: string, files: readonly string[]): P
       out.push({
         file,
         message: pos ? pos[3]! : rest,
-        ...(pos ? { start: { line: Number(pos[1]), column: Number(pos[2]) } } : yamlLine ? { start: { line: Number(yamlLine[1]), column: 1 } } : {}),
+        // rulefmt prints 0:0 for a field that is missing (its yaml.Node is empty): no position, placed by group and rule.
+        ...(pos && pos[1] !== '0' ? { start: { line: Number(pos[1]), column: Number(pos[2]) } } : yamlLine ? { start: { line: Number(yamlLine[1]), column: 1 } } : {}),
         ...(gr ? { group: JSON.parse(`"${gr[1]!}"`) as string, rule: Number(gr[2]) } : {}),
       });
       continue;

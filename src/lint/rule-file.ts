@@ -42,6 +42,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const scalarText = (x: unknown): string => (x === null || x === undefined ? '' : typeof x === 'string' ? x : String(x));
 const stringMap = (v: unknown): Record<string, string> => (isRecord(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scalarText(x)])) : {});
 
+const NAME_LABEL = 'a rule cannot set the label "__name__" (Prometheus refuses it: the metric name is the record name or ALERTS)';
+
 /** Fields of Prometheus' rulefmt (model/rulefmt/rulefmt.go): RuleGroup and Rule. */
 const RULE_KEYS = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
 const GROUP_KEYS = new Set(['name', 'interval', 'rules', 'limit', 'query_offset', 'labels']);
@@ -60,6 +62,9 @@ function groupLists(source: YamlSource, data: unknown): GroupList[] | 'not-rules
   if (data === null || data === undefined) return [];
   if (!isRecord(data)) return 'not-rules';
   if ('groups' in data) return [{ source, groups: data['groups'], path: ['groups'], operator: false }];
+  // Prometheus decodes the file into its RuleGroups struct (only "groups:", unknown fields refused): an empty mapping
+  // is a valid file of no groups. Mixins compile a rule set without rules to `{}`.
+  if (Object.keys(data).length === 0) return [{ source, groups: null, path: [], operator: false }];
   if (data['kind'] === 'PrometheusRule') {
     const spec = data['spec'];
     return isRecord(spec) && 'groups' in spec ? [{ source, groups: spec['groups'], path: ['spec', 'groups'], operator: true }] : [];
@@ -99,15 +104,28 @@ export function readRuleFile(file: string, content: string | Uint8Array): { rule
     }
     if (found.some((l) => !l.operator)) plain = true;
     for (const l of found) {
-      if (!l.operator && ++plainDocuments === 2) {
-        diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file; the groups of document ${di + 1} are never loaded`, ...source.locate(l.path, true) });
+      if (l.operator) continue;
+      if (++plainDocuments === 1) {
+        // KnownFields: Prometheus refuses any top-level key of a plain rule file but "groups".
+        if (isRecord(data) && l.path.length <= 1) for (const k of Object.keys(data)) if (k !== 'groups') diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: `unknown key "${k}" at the top level of a rule file (Prometheus reads only "groups")`, ...source.locate([k], true) });
+        continue;
       }
+      // Prometheus (rulefmt.Parse) decodes the first document only and logs a warning about the others: rules in a
+      // later document are lost (an error), a later document without rules (`groups: []`, `{}`) loses nothing.
+      const at = l.path.length ? source.locate(l.path, true) : source.locate([]);
+      if (hasRules(l.groups)) diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file; the groups of document ${di + 1} are never loaded`, ...at });
+      else diagnostics.push({ file, severity: 'warning', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file and warns about document ${di + 1} (it has no rules)`, ...at });
     }
     lists.push(...found);
   });
   const groups: RuleGroupSite[] = [];
   lists.forEach((list, i) => groups.push(...readGroups(file, list, i, diagnostics)));
   return { ruleFile: { source: first.source, groups, plain }, diagnostics };
+}
+
+/** Whether a group list holds at least one rule (what a document Prometheus skips would lose). */
+function hasRules(groups: unknown): boolean {
+  return Array.isArray(groups) && groups.some((g) => isRecord(g) && Array.isArray(g['rules']) && g['rules'].length > 0);
 }
 
 /** A duration field as Prometheus' model.Duration reads it ("0", "1h30m", "500ms"; no bare numbers but 0). */
@@ -141,6 +159,7 @@ function readGroups(file: string, list: GroupList, listIndex: number, diagnostic
     } else groupNames.set(name, gi);
     for (const k of ['interval', 'query_offset']) checkDuration(g[k], [...gp, k], bad);
     const groupLabels = stringMap(g['labels']);
+    if ('__name__' in groupLabels) bad(NAME_LABEL, [...gp, 'labels', '__name__'], true);
     if (g['rules'] === null || g['rules'] === undefined) {
       groups.push({ name, source, path: gp, rules: [], list: listIndex, operator: list.operator, data: g });
       return;
@@ -157,6 +176,9 @@ function readGroups(file: string, list: GroupList, listIndex: number, diagnostic
       if (typeof r['expr'] !== 'string' && typeof r['expr'] !== 'number') return bad('a rule needs an "expr"', rp);
       for (const k of ['for', 'keep_firing_for']) checkDuration(r[k], [...rp, k], bad);
       if (isRecordRule && (r['for'] !== undefined || r['annotations'] !== undefined || r['keep_firing_for'] !== undefined)) bad('recording rules take no "for", "keep_firing_for" or "annotations"', rp);
+      // rulefmt's Rule.Validate refuses these whatever the name validation scheme (UTF-8 names included).
+      if (isRecordRule && /[{}]/.test(String(r['record']))) bad(`braces in the recording rule name "${String(r['record'])}": Prometheus refuses it (label matchers belong in expr)`, [...rp, 'record']);
+      if (isRecord(r['labels']) && '__name__' in r['labels']) bad(NAME_LABEL, [...rp, 'labels', '__name__'], true);
       rules.push({
         kind: isAlert ? 'alert' : 'record',
         name: String(isAlert ? r['alert'] : r['record']),
