@@ -7,6 +7,7 @@ import type { Expr, Span } from '../promql/ast.js';
 import { parsePromQL, walk } from '../promql/ast.js';
 import type { SeriesIndex, SeriesRef } from '../promql/series-index.js';
 import { typeCheck } from '../promql/types.js';
+import type { ValueType } from '../promql/types.js';
 import { TARGET_LABELS } from '../promql/series-index.js';
 import { parseDuration } from '../util/duration.js';
 import { didYouMean } from '../util/suggest.js';
@@ -42,6 +43,8 @@ export interface CheckedExpr {
   steps: (Finding | UnknownUse)[];
   labels: LabelSet;
   ast?: Expr;
+  /** The expression's value type, where the type rules know it. */
+  type?: ValueType;
 }
 
 /** Labels an expression returns: a set, or 'any' where the analysis cannot know (unknown metric, opaque function). */
@@ -136,7 +139,7 @@ export class ExprChecker {
   constructor(private readonly ctx: ExprContext) {}
 
   /** Parses and checks; returns findings and, when it parses, the labels the expression returns. */
-  static check(expr: string, ctx: ExprContext): { findings: Finding[]; labels: LabelSet; ast?: Expr } {
+  static check(expr: string, ctx: ExprContext): { findings: Finding[]; labels: LabelSet; ast?: Expr; type?: ValueType } {
     let done = ctx.checked?.get(expr);
     if (!done) {
       done = ExprChecker.run(expr, ctx);
@@ -150,7 +153,7 @@ export class ExprChecker {
         if (f) findings.push(f);
       }
     }
-    return { findings, labels: done.labels, ...(done.ast ? { ast: done.ast } : {}) };
+    return { findings, labels: done.labels, ...(done.ast ? { ast: done.ast } : {}), ...(done.type ? { type: done.type } : {}) };
   }
 
   private static run(expr: string, ctx: ExprContext): CheckedExpr {
@@ -159,10 +162,11 @@ export class ExprChecker {
     const c = new ExprChecker(ctx);
     for (const n of parsed.notes) c.findings.push(finding(n.check, n.message, n));
     // Prometheus' parser checks types after the grammar: rate(up) or 1 > 2 is as much a syntax error to promtool.
-    for (const t of typeCheck(parsed.expr, expr).errors) c.findings.push(finding('promql/syntax', `type error: ${t.message}`, t));
+    const typed = typeCheck(parsed.expr, expr);
+    for (const t of typed.errors) c.findings.push(finding('promql/syntax', `type error: ${t.message}`, t));
     c.checkSelectors(parsed.expr);
     const labels = c.labelsOf(parsed.expr);
-    return { steps: c.findings, labels, ast: parsed.expr };
+    return { steps: c.findings, labels, ast: parsed.expr, ...(typed.type ? { type: typed.type } : {}) };
   }
 
   /** The finding for a metric outside the catalog, unless the run has reported that metric already. */

@@ -9,7 +9,6 @@ import { RECORD_CONVENTION } from '../validate/names.js';
 import { severityOf } from './checks.js';
 import type { ExprContext } from './expr-checks.js';
 import { ExprChecker } from './expr-checks.js';
-import { typeCheck } from '../promql/types.js';
 
 export interface RuleSite {
   kind: 'alert' | 'record';
@@ -78,11 +77,10 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
   const push = (check: string, message: string, span: object, hint?: string) =>
     out.push({ file: source.file, severity: severityOf(check), check, message, ...span, ...(hint ? { hint } : {}) });
 
-  const { findings, labels, ast } = ExprChecker.check(site.expr, opts);
+  const { findings, labels, type: resultType } = ExprChecker.check(site.expr, opts);
   for (const f of findings) out.push({ file: source.file, severity: f.severity, check: f.check, message: f.message, ...source.locateInString(site.at.expr, f.from, f.to) });
   // Prometheus loads a rule whose result is a range vector or a string, then fails every evaluation of it
   // (rules.EngineQueryFunc: "rule result is not a vector or scalar"); promtool check rules does not see it.
-  const resultType = ast ? typeCheck(ast, site.expr).type : undefined;
   if (resultType === 'matrix' || resultType === 'string') {
     push('promql/syntax', `type error: a rule's expression must return an instant vector or a scalar, not a ${resultType === 'matrix' ? 'range vector' : 'string'}; Prometheus loads it and fails every evaluation ("rule result is not a vector or scalar")`, source.locate(site.at.expr));
   }
