@@ -3,6 +3,7 @@
 // characters that decide nesting: indentation, dashes, flow brackets, quotes, comments and block scalar headers.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from './support/random.js';
 import { deepNestingOffset } from '../src/load/yaml-source.js';
 
 /** The previous implementation (yaml-source.ts before the character-code scan). */
@@ -47,22 +48,11 @@ function referenceOffset(text: string, limit: number): number | undefined {
   return undefined;
 }
 
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
-
 const PIECES = [' ', ' ', '  ', '-', '- ', ':', ': ', '[', ']', '{', '}', '"', "'", '#', ' #', '|', '>', '|-', '>+2', '\n', '\n', '\r\n', '\t', 'a', 'key', ',', 'x: |', '\u00a0', '---', '...'];
 
 describe('deepNestingOffset', () => {
   it('matches the line-by-line reference on 50,000 generated texts at several limits', () => {
-    const r = random(7);
+    const r = seededRandom(7);
     let found = 0;
     for (let i = 0; i < 50_000; i++) {
       let text = '';

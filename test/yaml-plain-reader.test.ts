@@ -2,6 +2,7 @@
 // package's composed document model it stands in for: the same data, the same diagnostics and the same position
 // for every path, on plain files it reads itself, on files it hands to the composer, and on generated files.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from './support/random.js';
 import { ruleFileText } from '../bench/lint.js';
 import { readPlainYaml } from '../src/load/yaml-events.js';
 import type { PathSegment } from '../src/load/yaml-source.js';
@@ -177,21 +178,9 @@ describe('plain rule-file reader (js-yaml events, no document model)', () => {
   }
 });
 
-/** A small seeded generator (mulberry32), so a failing case can be replayed from its number. */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
-
 /** Rule-file-like YAML in every scalar style and collection form, often bent by a stray character. */
 function generated(seed: number): string {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[r(xs.length)]!;
   const words = ['up', 'x_total', 'a b', 'sum by (job) (rate(x[5m])) > 0', '{{ $labels.job }}', 'é ü', '😀', '1', '1.5', 'true', 'null', '~', '0x1F', '-.inf', 'a: b', 'a #b', '-x', 'k=v', '', ' lead', 'trail '];
   const plainWords = ['up', 'x_total', 'a b', 'sum(rate(x[5m])) > 0', '1', '2.5e3', 'true', 'False', 'null', '~', '0o17', '.NaN', 'é', 'a#b', 'x-y', 'a:b'];
