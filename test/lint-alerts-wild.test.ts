@@ -398,6 +398,31 @@ describe('what Prometheus refuses is an error, never "newer syntax"', () => {
     expect(got).toEqual(cases.map(([e, marker, message]) => [inRule(e, marker), `type error: ${message}`]));
   });
 
+  it('the selector rules of Prometheus\' parser, without promtool: a name set twice, no matcher that needs a value', async () => {
+    const cases: [string, string, string][] = [
+      ['{job=~".*"} > 0', '{job', 'vector selector must contain at least one non-empty matcher'],
+      ['{job!~".+", env=""} == 1', '{job', 'vector selector must contain at least one non-empty matcher'],
+      ['{job=~"a|"}', '{job', 'vector selector must contain at least one non-empty matcher'],
+      ['rate({__name__=~".*", x=""}[5m])', '{__name__', 'vector selector must contain at least one non-empty matcher'],
+      ['up{__name__="x"} > 0', 'up{', 'metric name must not be set twice: "up" or "x"'],
+    ];
+    const file = rules(...cases.map(([e], i) => `      - record: job:bad:v${i}\n        expr: '${e}'\n`));
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    const got = r.out.diagnostics.filter((d) => d.check === 'promql/syntax').map((d) => [d.start, d.message]);
+    const inRule = (e: string, marker: string) => {
+      const offset = file.indexOf(`expr: '${e}'`) + "expr: '".length + e.indexOf(marker);
+      return at(file.slice(0, offset) + '\u0000', '\u0000');
+    };
+    // Where promtool 2.42 points (1:1 of the selector) and in its words.
+    expect(got).toEqual(cases.map(([e, marker, message]) => [inRule(e, marker), `syntax error: ${message}`]));
+    // With promtool, its "could not parse expression" for the same fault is not said a second time.
+    const both = await lint({ 'rules.yml': file }, []);
+    expect(both.out.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.check, d.start])).toEqual(cases.map(([e, marker]) => ['promql/syntax', inRule(e, marker)]));
+    const valid = ['{job=~".+"} > 0', '{__name__=~"up|x"}', '{job!=""}', '{__name__="up", job=""}', 'up{job=~".*"}', '{job=~"a+"} or {x!~""}'];
+    const ok = await lint({ 'ok.yml': rules(...valid.map((e, i) => `      - record: job:ok:v${i}\n        expr: '${e}'\n`)) }, ['--no-promtool']);
+    expect(ok.out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
   it('a rule whose result is a range vector: promtool check rules passes it, Prometheus fails each evaluation', async () => {
     const file = rules('      - record: job:up:window\n        expr: up{job="a"}[5m]\n');
     const r = await lint({ 'rules.yml': file }, []);

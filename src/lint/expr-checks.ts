@@ -3,7 +3,7 @@
 import { OVERFLOW_VALUE } from '@devskyy-mon/runtime/spec';
 import { RE2JS } from 're2js';
 import type { Severity } from '../diagnostics.js';
-import type { Expr, Span } from '../promql/ast.js';
+import type { Expr, Matcher, Span } from '../promql/ast.js';
 import { parsePromQL, walk } from '../promql/ast.js';
 import type { SeriesIndex, SeriesRef } from '../promql/series-index.js';
 import { typeCheck } from '../promql/types.js';
@@ -105,6 +105,31 @@ function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
   return values.some((v) => re.matches(v));
 }
 
+/**
+ * The selector rules Prometheus' parser applies after the grammar (promql/parser/parse.go, checkAST), in its words:
+ * a metric name is set once, and some matcher must not match the empty string, so that a typo cannot select every
+ * series. Both refuse the rule file ("could not parse expression"); promtool points at the selector.
+ */
+export function selectorErrors(root: Expr): (Span & { message: string })[] {
+  const out: (Span & { message: string })[] = [];
+  walk(root, (e) => {
+    if (e.kind !== 'selector') return;
+    const nameMatchers = e.nameMatchers ?? [];
+    if (e.nameBeforeBraces && nameMatchers.length) out.push({ message: `metric name must not be set twice: ${JSON.stringify(e.name)} or ${JSON.stringify(nameMatchers[0]!.value)}`, from: e.from, to: e.to });
+    // A name before the braces or quoted (`{"up"}`) is an equality matcher that never matches "".
+    if (e.name !== undefined && !nameMatchers.some((m) => m.op === '=' && m.value === e.name)) return;
+    const matchesEmpty = (m: Matcher): boolean | undefined => {
+      if (m.op === '=') return m.value === '';
+      if (m.op === '!=') return m.value !== '';
+      const re = compileRe2(m.value);
+      // Not RE2: promql/regex reports it, and this rule cannot be decided.
+      return typeof re === 'string' ? undefined : re.matches('') === (m.op === '=~');
+    };
+    if ([...nameMatchers, ...e.matchers].every((m) => matchesEmpty(m) === true)) out.push({ message: 'vector selector must contain at least one non-empty matcher', from: e.from, to: e.to });
+  });
+  return out;
+}
+
 /** The RE2 compile error of a matcher's value, or undefined when Prometheus would accept it. */
 export function re2Error(pattern: string): string | undefined {
   const re = compileRe2(pattern);
@@ -164,6 +189,7 @@ export class ExprChecker {
     // Prometheus' parser checks types after the grammar: rate(up) or 1 > 2 is as much a syntax error to promtool.
     const typed = typeCheck(parsed.expr, expr);
     for (const t of typed.errors) c.findings.push(finding('promql/syntax', `type error: ${t.message}`, t));
+    for (const t of selectorErrors(parsed.expr)) c.findings.push(finding('promql/syntax', `syntax error: ${t.message}`, t));
     c.checkSelectors(parsed.expr);
     const labels = c.labelsOf(parsed.expr);
     return { steps: c.findings, labels, ast: parsed.expr, ...(typed.type ? { type: typed.type } : {}) };

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Catalog } from '../model/catalog.js';
 import type { RuleCheckOptions, RuleSite } from './rule-checks.js';
 import { checkRule } from './rule-checks.js';
+import { selectorErrors } from './expr-checks.js';
 import { ruleCheckOptions } from '../validate/expressions.js';
 import type { RuleFile, RuleGroupSite } from './rule-file.js';
 import { readRuleFile } from './rule-file.js';
@@ -120,8 +121,8 @@ async function promtoolFindings(ruleFiles: readonly RuleFile[], structure: reado
     const ownParse = own?.ok;
     // Our own promql/syntax already points inside the expression; promtool's adds nothing (unless ours could not read it).
     if (own && !own.ok && !own.error.beyondParser && /could not parse expression/.test(f.message)) return undefined;
-    // Likewise for a type error our check reports in Prometheus' own words.
-    if (own?.ok && /could not parse expression/.test(f.message) && typeCheck(own.expr, named!.rule.expr).errors.some((t) => f.message.endsWith(t.message))) return undefined;
+    // Likewise for a type or selector error our check reports in Prometheus' own words.
+    if (own?.ok && /could not parse expression/.test(f.message) && [...typeCheck(own.expr, named!.rule.expr).errors, ...selectorErrors(own.expr)].some((t) => f.message.endsWith(t.message))) return undefined;
     const tooOld = tooOldMessage(f.message, version, ownParse);
     const fn = /unknown function with name "(\w+)"/.exec(f.message)?.[1];
     const at = named && fn ? named.rule.expr.search(new RegExp(`\\b${fn}\\s*\\(`)) : -1;

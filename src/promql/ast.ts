@@ -20,7 +20,19 @@ export interface LabelRef extends Span {
 }
 
 export type Expr =
-  | (Span & { kind: 'selector'; name?: string; nameSpan?: Span; matchers: Matcher[]; range?: string; rangeSpan?: Span })
+  | (Span & {
+      kind: 'selector';
+      name?: string;
+      nameSpan?: Span;
+      /** The metric name written before the braces (`up{…}`), rather than as a matcher or a quoted name. */
+      nameBeforeBraces?: boolean;
+      /** Matchers on labels other than __name__. */
+      matchers: Matcher[];
+      /** Matchers on __name__ written inside the braces (`{__name__=~"a|b"}`), of any operator. */
+      nameMatchers?: Matcher[];
+      range?: string;
+      rangeSpan?: Span;
+    })
   | (Span & { kind: 'call'; func: string; funcSpan: Span; args: Expr[] })
   | (Span & { kind: 'aggregate'; op: string; opSpan: Span; grouping?: { mode: 'by' | 'without'; labels: LabelRef[] }; args: Expr[] })
   | (Span & {
@@ -247,7 +259,17 @@ class Converter {
       name = nameMatcher.value;
       nameSpan = nameMatcher.valueSpan;
     }
-    return { kind: 'selector', ...(name ? { name } : {}), ...(nameSpan ? { nameSpan } : {}), matchers: matchers.filter((m) => m.label !== '__name__'), from: node.from, to: node.to };
+    const nameMatchers = matchers.filter((m) => m.label === '__name__');
+    return {
+      kind: 'selector',
+      ...(name ? { name } : {}),
+      ...(nameSpan ? { nameSpan } : {}),
+      ...(id ? { nameBeforeBraces: true } : {}),
+      matchers: matchers.filter((m) => m.label !== '__name__'),
+      ...(nameMatchers.length ? { nameMatchers } : {}),
+      from: node.from,
+      to: node.to,
+    };
   }
 }
 
