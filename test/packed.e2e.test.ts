@@ -52,6 +52,12 @@ describe('installed from the packed tarballs, outside the repository', () => {
     // Every target from the installed package (the Kubernetes emitter's libraries were once devDependencies).
     const k8s = await npx(['generate', '--target', 'kubernetes', '--out', 'k8s'], p);
     expect(k8s.code, k8s.out).toBe(0);
+    // lint-alerts reads rule files with the installed js-yaml (events) and yaml (composer): the generated rule
+    // files with the catalog, and the PrometheusRule object without one, from a folder holding no catalog.
+    const lint = await npx(['lint-alerts', '--no-promtool'], p);
+    expect(lint.code, lint.out).toBe(0);
+    const lintK8s = await npx(['lint-alerts', '--no-promtool', '--format', 'json', join('p', 'k8s', 'kubernetes', 'prometheus-rule.yaml')], project);
+    expect(lintK8s.code, lintK8s.out).toBe(0);
     const up = await npx(['up', '--ports', 'auto', '--fast'], p);
     expect(up.out).not.toContain('ERR_MODULE_NOT_FOUND');
     expect(up.code, up.out).toBe(0);
