@@ -1,7 +1,7 @@
 // Where users meet the product: both packages packed as npm would publish them, installed from the tarballs in
 // a folder outside the repository, and used from there: the CLI brings a stack up and verifies it, and an
 // Express app compiled with strict TypeScript presets, as ESM and as CommonJS, runs on the runtime.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -40,6 +40,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await npx(['down', '--catalog', 'p/catalog.yaml'], project);
+  // The tarballs and the installed project (about 100 MB of node_modules) would otherwise stay in /tmp per run.
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe('installed from the packed tarballs, outside the repository', () => {
