@@ -65,6 +65,13 @@ function shapeOf(c: Catalog): Record<string, { type: string; labels: string[] }>
 }
 
 describe('exposition parsing', () => {
+  it('a family of 200,000 samples (push(...) of that many overflowed the stack)', () => {
+    const n = 200_000;
+    const text = `# TYPE app_requests_total counter\n${Array.from({ length: n }, (_, i) => `app_requests_total{id="${i}"} 1`).join('\n')}\n`;
+    const e = parseExposition(text);
+    expect(e.families.find((f) => f.name === 'app_requests')?.samples.length ?? e.families[0]?.samples.length).toBe(n);
+  });
+
   it('reads OpenMetrics families whole: _total/_created counters, UNIT, info, stateset, labelled histograms, escapes', () => {
     const e = parseExposition(readFileSync(join(REFERENCE, 'python-client-0.16-openmetrics.txt'), 'utf8'));
     expect(e.format).toBe('openmetrics');

@@ -596,3 +596,19 @@ describe('expressions repeated across rules (checked once per run, findings repl
     expect(at('alert/template-label')).toEqual([0, 1, 2].map((n) => positionOf(text, 'instance }}', n)));
   });
 });
+
+describe('files larger than a call can take as arguments', () => {
+  // Spreading a list into push(...) overflows V8's stack past about 120,000 items: each of these crashed.
+  it('130,000 groups, 130,000 refused rules, 130,000 findings of the checks', async () => {
+    const n = 130_000;
+    const manyGroups = 'groups:\n' + Array.from({ length: n }, (_, i) => `- name: g${i}\n  rules: []\n`).join('');
+    const refused = 'groups:\n- name: g\n  rules:\n' + '  - x\n'.repeat(n);
+    const findings = 'groups:\n- name: g\n  rules:\n' + '  - record: r\n    expr: up\n'.repeat(n);
+    const a = await lint({ 'groups.yml': manyGroups }, ['--no-promtool']);
+    expect([a.code, a.out.diagnostics.length, a.stderr]).toEqual([0, 0, '']);
+    const b = await lint({ 'refused.yml': refused }, ['--no-promtool']);
+    expect([b.code, b.out.diagnostics.filter((d) => d.message === 'a rule must be a mapping').length]).toEqual([1, n]);
+    const c = await lint({ 'findings.yml': findings }, ['--no-promtool', '--max-warnings', String(2 * n)]);
+    expect([c.code, c.out.diagnostics.filter((d) => d.check === 'rules/record-name').length]).toEqual([0, n]);
+  }, 120_000);
+});

@@ -161,6 +161,15 @@ const COMPOSED: Record<string, string> = {
   'long key': `${'k'.repeat(1100)}: v\n`,
   empty: '',
   'only a comment': '# nothing\n',
+  // Found by a tester's 3 million generated inputs: js-yaml and the composer read each of these apart.
+  'document end marker before any document': '# c\n...\na: b\n',
+  '\\U escape beyond U+10FFFF': 'a: "\\U04010041"\n',
+  'spaces before a key\'s colon past 1024 characters': `k${' '.repeat(1024)}: v\n`,
+  'kept block scalar ending in a line of spaces': 'a: |+\n  x\n  ',
+  'escaped line break before an empty line': 'a: "x\\\n\n  y"\n',
+  'comment without a space before a value alone on its line': 'groups:\n- name: g\n  rules:\n  - alert: A\n    expr:\n    #comment\n      up == 0\n    for: 5m\n',
+  'tab on a folded line': 'a: x\n\t\n y\n',
+  'byte order mark after a comment line': '# c\n\ufeffa: b\n',
 };
 
 describe('plain rule-file reader (js-yaml events, no document model)', () => {
@@ -220,7 +229,7 @@ function generated(seed: number): string {
   // Bend about half of the files: a stray indicator, tab, quote or space somewhere.
   for (let n = r(2) ? 0 : 1 + r(2); n > 0; n--) {
     const at = r(text.length + 1);
-    text = text.slice(0, at) + pick([' ', '\t', '#', ':', '-', '"', "'", '|', '>', '[', ']', '{', '}', ',', '\n', '?', '&a ', '*a', '!', '%', '  ', '\n  ']) + text.slice(at);
+    text = text.slice(0, at) + pick([' ', '\t', '#', ':', '-', '"', "'", '|', '>', '[', ']', '{', '}', ',', '\n', '?', '&a ', '*a', '!', '%', '  ', '\n  ', '\n#c\n', '\n...\n', '\ufeff', '\\U0011FFFF', '\\\n\n']) + text.slice(at);
   }
   return text;
 }

@@ -7,6 +7,7 @@
 // is withheld from it (each sample name then comes back as its own family, labels intact), and the samples are
 // grouped into families by the suffixes the declared type allows.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { pushAll } from '../util/arrays.js';
 
 export type ExposedType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
@@ -160,7 +161,7 @@ function parseExpositionLines(text: string, contentType: string): Exposition {
       const got = bySampleName.get(sn);
       if (!got) continue;
       claimed.add(sn);
-      samples.push(...got);
+      pushAll(samples, got);
     }
     families.push({ name, type: d.type, help: help.get(name) ?? '', ...(d.unit ? { unit: d.unit } : {}), samples, line: d.line });
   }

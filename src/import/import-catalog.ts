@@ -15,6 +15,7 @@ import { inferMetrics } from './infer-catalog.js';
 import { renderCatalog } from './render-catalog.js';
 import type { NotCarried, TextInput } from './rule-files.js';
 import { importRuleFiles } from './rule-files.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface ImportOptions {
   /** Where the exposition came from (URL or file), for the catalog's header and the report. */
@@ -136,19 +137,19 @@ export function importCatalog(expo: Exposition, rules: readonly TextInput[], das
   // Expressions are checked against the metrics just imported (and the records the rule files define).
   const metricsOnly = buildCatalog(raw, o.file);
   const imported = importRuleFiles(rules, ns);
-  notCarried.push(...imported.notCarried);
-  findings.push(...imported.findings);
+  pushAll(notCarried, imported.notCarried);
+  pushAll(findings, imported.findings);
   const checkOpts = ruleCheckOptions(metricsOnly, imported.recordingRules.map((r) => r.record));
   const alerts = imported.alerts.filter((a, i) => {
     const r = exprFindings(`alert ${a.name}`, a.expr, checkOpts);
-    findings.push(...r.findings);
+    pushAll(findings, r.findings);
     if (r.error) notCarried.push({ source: 'expression check', what: `alert ${a.name}`, reason: r.error });
     else comments.alerts.set(comments.alerts.size, imported.alertComments[i]!);
     return !r.error;
   });
   const records = imported.recordingRules.filter((rec, i) => {
     const r = exprFindings(`recording rule ${rec.record}`, rec.expr, checkOpts);
-    findings.push(...r.findings);
+    pushAll(findings, r.findings);
     if (r.error) notCarried.push({ source: 'expression check', what: `recording rule ${rec.record}`, reason: r.error });
     else comments.recordingRules.set(comments.recordingRules.size, imported.recordComments[i]!);
     return !r.error;
@@ -160,11 +161,11 @@ export function importCatalog(expo: Exposition, rules: readonly TextInput[], das
   if (records.length) raw.recording_rules = records;
 
   const dash = importDashboards(dashboards);
-  notCarried.push(...dash.notCarried);
+  pushAll(notCarried, dash.notCarried);
   const keptDashboards = dash.dashboards.flatMap((d, di) => {
     const panels = d.panels.filter((p) => {
       const r = exprFindings(`panel "${p.title}" of "${d.title}"`, p.expr, checkOpts);
-      findings.push(...r.findings);
+      pushAll(findings, r.findings);
       if (r.error) notCarried.push({ source: 'expression check', what: `panel "${p.title}" of "${d.title}"`, reason: r.error });
       return !r.error;
     });

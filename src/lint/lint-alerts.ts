@@ -17,6 +17,7 @@ import type { PromtoolFinding } from './promtool.js';
 import type { SilenceOptions } from './silence.js';
 import { silence } from './silence.js';
 import { promtoolCheckRules, promtoolTestRules, tooOldMessage } from './promtool.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface LintOptions extends SilenceOptions {
   /** Run promtool check/test rules (default true). Off only for measuring our own checks. */
@@ -54,7 +55,7 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
   for (const f of ruleFiles) {
     for (const g of f.groups) {
       for (const r of g.rules) {
-        out.push(...checkRule(r, opts, g.source));
+        pushAll(out, checkRule(r, opts, g.source));
         if (r.kind !== 'alert') continue;
         // Same name and labels but another expression (another service, another burn-rate window) makes other
         // alerts; only the same expression twice is a duplicate for sure.
@@ -183,18 +184,18 @@ export async function lintAlerts(files: readonly string[], catalog: Catalog | un
       continue;
     }
     const r = readRuleFile(file, bytes);
-    diagnostics.push(...r.diagnostics);
+    pushAll(diagnostics, r.diagnostics);
     if (r.ruleFile) {
       ruleFiles.push(r.ruleFile);
       sources.set(file, r.ruleFile.source.text);
     } else if (r.text !== undefined) sources.set(file, r.text);
   }
   const structure = [...diagnostics];
-  diagnostics.push(...checkRuleFiles(ruleFiles, catalog));
+  pushAll(diagnostics, checkRuleFiles(ruleFiles, catalog));
   if (options.promtool !== false && ruleFiles.length) {
-    diagnostics.push(...(await promtoolFindings(ruleFiles, structure)));
+    pushAll(diagnostics, await promtoolFindings(ruleFiles, structure));
     const readable = ruleFiles.map((f) => f.source.file);
-    for (const t of await testFilesBeside(readable)) diagnostics.push(...(await promtoolTestRules(t)));
+    for (const t of await testFilesBeside(readable)) pushAll(diagnostics, await promtoolTestRules(t));
   }
   return { diagnostics: silence(diagnostics, ruleFiles, options), sources, rules: ruleFiles.reduce((n, f) => n + f.groups.reduce((m, g) => m + g.rules.length, 0), 0) };
 }

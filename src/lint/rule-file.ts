@@ -6,6 +6,7 @@ import type { PathSegment, YamlReadOptions } from '../load/yaml-source.js';
 import { YamlSource } from '../load/yaml-source.js';
 import { parseDuration } from '../util/duration.js';
 import type { RuleSite } from './rule-checks.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface RuleGroupSite {
   name: string;
@@ -116,10 +117,10 @@ export function readRuleFile(file: string, content: string | Uint8Array): { rule
       if (hasRules(l.groups)) diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file; the groups of document ${di + 1} are never loaded`, ...at });
       else diagnostics.push({ file, severity: 'warning', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file and warns about document ${di + 1} (it has no rules)`, ...at });
     }
-    lists.push(...found);
+    pushAll(lists, found);
   });
   const groups: RuleGroupSite[] = [];
-  lists.forEach((list, i) => groups.push(...readGroups(file, list, i, diagnostics)));
+  lists.forEach((list, i) => pushAll(groups, readGroups(file, list, i, diagnostics)));
   return { ruleFile: { source: first.source, groups, plain }, diagnostics };
 }
 

@@ -151,7 +151,7 @@ class EventReader {
     const e = this.events[this.i++]!;
     switch (e.type) {
       case EVENT_ID.SCALAR:
-        return this.scalar(e, at);
+        return this.scalar(e, at, false);
       case EVENT_ID.MAPPING:
       case EVENT_ID.SEQUENCE: {
         if (e.anchorStart >= 0 || e.tagStart >= 0) notPlain();
@@ -179,23 +179,40 @@ class EventReader {
     const at = this.i;
     const e = this.events[this.i];
     if (e?.type !== EVENT_ID.SCALAR || isBlock(e)) return notPlain();
-    const k = this.scalar(e, at);
+    const k = this.scalar(e, at, true);
     this.i++;
     if (typeof k !== 'string' || k === '<<' || this.limits.unsafeKeys.has(k) || Object.hasOwn(map, k)) return notPlain();
-    if (e.valueEnd - e.valueStart > MAX_KEY_LENGTH || this.text.slice(e.valueStart, e.valueEnd).includes('\n')) return notPlain();
+    if (this.text.slice(e.valueStart, e.valueEnd).includes('\n')) return notPlain();
+    // The composer measures an implicit key from its first character to its `:`, spaces before the `:` included.
+    let colon = isQuoted(e) ? e.valueEnd + 1 : e.valueEnd;
+    while (this.text.charCodeAt(colon) === SPACE) colon++;
+    if (colon - (isQuoted(e) ? e.valueStart - 1 : e.valueStart) > MAX_KEY_LENGTH) return notPlain();
     return k;
   }
 
-  private scalar(e: ScalarEvent, at: number): unknown {
+  private scalar(e: ScalarEvent, at: number, isKey: boolean): unknown {
     if (e.anchorStart >= 0 || e.tagStart >= 0) return notPlain();
     const start = isQuoted(e) ? e.valueStart - 1 : isBlock(e) ? this.blockHeader(at) : e.valueStart;
     this.gap(start);
     const end = isQuoted(e) ? e.valueEnd + 1 : e.valueEnd;
-    // The libraries part ways on lines of spaces alone (and on tabs) inside block scalars, where YAML's rules on
-    // indentation and chomping meet: those files are the composer's.
-    // So are explicit indentation indicators (`|2`), which they count from different parents at the top level.
-    if (isBlock(e) && (BLOCK_SPACES.test(this.text.slice(e.valueStart, e.valueEnd)) || /^[|>][-+]?[0-9]/.test(this.text.slice(start, start + 3)))) notPlain();
-    if (this.flowDepth > 0 && this.text.slice(start, end).includes('\n')) notPlain();
+    const source = this.text.slice(start, end);
+    if (isBlock(e)) {
+      // The libraries part ways on lines of spaces alone (and on tabs) inside block scalars, also a last line of
+      // spaces after a kept (`|+`) one, where YAML's rules on indentation and chomping meet; and on explicit
+      // indentation indicators (`|2`), which they count from different parents at the top level.
+      const lineEnd = this.text.indexOf('\n', e.valueEnd);
+      if (BLOCK_SPACES.test(this.text.slice(e.valueStart, lineEnd < 0 ? this.text.length : lineEnd)) || /^[|>][-+]?[0-9]/.test(source)) notPlain();
+    } else if (source.includes('\n')) {
+      // Over several lines: a tab on a folded line (js-yaml reads it as an empty line, the composer as a
+      // misplaced indentation); in double quotes, an escaped line break before empty lines (folded apart).
+      if (source.includes('\t') || (e.style === SCALAR_STYLE.DOUBLE_QUOTED && /\\\r?\n/.test(source))) notPlain();
+      if (this.flowDepth > 0) notPlain();
+    }
+    // `\U` escapes beyond U+10FFFF: the composer refuses them, js-yaml wraps them around.
+    if (e.style === SCALAR_STYLE.DOUBLE_QUOTED && source.includes('\\U') && [...source.matchAll(/\\U([0-9A-Fa-f]{8})/g)].some((m) => parseInt(m[1]!, 16) > 0x10ffff)) notPlain();
+    // A plain value alone on a line below its `key:` or `-`, after a comment with no space after its `#`: the
+    // composer's lexer carries that value on into the next line (a key there is then an error); js-yaml ends it.
+    if (!isKey && e.style === SCALAR_STYLE.PLAIN && this.gapTightComment && /^ *$/.test(this.text.slice(this.text.lastIndexOf('\n', start - 1) + 1, start))) notPlain();
     this.cursor = Math.max(this.cursor, end);
     return this.value(e);
   }
@@ -220,9 +237,13 @@ class EventReader {
     return notPlain();
   }
 
+  /** Whether the last gap held a comment whose `#` has no space after it (`#c`, `##`). */
+  private gapTightComment = false;
+
   /** Checks the text between the last scalar and `to`: structure only. */
   private gap(to: number): void {
     const t = this.text;
+    this.gapTightComment = false;
     for (let k = this.cursor; k < to; k++) {
       const c = t.charCodeAt(k);
       switch (c) {
@@ -248,6 +269,7 @@ class EventReader {
           // A comment follows white space (or starts the line) and runs to the end of the line.
           const before = k === 0 ? NL : t.charCodeAt(k - 1);
           if (before !== SPACE && before !== NL) notPlain();
+          if (!this.endsToken(k + 1)) this.gapTightComment = true;
           const nl = t.indexOf('\n', k);
           // Past `to` the next scalar would sit inside this comment: the events and the text disagree.
           if (nl < 0 ? to < t.length : nl >= to) notPlain();
@@ -256,9 +278,10 @@ class EventReader {
         }
         case DASH:
         case DOT:
-          // `---` and `...` at the start of a line; any other `-` is a sequence indicator, followed by white space
-          // or the end of the line (js-yaml reads an indented `---` as a marker too); `.` belongs to no gap.
-          if (this.isMarker(k)) k += 2;
+          // `---` at the start of a line; any other `-` is a sequence indicator, followed by white space or the end
+          // of the line (js-yaml reads an indented `---` as a marker too). `...` is the composer's: before any
+          // document it makes an empty one there, not in js-yaml's events. `.` belongs to no other gap.
+          if (c === DASH && this.isMarker(k)) k += 2;
           else if (c === DOT || !this.endsToken(k + 1)) notPlain();
           break;
         default:
@@ -290,6 +313,8 @@ class EventReader {
 export function readPlainYaml(text: string, options: PlainYamlOptions, limits: PlainLimits): PlainDocuments | undefined {
   // A carriage return not followed by a line feed breaks lines for js-yaml and not for the yaml package.
   if (LONE_CR.test(text)) return undefined;
+  // So is a byte order mark after the first line (the composer skips one at the start of its first content line).
+  if (text.includes('\ufeff')) return undefined;
   let events: Event[];
   try {
     events = parseEvents(text, {});
@@ -307,10 +332,11 @@ export function readPlainYaml(text: string, options: PlainYamlOptions, limits: P
     if (err === NOT_PLAIN) return undefined;
     throw err;
   }
+  const index = new EventIndex(text, events, reader.endOf);
   return {
     data,
     scalarAt: (doc, path, key) => {
-      const at = eventAt(text, events, reader.endOf, reader.roots[doc] ?? -1, path, key);
+      const at = index.at(reader.roots[doc] ?? -1, path, key);
       if (at === undefined) return undefined;
       const e = events[at]!;
       // An empty value (`key:`) has no text of its own; the composer places it.
@@ -364,24 +390,66 @@ function keyIs(text: string, e: Event, name: string): boolean {
   return getScalarValue(text, e) === name;
 }
 
-/** The event of the node (or key) at a data path below the node at `root`; undefined where the path leaves the data. */
-function eventAt(text: string, events: readonly Event[], endOf: Int32Array, root: number, path: readonly (string | number)[], key: boolean): number | undefined {
-  let at = root;
-  for (let s = 0; s < path.length; s++) {
-    if (at < 0) return undefined;
-    const e = events[at]!;
-    const seg = path[s]!;
-    let child = at + 1;
-    if (e.type === EVENT_ID.MAPPING) {
-      const name = String(seg);
-      while (child < endOf[at]! && !keyIs(text, events[child]!, name)) child = after(events, endOf, child + 1);
-      if (child >= endOf[at]!) return undefined;
-      at = key && s === path.length - 1 ? child : child + 1;
-    } else if (e.type === EVENT_ID.SEQUENCE && typeof seg === 'number') {
-      for (let n = 0; n < seg && child < endOf[at]!; n++) child = after(events, endOf, child);
-      if (child >= endOf[at]!) return undefined;
-      at = child;
-    } else return undefined;
+/**
+ * Finds the event of the node (or key) at a data path, through each collection's children, listed the first time
+ * a position inside that collection is asked for: a group of 10,000 rules is not walked again for each finding.
+ */
+class EventIndex {
+  /** Per collection event: the event index of each item (sequences) or of each key (mappings). */
+  private readonly children = new Map<number, Int32Array>();
+  /** Per mapping event with many keys: key text to the key's event index. */
+  private readonly keys = new Map<number, Map<string, number>>();
+
+  constructor(
+    private readonly text: string,
+    private readonly events: readonly Event[],
+    private readonly endOf: Int32Array,
+  ) {}
+
+  /** The event at `path` below the node at `root` (undefined where the path leaves the data). */
+  at(root: number, path: readonly (string | number)[], key: boolean): number | undefined {
+    let at = root;
+    for (let s = 0; s < path.length; s++) {
+      if (at < 0) return undefined;
+      const e = this.events[at]!;
+      const seg = path[s]!;
+      if (e.type === EVENT_ID.MAPPING) {
+        const k = this.keyEvent(at, String(seg));
+        if (k === undefined) return undefined;
+        at = key && s === path.length - 1 ? k : k + 1;
+      } else if (e.type === EVENT_ID.SEQUENCE && typeof seg === 'number') {
+        const item = this.childrenOf(at)[seg];
+        if (item === undefined) return undefined;
+        at = item;
+      } else return undefined;
+    }
+    return at;
   }
-  return at;
+
+  private childrenOf(at: number): Int32Array {
+    let out = this.children.get(at);
+    if (!out) {
+      const isMap = this.events[at]!.type === EVENT_ID.MAPPING;
+      const found: number[] = [];
+      for (let child = at + 1; child < this.endOf[at]!; child = after(this.events, this.endOf, isMap ? child + 1 : child)) found.push(child);
+      this.children.set(at, (out = Int32Array.from(found)));
+    }
+    return out;
+  }
+
+  private keyEvent(at: number, name: string): number | undefined {
+    const keys = this.childrenOf(at);
+    if (keys.length <= SCAN_LIMIT) return keys.find((k) => keyIs(this.text, this.events[k]!, name));
+    let byName = this.keys.get(at);
+    if (!byName) {
+      byName = new Map();
+      // Keys are unique here: the reader leaves a mapping with a repeated key to the composer.
+      for (const k of keys) byName.set(getScalarValue(this.text, this.events[k] as ScalarEvent), k);
+      this.keys.set(at, byName);
+    }
+    return byName.get(name);
+  }
 }
+
+/** Up to this many keys a mapping (a rule: alert, expr, for, labels, annotations) is searched, not indexed. */
+const SCAN_LIMIT = 16;

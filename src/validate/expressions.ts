@@ -8,6 +8,7 @@ import { SeriesIndex } from '../promql/series-index.js';
 import { parseDuration } from '../util/duration.js';
 import { sloRecordNames } from '../emit/slo-rules.js';
 import { alertSite } from './alert-site.js';
+import { pushAll } from '../util/arrays.js';
 
 /** What every rule check needs: the catalog's series, its SLO records and any records the rule files add. */
 export function ruleCheckOptions(catalog: Catalog, extraRecords: readonly string[] = []): RuleCheckOptions {
@@ -22,7 +23,7 @@ export function ruleCheckOptions(catalog: Catalog, extraRecords: readonly string
 export function checkExpressions(catalog: Catalog, source: YamlSource): Diagnostic[] {
   const opts = ruleCheckOptions(catalog);
   const out: Diagnostic[] = [];
-  for (const a of catalog.alerts) out.push(...checkRule(alertSite(a), opts, source));
+  for (const a of catalog.alerts) pushAll(out, checkRule(alertSite(a), opts, source));
   for (const r of catalog.recordingRules) {
     out.push(
       ...checkRule(
