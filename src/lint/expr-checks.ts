@@ -206,7 +206,8 @@ export class ExprChecker {
     // that look like the catalog's own get a suggestion (one edit-distance pass over the catalog's names each).
     // A recorded series (level:metric:operations) is the catalog's own when its metric part is: another team's
     // (apiserver_request:burnrate1h, from a rules file not linted in this run) is as foreign as its source metric.
-    const outside = !name.split(':').some((part) => part.startsWith(`${index.namespace}_`));
+    const own = `${index.namespace}_`;
+    const outside = !name.startsWith(own) && !name.includes(`:${own}`);
     return {
       ...finding('promql/unknown-metric', `${name} is not in the catalog${outside ? '' : didYouMean(name, index.names())}`, use),
       ...(outside ? { severity: 'warning' as const } : {}),

@@ -182,7 +182,7 @@ class EventReader {
     const k = this.scalar(e, at, true);
     this.i++;
     if (typeof k !== 'string' || k === '<<' || this.limits.unsafeKeys.has(k) || Object.hasOwn(map, k)) return notPlain();
-    if (this.text.slice(e.valueStart, e.valueEnd).includes('\n')) return notPlain();
+    if (this.spansLines(e.valueStart, e.valueEnd)) return notPlain();
     // The composer measures an implicit key from its first character to its `:`, spaces before the `:` included.
     let colon = isQuoted(e) ? e.valueEnd + 1 : e.valueEnd;
     while (this.text.charCodeAt(colon) === SPACE) colon++;
@@ -195,21 +195,23 @@ class EventReader {
     const start = isQuoted(e) ? e.valueStart - 1 : isBlock(e) ? this.blockHeader(at) : e.valueStart;
     this.gap(start);
     const end = isQuoted(e) ? e.valueEnd + 1 : e.valueEnd;
-    const source = this.text.slice(start, end);
     if (isBlock(e)) {
       // The libraries part ways on lines of spaces alone (and on tabs) inside block scalars, also a last line of
       // spaces after a kept (`|+`) one, where YAML's rules on indentation and chomping meet; and on explicit
       // indentation indicators (`|2`), which they count from different parents at the top level.
       const lineEnd = this.text.indexOf('\n', e.valueEnd);
-      if (BLOCK_SPACES.test(this.text.slice(e.valueStart, lineEnd < 0 ? this.text.length : lineEnd)) || /^[|>][-+]?[0-9]/.test(source)) notPlain();
-    } else if (source.includes('\n')) {
+      if (BLOCK_SPACES.test(this.text.slice(e.valueStart, lineEnd < 0 ? this.text.length : lineEnd)) || /^[|>][-+]?[0-9]/.test(this.text.slice(start, start + 3))) notPlain();
+    } else if (this.spansLines(start, end)) {
       // Over several lines: a tab on a folded line (js-yaml reads it as an empty line, the composer as a
-      // misplaced indentation); in double quotes, an escaped line break before empty lines (folded apart).
-      if (source.includes('\t') || (e.style === SCALAR_STYLE.DOUBLE_QUOTED && /\\\r?\n/.test(source))) notPlain();
-      if (this.flowDepth > 0) notPlain();
+      // misplaced indentation); a backslash before a line break (in double quotes an escaped line break, which
+      // they fold apart before empty lines).
+      if (this.flowDepth > 0 || /\t|\\\r?\n/.test(this.text.slice(start, end))) notPlain();
     }
-    // `\U` escapes beyond U+10FFFF: the composer refuses them, js-yaml wraps them around.
-    if (e.style === SCALAR_STYLE.DOUBLE_QUOTED && source.includes('\\U') && [...source.matchAll(/\\U([0-9A-Fa-f]{8})/g)].some((m) => parseInt(m[1]!, 16) > 0x10ffff)) notPlain();
+    if (e.style === SCALAR_STYLE.DOUBLE_QUOTED) {
+      // `\U` escapes beyond U+10FFFF: the composer refuses them, js-yaml wraps them around.
+      const quoted = this.text.slice(start, end);
+      if (quoted.includes('\\U') && [...quoted.matchAll(/\\U([0-9A-Fa-f]{8})/g)].some((m) => parseInt(m[1]!, 16) > 0x10ffff)) notPlain();
+    }
     // A plain value alone on a line below its `key:` or `-`, after a comment with no space after its `#`: the
     // composer's lexer carries that value on into the next line (a key there is then an error); js-yaml ends it.
     if (!isKey && e.style === SCALAR_STYLE.PLAIN && this.gapTightComment && /^ *$/.test(this.text.slice(this.text.lastIndexOf('\n', start - 1) + 1, start))) notPlain();
@@ -235,6 +237,12 @@ class EventReader {
       if (c !== SPACE && c !== NL && c !== COLON && c !== DASH && !(c === CR && this.text.charCodeAt(k + 1) === NL)) break;
     }
     return notPlain();
+  }
+
+  /** Whether a line break lies inside [from, to) (the search stops at the first one after `from`). */
+  private spansLines(from: number, to: number): boolean {
+    const at = this.text.indexOf('\n', from);
+    return at >= 0 && at < to;
   }
 
   /** Whether the last gap held a comment whose `#` has no space after it (`#c`, `##`). */
