@@ -33,7 +33,12 @@ describe.skipIf(!which('victoria-metrics'))('devskyy-ha natively: replicas, shar
     const dir = haDir();
     const up = await cli(['up', '--runtime', 'native', '--fast', '--ports', 'auto', '--timeout', '240'], dir);
     expect(up.code, up.stdout + up.stderr).toBe(0);
-    for (const id of ['targets-up', 'metric-families', 'metric-labels', 'rules-healthy', 'rules-current', 'config-current', 'alert-expressions', 'panel-queries', 'alert-pipeline', 'global-view', 'shard-share', 'alertmanager-cluster', 'alert-notify-once']) expect(up.stdout).toMatch(new RegExp(`PASS {2}${id}`));
+    for (const id of ['targets-up', 'metric-families', 'metric-labels', 'rules-healthy', 'rules-current', 'config-current', 'alert-expressions', 'panel-queries', 'alert-pipeline', 'global-view', 'alertmanager-cluster', 'alert-notify-once']) expect(up.stdout).toMatch(new RegExp(`PASS {2}${id}`));
+    // With --ports auto the targets' addresses, and so their hashmod shares, differ every run: all 7 land on one of
+    // the 2 shards about once in 64 runs, which verify reports as a warning ("shard 0 has no target"). Each target
+    // scraped by exactly its shard is checked either way.
+    expect(up.stdout).toMatch(/(PASS|WARN) {2}shard-share .*7 targets, each scraped by exactly the shard its address hashes to/);
+    expect(up.stdout).not.toMatch(/FAIL {2}shard-share/);
     // Deduplication is proven only when both replicas of the drill's shard fired.
     expect(up.stdout).toMatch(/PASS {2}alert-notify-once .*fired by prometheus-\d-\d and prometheus-\d-\d, notified exactly once/);
 
