@@ -123,6 +123,11 @@ function alertRule(name: string, expr: string, extra: { labels?: string; annotat
 }
 
 const at = (file: string, marker: string, nth = 0) => positionOf(file, marker, nth);
+/** Where `marker` is inside the rule whose expression is written `written` (markers like ">" occur in other rules too). */
+const inExpr = (file: string, written: string, expr: string, marker: string) => {
+  const offset = file.indexOf(`expr: ${written}`) + 'expr: '.length + written.indexOf(expr) + expr.indexOf(marker);
+  return at(file.slice(0, offset) + '\u0000', '\u0000');
+};
 const checksOf = (out: Out) => out.diagnostics.map((d) => d.check);
 
 describe('without a catalog', () => {
@@ -390,12 +395,7 @@ describe('what Prometheus refuses is an error, never "newer syntax"', () => {
     const file = rules(...cases.map(([e], i) => alertRule(`T${i}`, e)));
     const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
     const got = r.out.diagnostics.filter((d) => d.check === 'promql/syntax').map((d) => [d.start, d.message]);
-    // The marker inside its own rule's expression (markers like ">" occur in other rules too).
-    const inRule = (e: string, marker: string) => {
-      const offset = file.indexOf(`expr: ${e}`) + 'expr: '.length + e.indexOf(marker);
-      return at(file.slice(0, offset) + '\u0000', '\u0000');
-    };
-    expect(got).toEqual(cases.map(([e, marker, message]) => [inRule(e, marker), `type error: ${message}`]));
+    expect(got).toEqual(cases.map(([e, marker, message]) => [inExpr(file, e, e, marker), `type error: ${message}`]));
   });
 
   it('the selector rules of Prometheus\' parser, without promtool: a name set twice, no matcher that needs a value', async () => {
@@ -409,10 +409,7 @@ describe('what Prometheus refuses is an error, never "newer syntax"', () => {
     const file = rules(...cases.map(([e], i) => `      - record: job:bad:v${i}\n        expr: '${e}'\n`));
     const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
     const got = r.out.diagnostics.filter((d) => d.check === 'promql/syntax').map((d) => [d.start, d.message]);
-    const inRule = (e: string, marker: string) => {
-      const offset = file.indexOf(`expr: '${e}'`) + "expr: '".length + e.indexOf(marker);
-      return at(file.slice(0, offset) + '\u0000', '\u0000');
-    };
+    const inRule = (e: string, marker: string) => inExpr(file, `'${e}'`, e, marker);
     // Where promtool 2.42 points (1:1 of the selector) and in its words.
     expect(got).toEqual(cases.map(([e, marker, message]) => [inRule(e, marker), `syntax error: ${message}`]));
     // With promtool, its "could not parse expression" for the same fault is not said a second time.
