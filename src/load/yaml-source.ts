@@ -5,7 +5,6 @@ import type { Diagnostic, Position } from '../diagnostics.js';
 import { dict } from '../util/dict.js';
 import type { PlainDocuments } from './yaml-events.js';
 import { readPlainYaml } from './yaml-events.js';
-import { withEnvSnapshot } from './env-snapshot.js';
 
 /** Catalogs are small; a cap keeps a hostile file from exhausting memory before validation. */
 export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
@@ -143,13 +142,13 @@ export class YamlSource {
         plainLines.addNewLine(0);
         for (let nl = fileText.indexOf('\n'); nl >= 0; nl = fileText.indexOf('\n', nl + 1)) plainLines.addNewLine(nl + 1);
         let all: Document.Parsed[] | undefined;
-        const composeAll = () => (all ??= withEnvSnapshot(() => parseAllDocuments(fileText, { ...composeOptions, lineCounter: new LineCounter() })) as Document.Parsed[]);
+        const composeAll = () => (all ??= parseAllDocuments(fileText, { ...composeOptions, lineCounter: new LineCounter() }) as Document.Parsed[]);
         const documents = read.data.map((data, index) => ({ source: new YamlSource(file, fileText, { index, read, compose: () => composeAll()[index]! }, plainLines), data }));
         return { documents, text, diagnostics: [] };
       }
     }
     const yamlOptions = { ...composeOptions, lineCounter: lines };
-    const parsed = withEnvSnapshot(() => parseAllDocuments(fileText, yamlOptions));
+    const parsed = parseAllDocuments(fileText, yamlOptions);
     // An empty file is one empty document (null), as for every YAML reader.
     const docs = parsed.length ? [...parsed] : [parseDocument(fileText, { ...yamlOptions, lineCounter: new LineCounter() })];
     const diagnostics: Diagnostic[] = [];
