@@ -71,12 +71,30 @@ export function checkRuleFiles(ruleFiles: readonly RuleFile[], catalog?: Catalog
   return out;
 }
 
+/** Each group list's groups by name, and each group's rules by their index in the file, made on first use. */
+const groupsByName = new WeakMap<readonly RuleGroupSite[], Map<string, RuleGroupSite>>();
+const rulesByIndex = new WeakMap<RuleGroupSite, Map<unknown, RuleSite>>();
+
+/** The group promtool names: the first of that name (a second one is our rules/duplicate-group error). */
+function groupNamed(groups: readonly RuleGroupSite[], name: string | undefined): RuleGroupSite | undefined {
+  let byName = groupsByName.get(groups);
+  if (!byName) {
+    byName = new Map();
+    for (const g of groups) if (!byName.has(g.name)) byName.set(g.name, g);
+    groupsByName.set(groups, byName);
+  }
+  return name === undefined ? undefined : byName.get(name);
+}
+
 /** The rule promtool names (group and 1-based rule number) within one group list of a file. */
 function ruleNamed(groups: readonly RuleGroupSite[], f: PromtoolFinding): { group: RuleGroupSite; rule: RuleSite } | undefined {
-  const group = groups.find((g) => g.name === f.group);
+  const group = groupNamed(groups, f.group);
+  if (!group || !f.rule) return undefined;
   // By the rule's index in the file: group.rules leaves out rules our structure check refused, promtool counts them.
-  const rule = group && f.rule ? group.rules.find((r) => r.at.rule[r.at.rule.length - 1] === f.rule! - 1) : undefined;
-  return group && rule ? { group, rule } : undefined;
+  let byIndex = rulesByIndex.get(group);
+  if (!byIndex) rulesByIndex.set(group, (byIndex = new Map(group.rules.map((r) => [r.at.rule[r.at.rule.length - 1], r]))));
+  const rule = byIndex.get(f.rule - 1);
+  return rule ? { group, rule } : undefined;
 }
 
 /** Where a promtool finding belongs in the original file: its own position when it points into that file. */
@@ -93,7 +111,7 @@ function placePromtoolFinding(f: PromtoolFinding, file: RuleFile, groups: readon
     return src.locate(named.rule.at.name);
   }
   // A rule our structure check refused (no expr, neither alert nor record): promtool names it, at 0:0.
-  const group = groups.find((g) => g.name === f.group);
+  const group = groupNamed(groups, f.group);
   if (group && f.rule) return group.source.locate([...group.path, 'rules', f.rule - 1]);
   if (ownPositions && f.start) {
     // yaml: unmarshal errors name a line: point at the field on it when the message names one.
