@@ -7,6 +7,7 @@ import type { Expr, Matcher, Span } from '../promql/ast.js';
 import { parsePromQL, walk } from '../promql/ast.js';
 import type { SeriesIndex, SeriesRef } from '../promql/series-index.js';
 import { typeCheck } from '../promql/types.js';
+import { pushAll } from '../util/arrays.js';
 import type { ValueType } from '../promql/types.js';
 import { TARGET_LABELS } from '../promql/series-index.js';
 import { parseDuration } from '../util/duration.js';
@@ -113,20 +114,26 @@ function regexMatchesAny(pattern: string, values: readonly string[]): boolean {
 export function selectorErrors(root: Expr): (Span & { message: string })[] {
   const out: (Span & { message: string })[] = [];
   walk(root, (e) => {
-    if (e.kind !== 'selector') return;
-    const nameMatchers = e.nameMatchers ?? [];
-    if (e.nameBeforeBraces && nameMatchers.length) out.push({ message: `metric name must not be set twice: ${JSON.stringify(e.name)} or ${JSON.stringify(nameMatchers[0]!.value)}`, from: e.from, to: e.to });
-    // A name before the braces or quoted (`{"up"}`) is an equality matcher that never matches "".
-    if (e.name !== undefined && !nameMatchers.some((m) => m.op === '=' && m.value === e.name)) return;
-    const matchesEmpty = (m: Matcher): boolean | undefined => {
-      if (m.op === '=') return m.value === '';
-      if (m.op === '!=') return m.value !== '';
-      const re = compileRe2(m.value);
-      // Not RE2: promql/regex reports it, and this rule cannot be decided.
-      return typeof re === 'string' ? undefined : re.matches('') === (m.op === '=~');
-    };
-    if ([...nameMatchers, ...e.matchers].every((m) => matchesEmpty(m) === true)) out.push({ message: 'vector selector must contain at least one non-empty matcher', from: e.from, to: e.to });
+    if (e.kind === 'selector') pushAll(out, parserRulesOf(e));
   });
+  return out;
+}
+
+/** selectorErrors for one selector (the checks' own walk over the selectors calls it too). */
+function parserRulesOf(e: Extract<Expr, { kind: 'selector' }>): (Span & { message: string })[] {
+  const out: (Span & { message: string })[] = [];
+  const nameMatchers = e.nameMatchers ?? [];
+  if (e.nameBeforeBraces && nameMatchers.length) out.push({ message: `metric name must not be set twice: ${JSON.stringify(e.name)} or ${JSON.stringify(nameMatchers[0]!.value)}`, from: e.from, to: e.to });
+  // A name before the braces or quoted (`{"up"}`) is an equality matcher that never matches "".
+  if (e.name !== undefined && !nameMatchers.some((m) => m.op === '=' && m.value === e.name)) return out;
+  const matchesEmpty = (m: Matcher): boolean | undefined => {
+    if (m.op === '=') return m.value === '';
+    if (m.op === '!=') return m.value !== '';
+    const re = compileRe2(m.value);
+    // Not RE2: promql/regex reports it, and this rule cannot be decided.
+    return typeof re === 'string' ? undefined : re.matches('') === (m.op === '=~');
+  };
+  if ([...nameMatchers, ...e.matchers].every((m) => matchesEmpty(m) === true)) out.push({ message: 'vector selector must contain at least one non-empty matcher', from: e.from, to: e.to });
   return out;
 }
 
@@ -189,7 +196,6 @@ export class ExprChecker {
     // Prometheus' parser checks types after the grammar: rate(up) or 1 > 2 is as much a syntax error to promtool.
     const typed = typeCheck(parsed.expr, expr);
     for (const t of typed.errors) c.findings.push(finding('promql/syntax', `type error: ${t.message}`, t));
-    for (const t of selectorErrors(parsed.expr)) c.findings.push(finding('promql/syntax', `syntax error: ${t.message}`, t));
     c.checkSelectors(parsed.expr);
     const labels = c.labelsOf(parsed.expr);
     return { steps: c.findings, labels, ast: parsed.expr, ...(typed.type ? { type: typed.type } : {}) };
@@ -228,6 +234,7 @@ export class ExprChecker {
     walk(root, (e, parents) => {
       if (e.kind !== 'selector') return;
       const nameSpan = e.nameSpan ?? e;
+      for (const t of parserRulesOf(e)) this.findings.push(finding('promql/syntax', `syntax error: ${t.message}`, t));
       if (e.name) this.checkUnknownMetric(e.name, nameSpan);
       for (const m of e.matchers) {
         if (m.op !== '=~' && m.op !== '!~') continue;
