@@ -495,6 +495,27 @@ describe('faults and false positives found on public rule sets (cases written he
     expect(r.code).toBe(1);
   });
 
+  it('a templated severity is checked by the values it can print (found by a user trial)', async () => {
+    const file = rules(
+      alertRule('Both', 'up == 0', { labels: `severity: '{{ if gt $value 1.0 }}critical{{ else }}warning{{ end }}'` }),
+      alertRule('Computed', 'up == 0', { labels: `severity: '{{ $labels.sev }}'` }),
+      alertRule('Typo', 'up == 0', { labels: `severity: '{{ if gt $value 1.0 }}critcal{{ else }}warning{{ end }}'` }),
+    );
+    const r = await lint({ 'rules.yml': file }, withCatalog);
+    expect(r.out.diagnostics.filter((d) => d.check === 'alert/severity-unknown').map((d) => [d.severity, d.start, d.message])).toEqual([
+      ['error', at(file, "'{{ if gt $value 1.0 }}critcal"), 'severity "critcal" is not one of critical, warning, info (did you mean critical?)'],
+    ]);
+  });
+
+  it('a later document that is no rule file at all (found by a user trial): Prometheus skips it too, a warning', async () => {
+    const file = `${rules(alertRule('A', 'up == 0'))}---\nfoo: 1\n`;
+    const r = await lint({ 'rules.yml': file }, ['--no-promtool']);
+    expect(r.out.diagnostics.filter((d) => d.check === 'rules/structure').map((d) => [d.severity, d.start])).toEqual([['warning', at(file, 'foo')]]);
+    // As the first document it is what Prometheus refuses.
+    const first = await lint({ 'rules.yml': 'foo: 1\n' }, ['--no-promtool']);
+    expect(first.out.diagnostics.map((d) => [d.check, d.severity])).toEqual([['rules/structure', 'error']]);
+  });
+
   it('what rulefmt refuses under any name scheme: braces in a record name, a __name__ label (rule or group)', async () => {
     const file = `groups:\n  - name: g\n    labels:\n      __name__: grouped\n    rules:\n      - record: job:errors:rate5m{env="prod"}\n        expr: sum by (job) (rate(errors_total[5m]))\n      - record: job:requests:rate5m\n        expr: sum by (job) (rate(requests_total[5m]))\n        labels:\n          __name__: renamed\n`;
     const r = await lint({ 'rules.yml': file }, ['--no-promtool']);

@@ -101,8 +101,13 @@ export function checkRule(site: RuleSite, opts: RuleCheckOptions, source: YamlSo
   // The catalog makes summary, description and severity a convention; a rule file on its own only gets warnings.
   const convention = opts.severities ? {} : { severity: 'warning' as const };
   if (severity === undefined) out.push({ file: source.file, severity: severityOf('alert/severity-missing'), check: 'alert/severity-missing', message: `alert ${site.name} has no severity label`, ...source.locate(site.at.name), ...convention });
-  else if (opts.severities && !opts.severities.includes(severity)) {
-    push('alert/severity-unknown', `severity "${severity}" is not one of ${opts.severities.join(', ')}${didYouMean(severity, opts.severities)}`, source.locate(site.at.label('severity')));
+  else if (opts.severities) {
+    // A templated severity prints one of its literal pieces (`{{ if … }}critical{{ else }}warning{{ end }}`); a
+    // fully computed one (`{{ $labels.severity }}`) cannot be known here.
+    const printed = severity.includes('{{') ? severity.split(/\{\{[\s\S]*?\}\}/).map((p) => p.trim()).filter(Boolean) : [severity];
+    for (const value of printed.filter((v) => !opts.severities!.includes(v))) {
+      push('alert/severity-unknown', `severity "${value}" is not one of ${opts.severities.join(', ')}${didYouMean(value, opts.severities)}`, source.locate(site.at.label('severity')));
+    }
   }
   if (!site.annotations['summary']) out.push({ file: source.file, severity: severityOf('alert/summary-missing'), check: 'alert/summary-missing', message: `alert ${site.name} has no summary annotation`, ...source.locate(site.at.name), ...convention });
   if (!site.annotations['description']) out.push({ file: source.file, severity: severityOf('alert/description-missing'), check: 'alert/description-missing', message: `alert ${site.name} has no description annotation`, ...source.locate(site.at.name), ...convention });

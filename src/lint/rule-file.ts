@@ -100,7 +100,9 @@ export function readRuleFile(file: string, content: string | Uint8Array): { rule
     if (found === 'other-object') return;
     if (found === 'not-rules') {
       plain = true;
-      diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: 'a rule file needs a top-level "groups:" list (or Kubernetes PrometheusRule objects with spec.groups)', ...source.locate([]) });
+      // After a plain rule document, Prometheus decodes nothing more of the file: whatever follows, it only warns.
+      if (plainDocuments > 0) diagnostics.push({ file, severity: 'warning', check: 'rules/structure', message: `Prometheus reads only the first YAML document of a rule file and warns about document ${di + 1} (it holds no rule groups)`, ...source.locate([]) });
+      else diagnostics.push({ file, severity: 'error', check: 'rules/structure', message: 'a rule file needs a top-level "groups:" list (or Kubernetes PrometheusRule objects with spec.groups)', ...source.locate([]) });
       return;
     }
     if (found.some((l) => !l.operator)) plain = true;
